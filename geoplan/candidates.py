@@ -36,7 +36,16 @@ DEFAULT_ROAD_WIDTH_M: dict[str, float] = {
 
 #: Road classes along which roadside sites are sampled (no motorways, ramps, alleys or paths).
 FRONTAGE_CLASSES = frozenset(
-    {"trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "living_street", "pedestrian"}
+    {
+        "trunk",
+        "primary",
+        "secondary",
+        "tertiary",
+        "unclassified",
+        "residential",
+        "living_street",
+        "pedestrian",
+    }
 )
 
 #: Classes that carry vehicles: a footprint must not touch them.
@@ -82,7 +91,13 @@ class CandidateRules:
     host_max_street_m: float = 30.0
 
     def __post_init__(self) -> None:
-        for name in ("min_area_m2", "footprint_width_m", "footprint_depth_m", "spacing_m", "host_max_street_m"):
+        for name in (
+            "min_area_m2",
+            "footprint_width_m",
+            "footprint_depth_m",
+            "spacing_m",
+            "host_max_street_m",
+        ):
             value = getattr(self, name)
             if not (np.isfinite(value) and value > 0):
                 raise InputError(f"{name} must be a positive number of metres (or m²), got {value!r}.")
@@ -113,7 +128,7 @@ class CandidateSet:
     refused: gpd.GeoDataFrame
 
     def refusal_counts(self) -> dict[str, int]:
-        """Number of refused sites per reason, most frequent first."""
+        """Count refused sites per reason, most frequent first."""
         return {str(k): int(v) for k, v in self.refused["reason"].value_counts().items()}
 
 
@@ -227,7 +242,9 @@ def hosts(area: StudyArea, rules: CandidateRules) -> tuple[pd.DataFrame, pd.Data
     for key, kinds in HOST_TAGS.items():
         if key in pois.columns:
             match = pois[pois[key].isin(list(kinds))]
-            frames.append(pd.DataFrame({"kind": match[key].map(kinds), "name": match.get("name"), "geometry": match.geometry}))
+            frames.append(
+                pd.DataFrame({"kind": match[key].map(kinds), "name": match.get("name"), "geometry": match.geometry})
+            )
     candidates = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["kind", "name", "geometry"])
     streets = area.edges[area.edges["highway"].isin(FRONTAGE_CLASSES | CARRIAGEWAY_CLASSES)]
     if len(candidates) == 0 or len(streets) == 0:
@@ -355,7 +372,8 @@ def _rectangles(centre: np.ndarray, direction: np.ndarray, width: float, depth: 
     along = direction * (width / 2.0)
     across = np.column_stack([-direction[:, 1], direction[:, 0]]) * (depth / 2.0)
     corners = np.stack(
-        [centre - along - across, centre + along - across, centre + along + across, centre - along + across], axis=1
+        [centre - along - across, centre + along - across, centre + along + across, centre - along + across],
+        axis=1,
     )
     return shapely.polygons(corners)
 

@@ -69,36 +69,71 @@ WORKER_GROUPS: dict[str, WorkerGroup] = {
     group.key: group
     for group in (
         WorkerGroup(
-            "sanitation", "环卫工人", "sanitation workers", 40.0, "walk", WALK_CUTOFF_M,
+            "sanitation",
+            "环卫工人",
+            "sanitation workers",
+            40.0,
+            "walk",
+            WALK_CUTOFF_M,
             "street length weighted by road class (primary 3, secondary 2.5, tertiary 2, residential 1, "
             "pedestrian 1.5, service 0.5, footway/path 0.3), sampled every 100 m",
         ),
         WorkerGroup(
-            "traffic_police", "交通警察", "traffic police", 5.0, "walk", WALK_CUTOFF_M,
+            "traffic_police",
+            "交通警察",
+            "traffic police",
+            5.0,
+            "walk",
+            WALK_CUTOFF_M,
             "signalised junctions (OSM highway=traffic_signals or a signalized node flag), weight 2 on major "
             "roads and 1 elsewhere; else junctions of three or more major roads",
         ),
         WorkerGroup(
-            "bus_drivers", "公交司机", "bus drivers", 10.0, "walk", WALK_CUTOFF_M,
+            "bus_drivers",
+            "公交司机",
+            "bus drivers",
+            10.0,
+            "walk",
+            WALK_CUTOFF_M,
             "bus terminals (amenity=bus_station, weight 15) and stops (highway=bus_stop, weight 1); else rail and "
             "metro stations (weight 5) as interchange hubs; else major-road length",
         ),
         WorkerGroup(
-            "taxi_drivers", "出租车司机", "taxi drivers", 15.0, "walk", WALK_CUTOFF_M,
+            "taxi_drivers",
+            "出租车司机",
+            "taxi drivers",
+            15.0,
+            "walk",
+            WALK_CUTOFF_M,
             "taxi ranks (amenity=taxi, weight 5) and rail/metro stations (weight 3); else major-road length",
         ),
         WorkerGroup(
-            "couriers", "快递员与外卖骑手", "couriers and delivery riders", 60.0, "ride", RIDE_CUTOFF_M,
+            "couriers",
+            "快递员与外卖骑手",
+            "couriers and delivery riders",
+            60.0,
+            "ride",
+            RIDE_CUTOFF_M,
             "restaurants, fast food and cafés (weight 3), shops (1), residential buildings (1 per 500 m² of "
             "footprint) and residential land use (1 per 2,000 m²); else road length",
         ),
         WorkerGroup(
-            "urban_management", "城管执法人员", "urban-management staff", 8.0, "walk", WALK_CUTOFF_M,
+            "urban_management",
+            "城管执法人员",
+            "urban-management staff",
+            8.0,
+            "walk",
+            WALK_CUTOFF_M,
             "markets (weight 5), squares (3), stations (2), shops (0.3) and pedestrian streets (1 per 100 m); "
             "else road length",
         ),
         WorkerGroup(
-            "repair_crews", "市政维修人员", "municipal repair crews", 5.0, "walk", WALK_CUTOFF_M,
+            "repair_crews",
+            "市政维修人员",
+            "municipal repair crews",
+            5.0,
+            "walk",
+            WALK_CUTOFF_M,
             "length of primary, secondary and tertiary roads (1 per 100 m) and signalised junctions (0.5); else "
             "all road length",
         ),
@@ -474,8 +509,8 @@ def _pedestrian_streets(area: StudyArea) -> gpd.GeoDataFrame:
 
 
 _EATERIES = ("restaurant", "fast_food", "cafe", "food_court")
-_ALL_ROADS = {name: 1.0 for name in SWEEPING_WEIGHT}
-_MAJOR_LENGTH = {name: 1.0 / LINE_SAMPLE_M for name in MAJOR_ROADS}
+_ALL_ROADS = dict.fromkeys(SWEEPING_WEIGHT, 1.0)
+_MAJOR_LENGTH = dict.fromkeys(MAJOR_ROADS, 1.0 / LINE_SAMPLE_M)
 
 _RULES: dict[str, list[tuple[str, Callable[[StudyArea], gpd.GeoDataFrame]]]] = {
     "sanitation": [
@@ -503,9 +538,7 @@ _RULES: dict[str, list[tuple[str, Callable[[StudyArea], gpd.GeoDataFrame]]]] = {
     "taxi_drivers": [
         (
             "taxi ranks (weight 5) and rail/metro stations (weight 3)",
-            lambda a: _concat(
-                a, _frame(a, _pois(a, "amenity", _is("taxi")).geometry.values, 5.0), _stations(a, 3.0)
-            ),
+            lambda a: _concat(a, _frame(a, _pois(a, "amenity", _is("taxi")).geometry.values, 5.0), _stations(a, 3.0)),
         ),
         ("major-road length (no taxi ranks or stations)", lambda a: _along_streets(a, _MAJOR_LENGTH)),
         ("road length (no road classes)", lambda a: _along_streets(a, _ALL_ROADS, default=1.0)),

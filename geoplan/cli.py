@@ -1,0 +1,260 @@
+"""Command line: ``geoplan plan``, ``geoplan areas``, ``geoplan candidates``.
+
+The CLI is where geoplan talks to people: it prints what it chose and found, shows progress on long steps, and
+turns every :class:`~geoplan.errors.GeoplanError` into a one-line message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from geoplan import __version__, settings
+from geoplan.errors import GeoplanError, InputError
+
+log = logging.getLogger("geoplan")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``geoplan`` command; returns the process exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _configure_output(args)
+    try:
+        return args.run(args)
+    except GeoplanError as exc:
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="geoplan",
+        description="Plan rest stations for outdoor workers (爱心驿站) on real OpenStreetMap street networks.",
+    )
+    parser.add_argument("--version", action="version", version=f"geoplan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    plan = sub.add_parser("plan", help="propose station sites for an area and write proposals, coverage and a map")
+    _area_arguments(plan)
+    plan.add_argument("--stations", type=_positive_int, help="total stations (default: scaled to the area, max 35)")
+    plan.add_argument("--out", type=Path, help="output folder (default: out/AREA)")
+    plan.add_argument("--district-min", type=_non_negative_int, default=1, help="minimum stations per district (1)")
+    plan.add_argument("--city-level", type=_non_negative_int, default=3, help="city-level stations to designate (3)")
+    plan.add_argument("--spacing", type=float, default=300.0, help="minimum distance between stations, m (300)")
+    plan.add_argument(
+        "--cutoff", action="append", default=[], metavar="GROUP=M",
+        help="service cutoff along the network for a worker group, m (default 1000 walking, couriers 2000 riding)",
+    )  # fmt: skip
+    plan.add_argument("--headcount", action="append", default=[], metavar="GROUP=N", help="workers in a group")
+    plan.add_argument("--layer", action="append", default=[], metavar="FILE[:GROUP]", help="user demand layer")
+    plan.add_argument("--layer-crs", default="wgs84", help="coordinates of --layer files: wgs84|gcj02|bd09")
+    plan.add_argument("--sites", type=Path, help="CSV of extra candidate sites: lon,lat,footprint_m2[,name]")
+    plan.add_argument("--existing", type=Path, help="CSV of existing stations (kept): lon,lat[,footprint_m2][,name]")
+    plan.add_argument("--sites-crs", default="wgs84", help="coordinates of --sites/--existing: wgs84|gcj02|bd09")
+    plan.add_argument("--exclude", action="append", default=[], metavar="ID", help="candidate id never to choose")
+    plan.add_argument("--time-limit", type=float, default=10.0, help="optimiser time limit, s (10)")
+    plan.add_argument("--gap", type=float, default=0.005, help="target optimality gap (0.005 = 0.5%%)")
+    plan.set_defaults(run=_run_plan)
+
+    areas = sub.add_parser("areas", help="list the registered study areas")
+    areas.set_defaults(run=_run_areas)
+
+    cands = sub.add_parser("candidates", help="generate candidate sites and list the refused ones by reason")
+    _area_arguments(cands)
+    cands.add_argument("--refusals", action="store_true", help="list every refused site, not only the counts")
+    cands.set_defaults(run=_run_candidates)
+    return parser
+
+
+def _area_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--area",
+        default=None,
+        help="registered area name (see 'geoplan areas'), OSM file path, or place name",
+    )
+    parser.add_argument("--min-area", type=float, default=9.0, help="minimum station floor area, m² (9)")
+    parser.add_argument("--footprint", default="3x3", help="roadside footprint WIDTHxDEPTH in metres (3x3)")
+    parser.add_argument("--candidate-spacing", type=float, default=50.0, help="roadside sample spacing, m (50)")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _configure_output(args: argparse.Namespace) -> None:
+    quiet = getattr(args, "quiet", False)
+    settings.show_progress = not quiet and sys.stderr.isatty()
+    if not any(getattr(h, "_geoplan_cli", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._geoplan_cli = True
+        log.addHandler(handler)
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+
+
+def _candidate_rules(args: argparse.Namespace):
+    from geoplan.candidates import CandidateRules
+
+    try:
+        width, depth = (float(x) for x in args.footprint.lower().split("x"))
+    except ValueError:
+        raise InputError(f"--footprint {args.footprint!r}: write WIDTHxDEPTH in metres, e.g. 3x3.") from None
+    return CandidateRules(
+        min_area_m2=args.min_area,
+        footprint_width_m=width,
+        footprint_depth_m=depth,
+        spacing_m=args.candidate_spacing,
+    )
+
+
+def _load(args: argparse.Namespace):
+    from geoplan.areas import load_area, resolve
+
+    spec = resolve(args.area)
+    started = time.perf_counter()
+    log.info("loading area %s (%s) from %s", spec.name, spec.title_zh or spec.title, spec.source)
+    area = load_area(spec)
+    log.info(
+        "  %d street nodes, %d edges, %.2f km², UTM %s, %d districts (%s) [%.1f s]",
+        len(area.nodes), len(area.edges), area.area_km2, area.crs.to_string(), len(area.districts),
+        area.district_source, time.perf_counter() - started,
+    )  # fmt: skip
+    return area
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    from geoplan.candidates import read_sites
+    from geoplan.demand import read_layer
+    from geoplan.export import write_plan
+    from geoplan.plan import PlanParameters, default_stations, make_plan
+
+    params = PlanParameters(
+        stations=args.stations,
+        district_min=args.district_min,
+        city_level_min=args.city_level,
+        min_spacing_m=args.spacing,
+        cutoff_m=_pairs(args.cutoff, "--cutoff"),
+        headcounts=_pairs(args.headcount, "--headcount"),
+        candidate_rules=_candidate_rules(args),
+        excluded_ids=tuple(args.exclude),
+        time_limit_s=args.time_limit,
+        target_gap=args.gap,
+    )
+    layers = [read_layer(*_layer_argument(item), crs=args.layer_crs) for item in args.layer]
+    user_sites = read_sites(args.sites, crs=args.sites_crs) if args.sites else None
+    existing = (
+        read_sites(args.existing, crs=args.sites_crs, default_footprint_m2=args.min_area) if args.existing else None
+    )
+    area = _load(args)
+    if args.stations is None:
+        chosen = default_stations(area, params)
+        log.info(
+            "no --stations given: planning %d stations for %.2f km² (%s; at least %d city-level and %d per district)",
+            chosen, area.area_km2,
+            f"registry default {area.spec.default_stations}" if area.spec.default_stations else "1 per km², max 35",
+            params.city_level_min, params.district_min,
+        )  # fmt: skip
+    plan = make_plan(area, params, layers=layers, user_sites=user_sites, fixed_sites=existing)
+    out = args.out or Path("out") / area.spec.name
+    files = write_plan(plan, out)
+    _print_summary(plan, files)
+    return 0
+
+
+def _print_summary(plan, files) -> None:
+    s = plan.summary()
+    workers, opt = s["workers"], s["optimality"]
+    print(f"\n{plan.area.spec.title_zh or plan.area.spec.title}")
+    print(
+        f"站点 stations: {plan.stations} ({(plan.proposals['level'] == 'city').sum()} city-level), "
+        f"from {len(plan.candidates.sites)} candidate sites ({len(plan.candidates.refused)} refused)"
+    )
+    print(
+        f"覆盖 covered workers: {workers['covered']:.0f} of {workers['total']:.0f} ({workers['share']:.1%}); "
+        f"bound {opt['bound']:.1f}, gap {opt['gap']:.3%} ({opt['status']}, {opt['method']}, {opt['solve_seconds']} s)"
+    )
+    print("按区县 by district:")
+    for name, row in s["by_district"].items():
+        print(f"  {name}: {row['stations']} station(s), {row['covered']:.0f}/{row['workers']:.0f} workers covered")
+    print("按人群 by worker group:")
+    for name, row in s["by_group"].items():
+        print(f"  {name}: {row['covered']:.0f}/{row['workers']:.0f} ({row['share']:.0%})")
+    if plan.area.notes:
+        print("数据限制 checks this data cannot support:")
+        for note in plan.area.notes:
+            print(f"  - {note}")
+    print("文件 files:")
+    for path in files.values():
+        print(f"  {path}")
+
+
+def _run_areas(args: argparse.Namespace) -> int:
+    from geoplan.areas import load_registry
+
+    areas, default = load_registry()
+    for name, spec in areas.items():
+        marker = " (default)" if name == default else ""
+        print(f"{name}{marker}: {spec.title_zh or spec.title}\n    source: {spec.source}")
+    return 0
+
+
+def _run_candidates(args: argparse.Namespace) -> int:
+    from geoplan.candidates import build_candidates
+    from geoplan.plan import refusals_table
+
+    area = _load(args)
+    candidates = build_candidates(area, _candidate_rules(args))
+    print(f"候选点 candidate sites kept: {len(candidates.sites)}")
+    for source, count in candidates.sites["source"].value_counts().items():
+        print(f"  {source}: {count}")
+    print(f"拒绝 refused: {len(candidates.refused)}")
+    for row in refusals_table(candidates).itertuples():
+        print(f"  {row.count:6d}  {row.source}: {row.reason}")
+    if args.refusals:
+        refused = candidates.refused.to_crs(settings.WGS84)
+        for row in refused.itertuples():
+            print(f"{row.source}\t{row.reason}\t{row.geometry.x:.6f}\t{row.geometry.y:.6f}")
+    return 0
+
+
+def _pairs(items: list[str], option: str) -> dict[str, float]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise InputError(f"{option} {item!r}: write GROUP=NUMBER, e.g. {option} couriers=1500.")
+    return out
+
+
+def _layer_argument(item: str) -> tuple[Path, str | None]:
+    path, sep, group = item.rpartition(":")
+    if sep and path and not Path(item).exists():
+        return Path(path), group
+    return Path(item), None
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""Write a plan to files: proposals (GeoJSON), coverage figures (JSON) and an interactive map (HTML).
+
+Every file is written to a temporary name beside its target and renamed into place, so a failed export never
+leaves a half-written file. Coordinates are WGS-84, with GCJ-02 columns added for Chinese map tools.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geoplan import coords, settings
+from geoplan.errors import InputError
+from geoplan.plan import Plan
+
+#: Side of the grid cells (m) that aggregate demand points on the map.
+MAP_CELL_M = 150.0
+
+LEVEL_COLOURS = {"city": "#c0392b", "district": "#2471a3"}
+
+
+def write_plan(plan: Plan, out_dir: Path) -> dict[str, Path]:
+    """Write a plan's files into ``out_dir``.
+
+    The files are ``proposals.geojson``, ``footprints.geojson``, ``refused_sites.geojson``, ``coverage.json`` and
+    ``map.html``.
+
+    Parameters
+    ----------
+    plan : Plan
+    out_dir : pathlib.Path
+        Created if missing.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        The files written, by name.
+
+    Raises
+    ------
+    InputError
+        The folder cannot be created or written to.
+    """
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Cannot create output folder {out_dir}: {exc.strerror}.") from exc
+    if not os.access(out_dir, os.W_OK):
+        raise InputError(f"Output folder {out_dir} is not writable.")
+    files = {
+        "proposals": out_dir / "proposals.geojson",
+        "footprints": out_dir / "footprints.geojson",
+        "refused": out_dir / "refused_sites.geojson",
+        "coverage": out_dir / "coverage.json",
+        "map": out_dir / "map.html",
+    }
+    _atomic(files["proposals"], lambda tmp: _write_geojson(proposals_wgs84(plan), tmp))
+    _atomic(files["footprints"], lambda tmp: _write_geojson(_footprints(plan), tmp))
+    _atomic(files["refused"], lambda tmp: _write_geojson(plan.candidates.refused.to_crs(settings.WGS84), tmp))
+    summary = plan.summary()
+    _atomic(
+        files["coverage"],
+        lambda tmp: tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8"),
+    )
+    _atomic(files["map"], lambda tmp: plan_map(plan).save(str(tmp)))
+    return files
+
+
+def proposals_wgs84(plan: Plan) -> gpd.GeoDataFrame:
+    """Return the proposals in WGS-84 with ``lon``/``lat`` and ``lon_gcj02``/``lat_gcj02`` columns, footprint dropped."""
+    frame = plan.proposals.drop(columns="footprint").to_crs(settings.WGS84)
+    lon, lat = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
+    frame["lon"], frame["lat"] = np.round(lon, 7), np.round(lat, 7)
+    gcj_lon, gcj_lat = coords.wgs84_to_gcj02(lon, lat)
+    frame["lon_gcj02"], frame["lat_gcj02"] = np.round(gcj_lon, 7), np.round(gcj_lat, 7)
+    return frame
+
+
+def plan_map(plan: Plan) -> folium.Map:
+    """Draw an interactive map of districts, streets, demand (covered or not), candidates and proposals."""
+    area = plan.area
+    centre = gpd.GeoSeries([area.boundary.centroid], crs=area.crs).to_crs(settings.WGS84).iloc[0]
+    fmap = folium.Map(location=[centre.y, centre.x], zoom_start=14, tiles=None, control_scale=True)
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online)", show=True).add_to(fmap)
+    districts = area.districts.to_crs(settings.WGS84)
+    folium.GeoJson(
+        districts[["district", "has_network", "geometry"]],
+        name="区县 districts",
+        style_function=lambda _: {"color": "#555", "weight": 2, "fillOpacity": 0.03, "dashArray": "6 4"},
+        tooltip=folium.GeoJsonTooltip(fields=["district"], aliases=["区县"]),
+    ).add_to(fmap)
+    streets = area.edges[["geometry"]].copy()
+    streets["geometry"] = shapely.simplify(streets.geometry.values, 2.0)
+    folium.GeoJson(
+        streets.to_crs(settings.WGS84),
+        name="街道 streets (from the area's OSM data)",
+        style_function=lambda _: {"color": "#888", "weight": 1, "opacity": 0.7},
+    ).add_to(fmap)
+    _demand_layer(plan).add_to(fmap)
+    sites = plan.candidates.sites.drop(columns="footprint").to_crs(settings.WGS84)
+    candidates = folium.FeatureGroup(name=f"候选点 candidate sites ({len(sites)})", show=False)
+    for row in sites.itertuples():
+        folium.CircleMarker(
+            [row.geometry.y, row.geometry.x], radius=2, color="#7f8c8d", fill=True, weight=1,
+            tooltip=f"{row.id} {row.kind}",
+        ).add_to(candidates)  # fmt: skip
+    candidates.add_to(fmap)
+    stations = folium.FeatureGroup(name=f"建议站点 proposed stations ({len(plan.proposals)})")
+    for row in proposals_wgs84(plan).itertuples():
+        colour = LEVEL_COLOURS.get(row.level, "#2471a3")
+        folium.CircleMarker(
+            [row.lat, row.lon], radius=9, color="white", weight=2, fill=True, fill_color=colour, fill_opacity=0.95,
+            popup=folium.Popup(_popup(row), max_width=320), tooltip=f"{row.id} · {row.district}",
+        ).add_to(stations)  # fmt: skip
+    stations.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    west, south, east, north = districts[districts["has_network"]].total_bounds
+    fmap.fit_bounds([[south, west], [north, east]])
+    return fmap
+
+
+def _demand_layer(plan: Plan) -> folium.FeatureGroup:
+    demand = plan.demand
+    xy = shapely.get_coordinates(demand.geometry.values)
+    cell = np.floor(xy / MAP_CELL_M).astype(np.int64)
+    frame = demand[["weight", "covered"]].copy()
+    frame["cx"], frame["cy"] = cell[:, 0], cell[:, 1]
+    frame["covered_weight"] = frame["weight"] * frame["covered"]
+    cells = frame.groupby(["cx", "cy"]).agg(weight=("weight", "sum"), covered=("covered_weight", "sum")).reset_index()
+    centres = gpd.GeoSeries(
+        shapely.points((cells["cx"] + 0.5) * MAP_CELL_M, (cells["cy"] + 0.5) * MAP_CELL_M), crs=plan.area.crs
+    ).to_crs(settings.WGS84)
+    layer = folium.FeatureGroup(name="外勤人员 workers (red: not covered)")
+    top = max(float(cells["weight"].max()), 1e-9)
+    for (_, cell_row), point in zip(cells.iterrows(), centres, strict=True):
+        share = cell_row["covered"] / cell_row["weight"] if cell_row["weight"] else 0.0
+        folium.CircleMarker(
+            [point.y, point.x], radius=3 + 9 * np.sqrt(cell_row["weight"] / top), stroke=False, fill=True,
+            fill_color="#27ae60" if share >= 0.5 else "#e74c3c", fill_opacity=0.45,
+            tooltip=f"{cell_row['weight']:.1f} workers, {share:.0%} covered",
+        ).add_to(layer)  # fmt: skip
+    return layer
+
+
+def _popup(row) -> str:
+    level = "市级 city-level" if row.level == "city" else "区县级 district-level"
+    name = row.name if isinstance(row.name, str) and row.name else "—"
+    return (
+        f"<b>{row.id}</b> · {level}<br>区县 district: {row.district}<br>"
+        f"覆盖外勤人员 covered workers: {row.covered_workers:.0f}<br>面积 floor area: {row.footprint_m2:g} m²<br>"
+        f"类型 type: {row.kind} ({row.source})<br>名称 name: {name}<br>"
+        f"WGS-84: {row.lon:.6f}, {row.lat:.6f}<br>GCJ-02: {row.lon_gcj02:.6f}, {row.lat_gcj02:.6f}"
+    )
+
+
+def _footprints(plan: Plan) -> gpd.GeoDataFrame:
+    frame = plan.proposals[plan.proposals["footprint"].notna()][["id", "footprint_m2", "footprint"]]
+    frame = gpd.GeoDataFrame(frame.rename(columns={"footprint": "geometry"}), geometry="geometry", crs=plan.area.crs)
+    return frame.to_crs(settings.WGS84)
+
+
+def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options={"COORDINATE_PRECISION": 8})
+
+
+def _atomic(target: Path, write: Callable[[Path], None]) -> None:
+    """Write through ``write(tmp)`` and rename onto ``target``; on any failure remove the temporary file."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(handle)
+    tmp = Path(name)
+    tmp.unlink()  # some writers (GDAL) refuse to overwrite; give them a fresh name
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,161 @@
+"""Fast maximal-covering heuristic: constrained lazy greedy, then best-improvement swaps.
+
+Gains are kept exactly up to date with sparse updates: when a site is chosen, only the demand it newly covers
+changes, and only the candidates covering that demand lose gain (one sparse column slice times a vector).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from geoplan.errors import InfeasibleError
+from geoplan.siting.model import Constraints
+
+_EPS = 1e-9
+
+
+class _State:
+    """Chosen sites, how often each demand point is covered, and which candidates are still allowed."""
+
+    def __init__(self, coverage: sp.csr_array, weights: np.ndarray, c: Constraints):
+        self.rows = coverage
+        self.cols = coverage.tocsc()
+        self.weights = weights
+        self.c = c
+        n = coverage.shape[0]
+        self.count = np.zeros(coverage.shape[1], dtype=np.int32)
+        self.chosen = np.zeros(n, dtype=bool)
+        self.blocked = np.zeros(n, dtype=np.int32)  # number of chosen sites each candidate conflicts with
+        self.excluded = np.zeros(n, dtype=bool)
+        self.excluded[c.excluded] = True
+        conflicts = np.asarray(c.conflicts)
+        self.neighbours = sp.csr_array(
+            (
+                np.ones(2 * len(conflicts)),
+                (np.r_[conflicts[:, 0], conflicts[:, 1]], np.r_[conflicts[:, 1], conflicts[:, 0]]),
+            ),
+            shape=(n, n),
+        )
+        labels = c.district if c.district is not None else np.zeros(n, dtype=object)
+        self.label_codes, self.label_of = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
+        k = len(self.label_codes)
+        lookup = {str(label): i for i, label in enumerate(self.label_codes)}
+        self.low = np.zeros(k, dtype=np.int64)
+        self.high = np.full(k, np.iinfo(np.int64).max)
+        for label, value in c.minimums().items():
+            if str(label) in lookup:
+                self.low[lookup[str(label)]] = value
+        for label, value in c.maximums().items():
+            if str(label) in lookup:
+                self.high[lookup[str(label)]] = value
+        self.in_district = np.zeros(k, dtype=np.int64)
+
+    def add(self, j: int) -> None:
+        self.chosen[j] = True
+        start, end = self.rows.indptr[j], self.rows.indptr[j + 1]
+        self.count[self.rows.indices[start:end]] += 1
+        self.blocked[self.neighbours.indices[self.neighbours.indptr[j] : self.neighbours.indptr[j + 1]]] += 1
+        self.in_district[self.label_of[j]] += 1
+
+    def remove(self, j: int) -> None:
+        self.chosen[j] = False
+        start, end = self.rows.indptr[j], self.rows.indptr[j + 1]
+        self.count[self.rows.indices[start:end]] -= 1
+        self.blocked[self.neighbours.indices[self.neighbours.indptr[j] : self.neighbours.indptr[j + 1]]] -= 1
+        self.in_district[self.label_of[j]] -= 1
+
+    def objective(self) -> float:
+        return float(self.weights[self.count > 0].sum())
+
+    def gains(self) -> np.ndarray:
+        """Weight each candidate would newly cover."""
+        return self.rows @ (self.weights * (self.count == 0))
+
+    def allowed(self, slots_left: int) -> np.ndarray:
+        """Candidates that may be added now without making the district minimums unreachable."""
+        ok = ~self.chosen & ~self.excluded & (self.blocked == 0)
+        ok &= self.in_district[self.label_of] < self.high[self.label_of]
+        deficit = np.maximum(self.low - self.in_district, 0)
+        if deficit.sum() >= slots_left:
+            ok &= deficit[self.label_of] > 0
+        return ok
+
+
+def greedy_swap(
+    coverage: sp.csr_array,
+    weights: np.ndarray,
+    constraints: Constraints,
+    time_limit: float = 5.0,
+) -> np.ndarray:
+    """Choose ``p`` sites by constrained greedy, then improve by swaps until no swap helps or time runs out.
+
+    Parameters
+    ----------
+    coverage : scipy.sparse.csr_array
+        Candidates x demand 0/1 matrix.
+    weights : numpy.ndarray
+        Demand weights.
+    constraints : Constraints
+        Validated constraints (see :func:`geoplan.siting.model.validate`).
+    time_limit : float
+        Seconds allowed for the swap phase.
+
+    Returns
+    -------
+    numpy.ndarray
+        Chosen candidate indices, ascending.
+
+    Raises
+    ------
+    InfeasibleError
+        The greedy construction could not satisfy spacing and district rules together.
+    """
+    deadline = time.perf_counter() + time_limit
+    state = _State(coverage, weights, constraints)
+    for j in constraints.fixed:
+        state.add(int(j))
+    p = constraints.p
+    gains = state.gains()
+    while state.chosen.sum() < p:
+        allowed = state.allowed(p - int(state.chosen.sum()))
+        if not allowed.any():
+            raise InfeasibleError(
+                "No site can be added without breaking the minimum spacing or a district's minimum or maximum: "
+                "lower the spacing or the station count."
+            )
+        j = int(np.argmax(np.where(allowed, gains, -np.inf)))
+        newly = state.rows.indices[state.rows.indptr[j] : state.rows.indptr[j + 1]]
+        newly = newly[state.count[newly] == 0]
+        state.add(j)
+        if len(newly):
+            gains -= state.cols[:, newly] @ weights[newly]
+    _swap(state, deadline)
+    return np.flatnonzero(state.chosen)
+
+
+def _swap(state: _State, deadline: float) -> None:
+    """Best-improvement swaps: drop one free site, add the best allowed one, while the objective rises."""
+    fixed = np.zeros(len(state.chosen), dtype=bool)
+    fixed[state.c.fixed] = True
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for j in np.flatnonzero(state.chosen & ~fixed):
+            if time.perf_counter() >= deadline:
+                return
+            start, end = state.rows.indptr[j], state.rows.indptr[j + 1]
+            own = state.rows.indices[start:end]
+            loss = float(state.weights[own[state.count[own] == 1]].sum())
+            state.remove(j)
+            gains = state.gains()
+            allowed = state.allowed(1)
+            allowed[j] = False
+            k = int(np.argmax(np.where(allowed, gains, -np.inf)))
+            if allowed[k] and gains[k] > loss + _EPS * max(1.0, loss):
+                state.add(k)
+                improved = True
+            else:
+                state.add(j)

@@ -1,0 +1,238 @@
+"""Siting inputs and results: the constraints every model shares, their validation, and the result object.
+
+This package works on matrices and plain arrays only; it never imports geopandas. Turning geodata into matrices
+is the job of :mod:`geoplan.network`, :mod:`geoplan.candidates` and :mod:`geoplan.demand`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from geoplan.errors import InfeasibleError, InputError
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Constraints on a choice of ``p`` sites among ``n`` candidates.
+
+    Attributes
+    ----------
+    p : int
+        Total number of stations, fixed ones included.
+    district : numpy.ndarray or None
+        District label of each candidate (any hashable values), or None for no district rules.
+    district_min, district_max : mapping, optional
+        Minimum / maximum stations per district label. ``district_min`` may also be a single int applied to every
+        district present among the candidates' labels.
+    conflicts : numpy.ndarray
+        (k, 2) candidate index pairs that may not both be chosen (closer than the minimum spacing).
+    fixed : numpy.ndarray
+        Candidates that must be chosen (existing or accepted stations).
+    excluded : numpy.ndarray
+        Candidates that may never be chosen.
+    city_level_min : int
+        How many chosen stations are designated city-level (built by the city union).
+    city_level_fixed : numpy.ndarray
+        Candidates already designated city-level (must also be fixed).
+    """
+
+    p: int
+    district: np.ndarray | None = None
+    district_min: Mapping[object, int] | int | None = None
+    district_max: Mapping[object, int] | None = None
+    conflicts: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    fixed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    city_level_min: int = 0
+    city_level_fixed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def minimums(self) -> dict[object, int]:
+        """District minimums as a dict (an int minimum expanded over the districts present)."""
+        if self.district is None or self.district_min is None:
+            return {}
+        if isinstance(self.district_min, int | np.integer):
+            return {label: int(self.district_min) for label in _labels(self.district)}
+        return {label: int(value) for label, value in self.district_min.items()}
+
+    def maximums(self) -> dict[object, int]:
+        """District maximums as a dict."""
+        if self.district is None or self.district_max is None:
+            return {}
+        return {label: int(value) for label, value in self.district_max.items()}
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """The answer of a siting model.
+
+    Attributes
+    ----------
+    selected : numpy.ndarray
+        Chosen candidate indices, ascending.
+    objective : float
+        Value of the chosen sites (covered weight for MCLP).
+    bound : float
+        Proven upper bound on the best possible objective.
+    gap : float
+        ``(bound - objective) / bound``: 0 means proven optimal.
+    status : str
+        ``optimal`` (gap within target), ``time_limit`` or ``heuristic`` (no exact solve asked for).
+    method : str
+        What produced the answer (``greedy+swap``, ``highs``...).
+    seconds : float
+        Wall time spent.
+    city_level : numpy.ndarray
+        The chosen sites designated city-level.
+    """
+
+    selected: np.ndarray
+    objective: float
+    bound: float
+    gap: float
+    status: str
+    method: str
+    seconds: float
+    city_level: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+def spacing_conflicts(xy: np.ndarray, min_spacing_m: float) -> np.ndarray:
+    """Pairs of candidates closer than ``min_spacing_m`` (straight-line, metres), as a (k, 2) index array."""
+    if min_spacing_m <= 0 or len(xy) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    return cKDTree(np.asarray(xy, dtype=float)).query_pairs(min_spacing_m * (1 - 1e-12), output_type="ndarray")
+
+
+def gap(objective: float, bound: float) -> float:
+    """Relative optimality gap ``(bound - objective) / bound``, 0 when both are 0."""
+    if bound <= 0:
+        return 0.0
+    return max(0.0, (bound - objective) / bound)
+
+
+def validate(n_candidates: int, constraints: Constraints) -> Constraints:
+    """Check a request before solving; raise :class:`InfeasibleError` naming the cause.
+
+    Returns the constraints with index arrays normalised (unique, int64) and conflicts among fixed sites dropped.
+    """
+    c = constraints
+    p = int(c.p)
+    fixed = _indices(c.fixed, n_candidates, "fixed")
+    excluded = _indices(c.excluded, n_candidates, "excluded")
+    city_fixed = _indices(c.city_level_fixed, n_candidates, "city_level_fixed")
+    conflicts = np.asarray(c.conflicts, dtype=np.int64).reshape(-1, 2)
+    if p < 1:
+        raise InputError(f"The number of stations must be at least 1, got {p}.")
+    both = np.intersect1d(fixed, excluded)
+    if len(both):
+        raise InfeasibleError(f"Site(s) {both.tolist()[:5]} are both fixed and excluded; a site can only be one.")
+    if len(fixed) > p:
+        raise InfeasibleError(f"{len(fixed)} sites are fixed but the plan has only {p} stations: raise the total.")
+    available = n_candidates - len(excluded)
+    if p > available:
+        raise InfeasibleError(
+            f"The plan asks for {p} stations but only {available} candidate sites are available "
+            f"({n_candidates} found, {len(excluded)} excluded): lower the station count or add candidates."
+        )
+    if c.city_level_min > p:
+        raise InfeasibleError(f"{c.city_level_min} city-level stations are required but the plan has only {p}.")
+    if not np.isin(city_fixed, fixed).all():
+        raise InputError("Sites designated city-level must also be fixed.")
+    if c.district is not None and len(c.district) != n_candidates:
+        raise InputError(f"district labels: {len(c.district)} given for {n_candidates} candidates.")
+    _check_districts(c, p, fixed, excluded)
+    if len(conflicts):
+        if conflicts.min() < 0 or conflicts.max() >= n_candidates:
+            raise InputError("conflicts refer to candidates that do not exist.")
+        fixed_mask = np.zeros(n_candidates, dtype=bool)
+        fixed_mask[fixed] = True
+        conflicts = conflicts[~(fixed_mask[conflicts[:, 0]] & fixed_mask[conflicts[:, 1]])]
+    return Constraints(
+        p=p,
+        district=None if c.district is None else np.asarray(c.district, dtype=object),
+        district_min=c.minimums() or None,
+        district_max=c.maximums() or None,
+        conflicts=conflicts,
+        fixed=fixed,
+        excluded=excluded,
+        city_level_min=int(c.city_level_min),
+        city_level_fixed=city_fixed,
+    )
+
+
+def restrict(constraints: Constraints, keep: np.ndarray) -> Constraints:
+    """Restrict the constraints to the candidate subset ``keep`` (ascending indices), renumbered 0..len(keep)-1."""
+    n = int(keep.max(initial=-1)) + 1
+    position = np.full(max(n, 1), -1, dtype=np.int64)
+    position[keep] = np.arange(len(keep))
+
+    def mapped(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=np.int64)
+        values = values[values < n]
+        out = position[values]
+        return out[out >= 0]
+
+    conflicts = np.asarray(constraints.conflicts, dtype=np.int64).reshape(-1, 2)
+    conflicts = conflicts[(conflicts < n).all(axis=1)]
+    conflicts = position[conflicts]
+    return Constraints(
+        p=constraints.p,
+        district=None if constraints.district is None else np.asarray(constraints.district, dtype=object)[keep],
+        district_min=constraints.district_min,
+        district_max=constraints.district_max,
+        conflicts=conflicts[(conflicts >= 0).all(axis=1)],
+        fixed=mapped(constraints.fixed),
+        excluded=mapped(constraints.excluded),
+        city_level_min=constraints.city_level_min,
+        city_level_fixed=mapped(constraints.city_level_fixed),
+    )
+
+
+def designate_city_level(selected: np.ndarray, station_value: np.ndarray, constraints: Constraints) -> np.ndarray:
+    """Choose the city-level stations: those already designated, then the chosen sites of highest value."""
+    chosen = list(constraints.city_level_fixed)
+    for index in selected[np.argsort(-station_value[selected], kind="stable")]:
+        if len(chosen) >= constraints.city_level_min:
+            break
+        if index not in chosen:
+            chosen.append(int(index))
+    return np.sort(np.asarray(chosen, dtype=np.int64))
+
+
+def _check_districts(c: Constraints, p: int, fixed: np.ndarray, excluded: np.ndarray) -> None:
+    minimums, maximums = c.minimums(), c.maximums()
+    if not minimums and not maximums:
+        return
+    labels = np.asarray(c.district, dtype=object)
+    usable = np.ones(len(labels), dtype=bool)
+    usable[excluded] = False
+    if sum(minimums.values()) > p:
+        raise InfeasibleError(
+            f"District minimums add up to {sum(minimums.values())} stations but the plan has only {p}: "
+            "raise the total or lower the per-district minimum."
+        )
+    for label, low in minimums.items():
+        have = int(np.count_nonzero(usable & (labels == label)))
+        if have < low:
+            what = "no feasible candidate site" if have == 0 else f"only {have} candidate site(s)"
+            raise InfeasibleError(f"District {label} needs at least {low} station(s) but has {what}.")
+        if label in maximums and maximums[label] < low:
+            raise InfeasibleError(f"District {label}: maximum {maximums[label]} is below its minimum {low}.")
+    for label, high in maximums.items():
+        have = int(np.count_nonzero(labels[fixed] == label))
+        if have > high:
+            raise InfeasibleError(f"District {label} already has {have} fixed stations, above its maximum {high}.")
+
+
+def _indices(values: Sequence[int] | np.ndarray, n: int, name: str) -> np.ndarray:
+    array = np.unique(np.asarray(values, dtype=np.int64).ravel())
+    if len(array) and (array[0] < 0 or array[-1] >= n):
+        raise InputError(f"{name}: candidate indices must lie in 0..{n - 1}.")
+    return array
+
+
+def _labels(district: np.ndarray) -> list[object]:
+    return list(dict.fromkeys(np.asarray(district, dtype=object).tolist()))
