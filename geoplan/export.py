@@ -76,7 +76,7 @@ def write_plan(plan: Plan, out_dir: Path) -> dict[str, Path]:
 
 
 def proposals_wgs84(plan: Plan) -> gpd.GeoDataFrame:
-    """Return the proposals in WGS-84 with ``lon``/``lat`` and ``lon_gcj02``/``lat_gcj02`` columns, footprint dropped."""
+    """Return the proposals in WGS-84 with lon/lat and GCJ-02 lon/lat columns, footprint dropped."""
     frame = plan.proposals.drop(columns="footprint").to_crs(settings.WGS84)
     lon, lat = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
     frame["lon"], frame["lat"] = np.round(lon, 7), np.round(lat, 7)

@@ -65,7 +65,7 @@ def solve(
     -------
     MilpOutcome
     """
-    n, m = coverage.shape
+    n = coverage.shape[0]
     highs = _new_highs()
     highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
     highs.setOptionValue("mip_rel_gap", float(target_gap))
