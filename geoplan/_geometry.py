@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
+
+
+def one_per_segment(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Keep one row per street segment, without self-loops.
+
+    Directed networks (GraphML, osmnx) hold a two-way street once per direction; walking ignores direction, and
+    sampling both copies would count the street twice. Two rows are the same segment when they join the same two
+    nodes with the same length (to 0.1 m).
+    """
+    pair = pd.DataFrame({"a": np.minimum(edges["u"], edges["v"]), "b": np.maximum(edges["u"], edges["v"])})
+    pair["length"] = edges["length"].round(1).to_numpy()
+    keep = ~pair.duplicated().to_numpy() & (edges["u"] != edges["v"]).to_numpy()
+    return edges[keep]
+
+
+def thin_points(xy: np.ndarray, spacing_m: float) -> np.ndarray:
+    """Indices of the first point in each ``spacing_m`` grid cell: at most one point per cell, in input order."""
+    cells = np.floor(np.asarray(xy, dtype=float) / spacing_m).astype(np.int64)
+    _, first = np.unique(cells, axis=0, return_index=True)
+    return np.sort(first)
 
 
 def merge_lines(lines: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ the UTM zone of the area (metres). WGS-84 is used only when reading and writing 
 
 from __future__ import annotations
 
+import functools
 import logging
 import string
 import tomllib
@@ -18,12 +19,16 @@ import pandas as pd
 import shapely
 
 from geoplan import coords, osm, settings
+from geoplan._geometry import merge_lines, one_per_segment, sample_lines
 from geoplan.errors import AreaError, InputError
 
 log = logging.getLogger(__name__)
 
 #: OSM place types whose nodes seed Voronoi districts when an area has no administrative boundaries.
 DISTRICT_PLACE_TYPES = ("borough", "suburb", "quarter")
+
+#: Spacing (metres) of the points along streets that carry street-borne demand (sweeping, repairs, ...).
+STREET_SAMPLE_M = 100.0
 
 #: Preferred OSM admin_level for county-level units, best first (6 is China's county/district level).
 ADMIN_LEVEL_PREFERENCE = ("6", "7", "8", "5", "9", "10")
@@ -101,6 +106,23 @@ class StudyArea:
     def area_km2(self) -> float:
         """Area of the network's extent in km²."""
         return float(self.boundary.area) / 1e6
+
+    @functools.cached_property
+    def street_samples(self) -> gpd.GeoDataFrame:
+        """Points every :data:`STREET_SAMPLE_M` along every street, shared by all demand spread along streets.
+
+        Streets are merged into junction-to-junction chains first, so short OSM segments are not over-sampled.
+        Columns: ``length_m`` (street length each point stands for), ``highway`` (class of the street under it).
+        """
+        segments = one_per_segment(self.edges)
+        lines = merge_lines(segments.geometry.to_numpy())
+        line_index, along = sample_lines(lines, STREET_SAMPLE_M)
+        points = shapely.line_interpolate_point(lines[line_index], along)
+        represented = shapely.length(lines)[line_index] / np.bincount(line_index, minlength=len(lines))[line_index]
+        under = shapely.STRtree(segments.geometry.to_numpy()).query_nearest(points, all_matches=False)
+        highway = np.empty(len(points), dtype=object)
+        highway[under[0]] = segments["highway"].to_numpy()[under[1]]
+        return gpd.GeoDataFrame({"length_m": represented, "highway": highway}, geometry=points, crs=self.crs)
 
     @property
     def planned_districts(self) -> list[str]:

@@ -2,7 +2,7 @@
 
 Three sources:
 
-- **roadside**: points sampled along streets every ``spacing_m``, moved off the carriageway to the roadside; kept
+- **roadside**: points sampled along streets every ``spacing_m`` (at most one per ``spacing_m`` grid cell), moved off the carriageway to the roadside; kept
   where a station footprint (default 3 m x 3 m = 9 m², aligned with the street) fits without touching a building,
   water or any carriageway. Road width comes from OSM ``width``, else ``lanes`` x 3.5 m, else
   :data:`DEFAULT_ROAD_WIDTH_M` for the road class.
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan._geometry import merge_lines, sample_lines
+from geoplan._geometry import merge_lines, one_per_segment, sample_lines, thin_points
 from geoplan.areas import StudyArea
 from geoplan.demand import assign_district, read_points_csv
 from geoplan.errors import InputError
@@ -189,7 +189,7 @@ def road_width_m(edges: gpd.GeoDataFrame) -> np.ndarray:
 def roadside(area: StudyArea, rules: CandidateRules) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Roadside candidates of an area and the samples refused, with reasons."""
     edges = area.edges[area.edges["highway"].isin(FRONTAGE_CLASSES)]
-    edges = edges.loc[_one_direction(edges)]
+    edges = one_per_segment(edges)
     if len(edges) == 0:
         return _empty(), _empty_refused()
     lines = merge_lines(edges.geometry.to_numpy())
@@ -220,6 +220,12 @@ def roadside(area: StudyArea, rules: CandidateRules) -> tuple[pd.DataFrame, pd.D
         best_xy[take] = site[take]
         best_fp[take] = footprint[take]
     ok = ~np.isnan(best_xy[:, 0])
+    # Junction-to-junction chains shorter than the spacing each get a sample: in a dense grid that alone would
+    # put samples closer than the spacing. Keep at most one accepted site per spacing x spacing cell.
+    accepted = np.flatnonzero(ok)
+    ok = np.zeros_like(ok)
+    ok[accepted[thin_points(best_xy[accepted], rules.spacing_m)]] = True
+    failed = np.isnan(best_xy[:, 0])
     sites = pd.DataFrame(
         {
             "source": "roadside",
@@ -231,7 +237,7 @@ def roadside(area: StudyArea, rules: CandidateRules) -> tuple[pd.DataFrame, pd.D
         }
     )
     why = np.where(reasons[0] == reasons[1], reasons[0], reasons[0] + " / " + reasons[1])
-    refused = _refusals(gpd.GeoDataFrame(geometry=centre[~ok]), why[~ok], source="roadside")
+    refused = _refusals(gpd.GeoDataFrame(geometry=centre[failed]), why[failed], source="roadside")
     return sites, refused
 
 
@@ -337,12 +343,6 @@ def _nearest(lines: np.ndarray, points: np.ndarray) -> np.ndarray:
     nearest = np.empty(len(points), dtype=np.int64)
     nearest[index[0]] = index[1]
     return nearest
-
-
-def _one_direction(edges: gpd.GeoDataFrame) -> pd.Index:
-    pair = pd.DataFrame({"a": np.minimum(edges["u"], edges["v"]), "b": np.maximum(edges["u"], edges["v"])})
-    pair["length"] = edges["length"].round(1).to_numpy()
-    return edges.index[~pair.duplicated().to_numpy()]
 
 
 def _obstacles(area: StudyArea) -> list[tuple[str, shapely.STRtree | None]]:

@@ -23,8 +23,8 @@ import pandas as pd
 import shapely
 
 from geoplan import coords, settings
-from geoplan._geometry import merge_lines, sample_lines
-from geoplan.areas import StudyArea
+from geoplan._geometry import one_per_segment
+from geoplan.areas import STREET_SAMPLE_M, StudyArea
 from geoplan.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,8 @@ SWEEPING_WEIGHT = {
 
 MAJOR_ROADS = frozenset({"trunk", "primary", "secondary", "tertiary"})
 
-#: Spacing (metres) of points that stand for demand spread along streets.
-LINE_SAMPLE_M = 100.0
+#: Spacing (metres) of points that stand for demand spread along streets (see StudyArea.street_samples).
+LINE_SAMPLE_M = STREET_SAMPLE_M
 
 _MAX_ROWS_LISTED = 10
 
@@ -425,23 +425,11 @@ def _concat(area: StudyArea, *frames: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _along_streets(area: StudyArea, weights: Mapping[str, float], default: float = 0.0) -> gpd.GeoDataFrame:
-    """Points every LINE_SAMPLE_M along streets, raw weight = represented length (m) x class weight."""
-    edges = _unique_edges(area.edges)
-    per_metre = edges["highway"].map(weights).fillna(default).to_numpy(dtype=float)
-    frames = []
-    for value in np.unique(per_metre[per_metre > 0]):
-        lines = merge_lines(edges.geometry.to_numpy()[per_metre == value])
-        line_index, along = sample_lines(lines, LINE_SAMPLE_M)
-        represented = shapely.length(lines)[line_index] / np.bincount(line_index, minlength=len(lines))[line_index]
-        frames.append(_frame(area, shapely.line_interpolate_point(lines[line_index], along), represented * value))
-    return _concat(area, *frames)
-
-
-def _unique_edges(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One row per street segment: two-way roads appear once per direction in directed networks."""
-    pair = pd.DataFrame({"a": np.minimum(edges["u"], edges["v"]), "b": np.maximum(edges["u"], edges["v"])})
-    pair["length"] = edges["length"].round(1)
-    return edges[~pair.duplicated().to_numpy()]
+    """The area's street samples, raw weight = represented length (m) x the class weight of their street."""
+    samples = area.street_samples
+    per_metre = samples["highway"].map(weights).fillna(default).to_numpy(dtype=float)
+    keep = per_metre > 0
+    return _frame(area, samples.geometry.to_numpy()[keep], samples["length_m"].to_numpy()[keep] * per_metre[keep])
 
 
 def _pois(area: StudyArea, key: str, values: Callable[[pd.Series], pd.Series] | None = None) -> gpd.GeoDataFrame:
@@ -464,7 +452,7 @@ def _signals(area: StudyArea) -> gpd.GeoDataFrame:
         geometry = _pois(area, "highway", _is("traffic_signals")).geometry.values
     if len(geometry) == 0:
         return _frame(area, [], [])
-    major = _unique_edges(area.edges)
+    major = one_per_segment(area.edges)
     major = major[major["highway"].isin(MAJOR_ROADS)]
     on_major = np.zeros(len(geometry), dtype=bool)
     if len(major):
@@ -474,7 +462,7 @@ def _signals(area: StudyArea) -> gpd.GeoDataFrame:
 
 
 def _major_junctions(area: StudyArea) -> gpd.GeoDataFrame:
-    major = _unique_edges(area.edges)
+    major = one_per_segment(area.edges)
     major = major[major["highway"].isin(MAJOR_ROADS)]
     degree = pd.concat([major["u"], major["v"]]).value_counts()
     junctions = degree.index[degree >= 3]

@@ -107,13 +107,13 @@ def plan_map(plan: Plan) -> folium.Map:
     ).add_to(fmap)
     _demand_layer(plan).add_to(fmap)
     sites = plan.candidates.sites.drop(columns="footprint").to_crs(settings.WGS84)
-    candidates = folium.FeatureGroup(name=f"候选点 candidate sites ({len(sites)})", show=False)
-    for row in sites.itertuples():
-        folium.CircleMarker(
-            [row.geometry.y, row.geometry.x], radius=2, color="#7f8c8d", fill=True, weight=1,
-            tooltip=f"{row.id} {row.kind}",
-        ).add_to(candidates)  # fmt: skip
-    candidates.add_to(fmap)
+    folium.GeoJson(
+        sites[["id", "kind", "district", "geometry"]],
+        name=f"候选点 candidate sites ({len(sites)})",
+        show=False,
+        marker=folium.CircleMarker(radius=2, weight=1, color="#7f8c8d", fill=True),
+        tooltip=folium.GeoJsonTooltip(fields=["id", "kind", "district"]),
+    ).add_to(fmap)
     stations = folium.FeatureGroup(name=f"建议站点 proposed stations ({len(plan.proposals)})")
     for row in proposals_wgs84(plan).itertuples():
         colour = LEVEL_COLOURS.get(row.level, "#2471a3")
@@ -128,7 +128,7 @@ def plan_map(plan: Plan) -> folium.Map:
     return fmap
 
 
-def _demand_layer(plan: Plan) -> folium.FeatureGroup:
+def _demand_layer(plan: Plan) -> folium.GeoJson:
     demand = plan.demand
     xy = shapely.get_coordinates(demand.geometry.values)
     cell = np.floor(xy / MAP_CELL_M).astype(np.int64)
@@ -139,16 +139,30 @@ def _demand_layer(plan: Plan) -> folium.FeatureGroup:
     centres = gpd.GeoSeries(
         shapely.points((cells["cx"] + 0.5) * MAP_CELL_M, (cells["cy"] + 0.5) * MAP_CELL_M), crs=plan.area.crs
     ).to_crs(settings.WGS84)
-    layer = folium.FeatureGroup(name="外勤人员 workers (red: not covered)")
     top = max(float(cells["weight"].max()), 1e-9)
-    for (_, cell_row), point in zip(cells.iterrows(), centres, strict=True):
-        share = cell_row["covered"] / cell_row["weight"] if cell_row["weight"] else 0.0
-        folium.CircleMarker(
-            [point.y, point.x], radius=3 + 9 * np.sqrt(cell_row["weight"] / top), stroke=False, fill=True,
-            fill_color="#27ae60" if share >= 0.5 else "#e74c3c", fill_opacity=0.45,
-            tooltip=f"{cell_row['weight']:.1f} workers, {share:.0%} covered",
-        ).add_to(layer)  # fmt: skip
-    return layer
+    share = np.where(cells["weight"] > 0, cells["covered"] / cells["weight"].where(cells["weight"] > 0, 1.0), 0.0)
+    frame = gpd.GeoDataFrame(
+        {
+            "workers": cells["weight"].round(1),
+            "covered": np.round(share * 100).astype(int),
+            "radius": 3 + 9 * np.sqrt(cells["weight"] / top),
+            "colour": np.where(share >= 0.5, "#27ae60", "#e74c3c"),
+        },
+        geometry=centres.values,
+        crs=settings.WGS84,
+    )
+    return folium.GeoJson(
+        frame,
+        name="外勤人员 workers (red: mostly not covered)",
+        marker=folium.CircleMarker(stroke=False, fill=True, fill_opacity=0.45),
+        style_function=lambda feature: {
+            "radius": feature["properties"]["radius"],
+            "fillColor": feature["properties"]["colour"],
+            "stroke": False,
+            "fillOpacity": 0.45,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["workers", "covered"], aliases=["workers", "% covered"]),
+    )
 
 
 def _popup(row) -> str:

@@ -24,6 +24,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse import csgraph
 
+from geoplan._geometry import one_per_segment
 from geoplan._progress import track
 from geoplan.errors import AreaError
 
@@ -108,7 +109,7 @@ def street_graph(edges: gpd.GeoDataFrame) -> StreetGraph:
     -------
     StreetGraph
     """
-    edges = _largest_component(_undirected(edges))
+    edges = _largest_component(one_per_segment(edges))
     node_ids = pd.Index(pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()])))
     u = node_ids.get_indexer(edges["u"])
     v = node_ids.get_indexer(edges["v"])
@@ -192,9 +193,15 @@ def coverage(graph: StreetGraph, sources: Snapped, targets: Snapped, cutoff_m: n
     keep = tgt_off <= cutoff[tgt_point]
     tgt_node, tgt_point, tgt_off = tgt_node[keep], tgt_point[keep], tgt_off[keep]
     junctions = _junction_distances(graph, np.unique(src_node), limit)
-    at_node = sp.csr_array(  # junction -> targets with the offset from that junction (+1 mm so 0 is stored)
-        (tgt_off + MIN_DISTANCE_M, (tgt_node, tgt_point)), shape=(graph.size, len(targets))
-    )
+    # Per distinct cutoff (walking, riding...): junction -> targets with their offset (+1 mm so 0 is stored).
+    # Joining each cutoff separately prunes paths at that cutoff instead of the largest one.
+    at_node = {
+        value: sp.csr_array(
+            (tgt_off[mask] + MIN_DISTANCE_M, (tgt_node[mask], tgt_point[mask])), shape=(graph.size, len(targets))
+        )
+        for value in np.unique(cutoff)
+        if (mask := cutoff[tgt_point] == value).any()
+    }
     order = np.argsort(src_point, kind="stable")
     src_node, src_point, src_off = src_node[order], src_point[order], src_off[order]
     target_order = np.argsort(targets.edge, kind="stable")
@@ -202,10 +209,13 @@ def coverage(graph: StreetGraph, sources: Snapped, targets: Snapped, cutoff_m: n
     bounds = np.searchsorted(src_point, np.arange(0, len(sources) + BATCH_POINTS, BATCH_POINTS))
     batches = list(itertools.pairwise(bounds))
     for number, (lo, hi) in enumerate(track(batches, "network distances", total=len(batches), unit="batch")):
-        r, c, d = _join(src_point[lo:hi], src_node[lo:hi], src_off[lo:hi], junctions, at_node, cutoff)
+        parts = [
+            _join(src_point[lo:hi], src_node[lo:hi], src_off[lo:hi], junctions, targets_at, value)
+            for value, targets_at in at_node.items()
+        ]
         points = np.arange(number * BATCH_POINTS, min((number + 1) * BATCH_POINTS, len(sources)))
-        r2, c2, d2 = _same_segment(points, sources, targets, target_order)
-        r, c, d = np.concatenate([r, r2]), np.concatenate([c, c2]), np.concatenate([d, d2])
+        parts.append(_same_segment(points, sources, targets, target_order))
+        r, c, d = (np.concatenate(column) for column in zip(*parts, strict=True))
         d = d + sources.lateral_m[r] + targets.lateral_m[c]
         keep = d <= cutoff[c]
         r, c, d = _min_per_pair(r[keep], c[keep], d[keep], len(targets))
@@ -257,9 +267,8 @@ def _expand(matrix: sp.csr_array, rows: np.ndarray) -> tuple[np.ndarray, np.ndar
     return repeat, position
 
 
-def _join(point, node, offset, junctions: sp.csr_array, at_node: sp.csr_array, cutoff: np.ndarray):
-    """Pairs (source point, target) with distance offset + junction distance + target offset, within cutoff."""
-    limit = float(cutoff.max())
+def _join(point, node, offset, junctions: sp.csr_array, at_node: sp.csr_array, limit: float):
+    """Pairs (source point, target) with distance offset + junction distance + target offset, within ``limit``."""
     rep, pos = _expand(junctions, node)
     mid_node = junctions.indices[pos]
     mid_dist = offset[rep] + junctions.data[pos] - MIN_DISTANCE_M
@@ -268,7 +277,7 @@ def _join(point, node, offset, junctions: sp.csr_array, at_node: sp.csr_array, c
     rep2, pos2 = _expand(at_node, mid_node)
     target = at_node.indices[pos2]
     total = mid_dist[rep2] + at_node.data[pos2] - MIN_DISTANCE_M
-    keep = total <= cutoff[target]
+    keep = total <= limit
     return point[rep[rep2[keep]]], target[keep], total[keep]
 
 
@@ -297,12 +306,6 @@ def _min_per_pair(rows, cols, vals, n_cols):
 
 def _diameter(graph: StreetGraph) -> float:
     return float(graph.length_m.sum()) + 1.0
-
-
-def _undirected(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    pair = pd.DataFrame({"a": np.minimum(edges["u"], edges["v"]), "b": np.maximum(edges["u"], edges["v"])})
-    pair["length"] = edges["length"].round(1)
-    return edges[~pair.duplicated().to_numpy() & (edges["u"] != edges["v"]).to_numpy()]
 
 
 def _largest_component(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -245,9 +245,9 @@ def make_plan(
     lap("candidates")
     graph = network.street_graph(area.edges)
     site_spots = network.snap(graph, shapely.get_coordinates(sites.geometry.values))
-    demand_spots = network.snap(graph, shapely.get_coordinates(demand.geometry.values))
-    cutoff = demand["group"].map(params.cutoff_for).to_numpy(dtype=float)
-    distances = network.coverage(graph, site_spots, demand_spots, cutoff)
+    points, point_of = _demand_points(demand, params)
+    demand_spots = network.snap(graph, points[:, :2])
+    distances = network.coverage(graph, site_spots, demand_spots, points[:, 2])
     lap("coverage")
 
     stations = params.stations or default_stations(area, params)
@@ -256,9 +256,10 @@ def make_plan(
     unknown = sorted(set(params.excluded_ids) - set(sites["id"]))
     if unknown:
         raise InputError(f"Excluded site id(s) not found among the candidates: {', '.join(unknown[:10])}.")
+    point_weight = np.bincount(point_of, weights=demand["weight"].to_numpy(), minlength=len(points))
     result = solve_mclp(
         distances,
-        demand["weight"].to_numpy(),
+        point_weight,
         stations,
         district=sites["district"].to_numpy(),
         district_min=dict.fromkeys(planned, params.district_min) if params.district_min else None,
@@ -270,16 +271,27 @@ def make_plan(
         target_gap=params.target_gap,
     )
     lap("siting")
-    proposals, covered = _proposals(sites, demand, distances, result)
-    demand = demand.assign(covered=covered)
+    proposals, covered = _proposals(sites, point_weight, distances, result)
+    demand = demand.assign(covered=covered[point_of])
     return Plan(area, params, stations, proposals, demand, candidates, result, rules, timings)
 
 
+def _demand_points(demand: gpd.GeoDataFrame, params: PlanParameters) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (x, y, cutoff) demand locations and, for each demand row, the index of its location.
+
+    Groups spread along streets share their sample points; a location needs one coverage column per cutoff, not
+    one per group, so coverage is computed once per distinct location and cutoff (to 0.1 m).
+    """
+    xy = np.round(shapely.get_coordinates(demand.geometry.values), 1)
+    cutoff = demand["group"].map(params.cutoff_for).to_numpy(dtype=float)
+    points, point_of = np.unique(np.column_stack([xy, cutoff]), axis=0, return_inverse=True)
+    return points, point_of.ravel()
+
+
 def _proposals(
-    sites: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, distances: sp.csr_array, result: SitingResult
+    sites: gpd.GeoDataFrame, weights: np.ndarray, distances: sp.csr_array, result: SitingResult
 ) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     chosen = distances[result.selected]
-    weights = demand["weight"].to_numpy()
     reach = (chosen != 0).astype(float)
     proposals = sites.iloc[result.selected].copy()
     proposals["covered_workers"] = np.round(reach @ weights, 2)
