@@ -59,8 +59,8 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     options = parser.parse_args()
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
         results.append(run_case("default area (helsinki), scaled default p", "-", ["--area", "helsinki"], tmp / "h"))
         results.append(
             run_case("default area (helsinki), p = 35", "-", ["--area", "helsinki", "--stations", "35", "--spacing",
@@ -71,8 +71,8 @@ def main() -> None:
             grid = grid_area(tmp / "grid", options.side)
             results.append(
                 run_case(
-                    f"generated grid {options.side}x{options.side} ({grid['nodes']:,} nodes, {grid['edges']:,} streets), "
-                    "p = 35",
+                    f"generated grid {options.side}x{options.side} "
+                    f"({grid['nodes']:,} nodes, {grid['edges']:,} streets), p = 35",
                     str(tmp / "grid" / "areas.toml"),
                     ["--area", "grid", "--stations", "35", "--candidate-spacing", "200"],
                     tmp / "g",

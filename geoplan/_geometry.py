@@ -22,7 +22,7 @@ def one_per_segment(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def thin_points(xy: np.ndarray, spacing_m: float) -> np.ndarray:
-    """Indices of the first point in each ``spacing_m`` grid cell: at most one point per cell, in input order."""
+    """Return the index of the first point in each ``spacing_m`` grid cell (at most one per cell), ascending."""
     cells = np.floor(np.asarray(xy, dtype=float) / spacing_m).astype(np.int64)
     _, first = np.unique(cells, axis=0, return_index=True)
     return np.sort(first)

@@ -425,7 +425,7 @@ def _concat(area: StudyArea, *frames: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _along_streets(area: StudyArea, weights: Mapping[str, float], default: float = 0.0) -> gpd.GeoDataFrame:
-    """The area's street samples, raw weight = represented length (m) x the class weight of their street."""
+    """Weight the area's street samples: raw weight = represented length (m) x the class weight of their street."""
     samples = area.street_samples
     per_metre = samples["highway"].map(weights).fillna(default).to_numpy(dtype=float)
     keep = per_metre > 0
