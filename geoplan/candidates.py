@@ -4,8 +4,8 @@ Three sources:
 
 - **roadside**: points sampled along streets every ``spacing_m``, moved off the carriageway to the roadside; kept
   where a station footprint (default 3 m x 3 m = 9 m², aligned with the street) fits without touching a building,
-  water or any carriageway, at most one per ``spacing_m`` grid cell. Road width comes from OSM ``width``, else ``lanes`` x 3.5 m, else
-  :data:`DEFAULT_ROAD_WIDTH_M` for the road class.
+  water or any carriageway, at most one per ``spacing_m`` grid cell. Road width comes from OSM ``width``, else
+  ``lanes`` x 3.5 m, else :data:`DEFAULT_ROAD_WIDTH_M` for the road class.
 - **host**: premises that commonly host stations (banks, fuel stations, post offices, convenience stores, public
   toilets, community centres, bus terminals, parks) within ``host_max_street_m`` of a street.
 - **user**: a CSV of sites with their own floor area; sites below the minimum are refused.
