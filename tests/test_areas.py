@@ -107,6 +107,13 @@ def test_registry_without_default_takes_first_area(tmp_path):
     assert areas["second"].title == "second"
 
 
+def test_registry_point_layer_without_path(tmp_path):
+    path = write_registry(tmp_path, '[areas.metro]\nsource = "x.graphml"\n[[areas.metro.points]]\ncrs = "gcj02"\n')
+    with pytest.raises(InputError, match="path") as info:
+        load_registry(path)
+    assert "'metro'" in str(info.value)
+
+
 def test_registry_unreadable(tmp_path):
     with pytest.raises(InputError, match="cannot be read"):
         load_registry(tmp_path / "missing.toml")
@@ -346,3 +353,29 @@ tags = { railway = "station" }
     # No district file, no OSM boundaries or places: the whole area is one district.
     assert area.districts["district"].tolist() == ["metro"]
     assert area.district_source.startswith("whole study area")
+
+
+TINY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="geoplan tests">
+  <node id="1" lat="60.1700" lon="24.9400" version="1"/>
+  <node id="2" lat="60.1700" lon="24.9420" version="1"/>
+  <node id="3" lat="60.1700" lon="24.9440" version="1"/>
+  <node id="4" lat="60.1710" lon="24.9420" version="1"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/></way>
+  <way id="11" version="1"><nd ref="2"/><nd ref="4"/><tag k="highway" v="residential"/></way>
+</osm>
+"""
+
+
+def test_adhoc_area_from_osm_file(tmp_path):
+    path = tmp_path / "tiny.osm"
+    path.write_text(TINY_OSM, encoding="utf-8")
+    area = load_area(resolve(str(path)))
+    assert area.spec.name == "tiny"
+    assert area.crs.to_epsg() == 32635
+    assert set(area.nodes.index) == {1, 2, 3, 4}
+    assert area.districts["district"].tolist() == ["tiny"]
+    assert area.districts["has_network"].tolist() == [True]
+    assert area.district_source.startswith("whole study area")
+    # The triangle of nodes 1, 3 and 4: 222 m wide, 111 m high.
+    assert area.boundary.area == pytest.approx(0.5 * 222.4 * 111.2, rel=0.01)

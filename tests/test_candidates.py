@@ -37,9 +37,9 @@ TOL_M = 1e-6
 def documented_width(edges: gpd.GeoDataFrame) -> np.ndarray:
     """Carriageway width per edge by the documented rule, written out row by row."""
     out = []
-    for width, lanes, highway in zip(edges["width"], edges["lanes"], edges["highway"], strict=True):
-        width = pd.to_numeric(width, errors="coerce")
-        lanes = pd.to_numeric(lanes, errors="coerce")
+    for osm_width, osm_lanes, highway in zip(edges["width"], edges["lanes"], edges["highway"], strict=True):
+        width = pd.to_numeric(osm_width, errors="coerce")
+        lanes = pd.to_numeric(osm_lanes, errors="coerce")
         if pd.notna(width) and width > 0:
             out.append(float(width))
         elif pd.notna(lanes) and lanes > 0:
@@ -58,9 +58,13 @@ def carriageway_overlaps(area, sites: gpd.GeoDataFrame) -> list[tuple[str, str, 
     overlap = shapely.area(shapely.intersection(footprints[hit_site], strips[hit_road]))
     highway = roads["highway"].to_numpy()
     ids = sites["id"].to_numpy()
-    return [
-        (str(ids[s]), str(highway[r]), round(float(a), 3)) for s, r, a in zip(hit_site, hit_road, overlap, strict=True)
-    ]
+    # a two-way street of a directed network is stored twice: list each (site, class, overlap) once
+    return sorted(
+        {
+            (str(ids[s]), str(highway[r]), round(float(a), 3))
+            for s, r, a in zip(hit_site, hit_road, overlap, strict=True)
+        }
+    )
 
 
 def write_csv(path, rows: list[str], header: str = "lon,lat,footprint_m2,name") -> str:
@@ -261,7 +265,8 @@ def test_gcj02_sites_land_on_their_wgs84_position(nanchang, tmp_path):
     _, _, shift = GEOD.inv(lon, lat, gcj_lon, gcj_lat)
     assert shift.min() > 100.0  # GCJ-02 is offset by hundreds of metres in Nanchang: the test is not vacuous
     path = write_csv(
-        tmp_path / "gcj.csv", [f"{x:.9f},{y:.9f},10,s{i}" for i, (x, y) in enumerate(zip(gcj_lon, gcj_lat))]
+        tmp_path / "gcj.csv",
+        [f"{x:.9f},{y:.9f},10,s{i}" for i, (x, y) in enumerate(zip(gcj_lon, gcj_lat, strict=True))],
     )
     sites = read_sites(path, crs="gcj02")
     _, _, error = GEOD.inv(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), lon, lat)
@@ -297,13 +302,13 @@ def test_line_numbers_count_blank_lines(tmp_path):
 
 def test_footprint_column_required_without_default(tmp_path):
     path = write_csv(tmp_path / "nofp.csv", ["24.94,60.17"], header="lon,lat")
-    with pytest.raises(InputError, match="a footprint_m2 column .* is required"):
+    with pytest.raises(InputError, match=r"a footprint_m2 column \(station floor area in m²\) is required"):
         read_sites(path)
     assert read_sites(path, default_footprint_m2=9.0)["footprint_m2"].tolist() == [9.0]
 
 
 def test_existing_stations_are_kept_even_when_small(helsinki, tmp_path):
-    (lon, lat), = inner_points(helsinki, "Kaisaniemi", 1)
+    ((lon, lat),) = inner_points(helsinki, "Kaisaniemi", 1)
     path = write_csv(tmp_path / "existing.csv", [f"{lon},{lat},4,old kiosk"])
     small = read_sites(path, default_footprint_m2=9.0)
     candidates = build_candidates(helsinki, user_sites=small, fixed_sites=small)
@@ -343,6 +348,14 @@ def test_nanchang_roadside_refusals_are_carriageway_only(nanchang, nanchang_cand
 def test_nanchang_has_no_host_sites(nanchang_candidates):
     sources = set(nanchang_candidates.sites["source"])
     assert sources == {"roadside"}
+
+
+@pytest.mark.parametrize("candidates", ["helsinki_candidates", "nanchang_candidates"])
+def test_footprint_area_column_is_numeric(candidates, request):
+    """Floor areas are numbers whatever sources an area has (Nanchang has no host sites)."""
+    sites = request.getfixturevalue(candidates).sites
+    assert pd.api.types.is_float_dtype(sites["footprint_m2"]), sites["footprint_m2"].dtype
+    assert (sites["footprint_m2"] >= 9.0).all()
 
 
 def test_nanchang_sites_are_in_districts_with_streets(nanchang, nanchang_candidates):

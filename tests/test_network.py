@@ -9,6 +9,7 @@ from __future__ import annotations
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 import shapely
@@ -391,6 +392,10 @@ class Independent:
         self.v = kept["v"].to_numpy()
         self.length = kept["length"].to_numpy(dtype=float)
         self.tree = shapely.STRtree(self.lines)
+        # A street stored once per direction is one segment: same end nodes, same course.
+        wkb = shapely.to_wkb(shapely.normalize(self.lines))
+        keys = zip(np.minimum(self.u, self.v), np.maximum(self.u, self.v), wkb, strict=True)
+        self.segment = pd.factorize(pd.Series(list(keys)))[0]
 
     def snap(self, xy):
         points = shapely.points(xy)
@@ -400,6 +405,10 @@ class Independent:
         spot = shapely.line_interpolate_point(lines, along)
         return edge, along * self.length[edge] / shapely.length(lines), shapely.distance(points, spot)
 
+    def along_from_lower_node(self, edge, along):
+        """Position along the segment measured from its end with the smaller node id (direction-free)."""
+        return np.where(self.u[edge] < self.v[edge], along, self.length[edge] - along)
+
     def ends(self, edge, along):
         return ((self.u[edge], along), (self.v[edge], self.length[edge] - along))
 
@@ -407,6 +416,7 @@ class Independent:
         """Dict (source, target) -> distance for every pair within the cutoff."""
         s_edge, s_along, s_lat = self.snap(sources)
         t_edge, t_along, t_lat = self.snap(targets)
+        s_key, t_key = self.along_from_lower_node(s_edge, s_along), self.along_from_lower_node(t_edge, t_along)
         out = {}
         for i in range(len(sources)):
             reach = [
@@ -414,7 +424,8 @@ class Independent:
                 for node, offset in self.ends(s_edge[i], s_along[i])
             ]
             for j in range(len(targets)):
-                best = abs(s_along[i] - t_along[j]) if s_edge[i] == t_edge[j] else np.inf
+                same = self.segment[s_edge[i]] == self.segment[t_edge[j]]
+                best = abs(s_key[i] - t_key[j]) if same else np.inf
                 for dist, offset in reach:
                     for node, offset2 in self.ends(t_edge[j], t_along[j]):
                         if node in dist:
@@ -465,6 +476,25 @@ def test_helsinki_coverage_matches_networkx(helsinki, helsinki_independent, seed
     errors = [abs(got[pair] - expected[pair]) for pair in got]
     assert max(errors) <= 0.01
     assert np.all(matrix.data <= CUTOFF_M)
+
+
+def test_nanchang_coverage_matches_networkx(nanchang):
+    # Straight arterial edges stored once per direction; ride cutoff.
+    cutoff = 2000.0
+    rng = np.random.default_rng(4)
+    sources = random_points_inside(nanchang.boundary, 30, rng)
+    targets = random_points_inside(nanchang.boundary, 400, rng)
+    g = street_graph(nanchang.edges)
+    assert g.size == 2067
+    assert len(g.lines) == 3041
+    matrix = coverage(g, snap(g, sources), snap(g, targets), cutoff).tocoo()
+    got = {(int(r), int(c)): float(d) for r, c, d in zip(matrix.row, matrix.col, matrix.data, strict=True)}
+    expected = Independent(nanchang.edges).distances(sources, targets, cutoff)
+    borderline = {pair for pair, dist in expected.items() if abs(dist - cutoff) <= 0.01}
+    sure = {pair for pair, dist in expected.items() if dist <= cutoff} - borderline
+    assert len(sure) > 50
+    assert sure <= set(got) <= sure | borderline
+    assert max(abs(got[pair] - expected[pair]) for pair in got) <= 0.01
 
 
 def test_helsinki_distances_between_agrees_with_coverage(helsinki):

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.errors import InputError
+from geoplan.errors import InfeasibleError, InputError
 from geoplan.siting import heuristic, lagrangian, milp
 from geoplan.siting.model import (
     Constraints,
@@ -115,7 +115,13 @@ def solve_mclp(
     reduced, reduced_w = merge_demand(matrix, w, usable)
     budget = max(time_limit, 0.05)
     deadline = started + budget
-    selected = heuristic.greedy_swap(reduced, reduced_w, constraints, time_limit=budget * (0.25 if exact else 1.0))
+    try:
+        selected = heuristic.greedy_swap(reduced, reduced_w, constraints, time_limit=budget * (0.25 if exact else 1.0))
+    except InfeasibleError:
+        if not exact:
+            raise
+        # Greedy can paint itself into a corner with spacing rules; the MILP decides whether a plan exists.
+        selected = _milp_from_scratch(reduced, reduced_w, constraints, deadline, target_gap)
     objective = _covered(reduced, reduced_w, selected)
     bound, method = float(reduced_w.sum()), "greedy+swap"
     if exact and gap(objective, bound) > target_gap:
@@ -155,6 +161,16 @@ def solve_mclp(
         seconds=time.perf_counter() - started,
         city_level=designate_city_level(np.sort(selected), station_value, constraints),
     )
+
+
+def _milp_from_scratch(coverage, weights, constraints, deadline, target_gap) -> np.ndarray:
+    outcome = milp.solve(coverage, weights, constraints, None, max(deadline - time.perf_counter(), 1.0), target_gap)
+    if outcome.selected is None:
+        raise InfeasibleError(
+            "No plan satisfying the spacing and district rules was found within the time limit: lower the minimum "
+            "spacing or the station count, or allow more time."
+        )
+    return outcome.selected
 
 
 def _exact(coverage, weights, constraints, incumbent, objective, site_bound, deadline, target_gap, bound):

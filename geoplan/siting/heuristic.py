@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from geoplan.errors import InfeasibleError
@@ -40,17 +41,17 @@ class _State:
             shape=(n, n),
         )
         labels = c.district if c.district is not None else np.zeros(n, dtype=object)
-        self.label_codes, self.label_of = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
+        self.label_of, self.label_codes = pd.factorize(np.asarray(labels, dtype=object))
         k = len(self.label_codes)
-        lookup = {str(label): i for i, label in enumerate(self.label_codes)}
+        lookup = {label: i for i, label in enumerate(self.label_codes)}
         self.low = np.zeros(k, dtype=np.int64)
         self.high = np.full(k, np.iinfo(np.int64).max)
         for label, value in c.minimums().items():
-            if str(label) in lookup:
-                self.low[lookup[str(label)]] = value
+            if label in lookup:
+                self.low[lookup[label]] = value
         for label, value in c.maximums().items():
-            if str(label) in lookup:
-                self.high[lookup[str(label)]] = value
+            if label in lookup:
+                self.high[lookup[label]] = value
         self.in_district = np.zeros(k, dtype=np.int64)
 
     def add(self, j: int) -> None:

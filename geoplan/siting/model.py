@@ -214,6 +214,15 @@ def _check_districts(c: Constraints, p: int, fixed: np.ndarray, excluded: np.nda
             f"District minimums add up to {sum(minimums.values())} stations but the plan has only {p}: "
             "raise the total or lower the per-district minimum."
         )
+    fixed_labels = labels[fixed]
+    needed = len(fixed) + sum(
+        max(0, low - int(np.count_nonzero(fixed_labels == label))) for label, low in minimums.items()
+    )
+    if needed > p:
+        raise InfeasibleError(
+            f"The {len(fixed)} fixed station(s) and the district minimums need {needed} stations but the plan has "
+            f"only {p}: raise the total or lower the per-district minimum."
+        )
     for label, low in minimums.items():
         have = int(np.count_nonzero(usable & (labels == label)))
         if have < low:
