@@ -13,10 +13,12 @@ def one_per_segment(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     Directed networks (GraphML, osmnx) hold a two-way street once per direction; walking ignores direction, and
     sampling both copies would count the street twice. Two rows are the same segment when they join the same two
-    nodes with the same length (to 0.1 m).
+    nodes with the same length (to 0.1 m) through the same midpoint (to 0.1 m): two halves of a roundabout stay.
     """
     pair = pd.DataFrame({"a": np.minimum(edges["u"], edges["v"]), "b": np.maximum(edges["u"], edges["v"])})
     pair["length"] = edges["length"].round(1).to_numpy()
+    middle = shapely.get_coordinates(shapely.line_interpolate_point(edges.geometry.to_numpy(), 0.5, normalized=True))
+    pair["mx"], pair["my"] = np.round(middle[:, 0], 1), np.round(middle[:, 1], 1)
     keep = ~pair.duplicated().to_numpy() & (edges["u"] != edges["v"]).to_numpy()
     return edges[keep]
 

@@ -289,6 +289,9 @@ def read_districts(path: Path, crs: str = "wgs84", name_field: str = "name") -> 
 def _spec_from_table(name: str, table: dict, registry: Path) -> AreaSpec:
     if "source" not in table:
         raise InputError(f"Area registry {registry}: area {name!r} has no 'source'.")
+    for entry in table.get("points", []):
+        if "path" not in entry:
+            raise InputError(f"Area registry {registry}: a points entry of area {name!r} has no 'path'.")
     points = tuple(
         PointLayerSpec(
             path=Path(_expand(entry["path"])),
@@ -364,10 +367,12 @@ def _districts(
         if frame is None:
             frame, source = _voronoi_districts(data.places, crs, boundary)
         if frame is None:
-            frame = gpd.GeoDataFrame({"district": [spec.title_zh or spec.name]}, geometry=[boundary], crs=crs)
+            frame = gpd.GeoDataFrame(
+                {"district": [spec.title_zh or spec.name]}, geometry=[boundary.buffer(1.0)], crs=crs
+            )
             source = "whole study area (no boundaries or place nodes in the data)"
     frame = frame.dissolve(by="district", as_index=False, sort=False)
-    counts = gpd.sjoin(nodes[["geometry"]], frame, predicate="within").groupby("index_right").size()
+    counts = gpd.sjoin(nodes[["geometry"]], frame, predicate="intersects").groupby("index_right").size()
     frame["has_network"] = frame.index.isin(counts.index)
     return frame[["district", "has_network", "geometry"]], source
 

@@ -219,6 +219,8 @@ def build_demand(
         frames.append(layer.loc[inside, ["group", "weight", "geometry"]])
         for group in layer["group"].unique():
             rules[group] = f"user layer {layer.attrs.get('source', '')}".strip()
+    if not frames:
+        raise InputError("Every worker group has a headcount of 0 and no layer was given: there is no one to plan for.")
     demand = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=area.crs)
     demand = demand[demand["weight"] > 0].reset_index(drop=True)
     demand["district"] = assign_district(demand, area.districts)
@@ -262,7 +264,11 @@ def read_layer(path: Path, crs: str = "wgs84", group: str | None = None) -> gpd.
         frame = read_points_csv(path, crs=crs)
     if group is not None:
         frame["group"] = group
-    if "group" not in frame.columns or frame["group"].isna().any():
+    if (
+        "group" not in frame.columns
+        or frame["group"].isna().any()
+        or frame["group"].astype(str).str.strip().eq("").any()
+    ):
         raise InputError(
             f"{path}: every row needs a worker group: add a 'group' column or name the group for the whole file "
             f"(groups: {', '.join(WORKER_GROUPS)}, or a new name)."
@@ -311,10 +317,10 @@ def read_points_csv(
             f"(found: {', '.join(header) or 'nothing'})."
         )
     rows, problems = [], []
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
         problem = _row_problem(row, lon, lat, weight)
         if problem:
-            problems.append(f"line {line}: {problem}")
+            problems.append(f"line {reader.line_num}: {problem}")
         else:
             rows.append(row)
     if problems:

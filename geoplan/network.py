@@ -228,7 +228,9 @@ def coverage(graph: StreetGraph, sources: Snapped, targets: Snapped, cutoff_m: n
 
 def distances_between(graph: StreetGraph, sources: Snapped, targets: Snapped, limit_m: float = np.inf) -> np.ndarray:
     """Dense (sources x targets) network distances in metres, ``inf`` beyond ``limit_m``; for small sets only."""
-    matrix = coverage(graph, sources, targets, limit_m if np.isfinite(limit_m) else _diameter(graph))
+    if not np.isfinite(limit_m):
+        limit_m = _diameter(graph) + sources.lateral_m.max(initial=0.0) + targets.lateral_m.max(initial=0.0)
+    matrix = coverage(graph, sources, targets, limit_m)
     dense = np.full(matrix.shape, np.inf)
     coo = matrix.tocoo()
     dense[coo.row, coo.col] = coo.data

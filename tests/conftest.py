@@ -27,6 +27,7 @@ def _no_internet(monkeypatch):
             except ValueError:
                 local = host == "localhost"
             if not local:
+                sock.close()
                 raise RuntimeError(f"test tried to reach {address}: tests run offline")
         return real_connect(sock, address)
 
