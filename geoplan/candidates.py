@@ -162,6 +162,7 @@ def build_candidates(
     sites = pd.concat([p[0] for p in parts], ignore_index=True)
     refused = pd.concat([p[1] for p in parts], ignore_index=True)
     sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=area.crs)
+    sites["footprint_m2"] = sites["footprint_m2"].astype(float)  # empty parts concatenate as object
     refused = gpd.GeoDataFrame(refused, geometry="geometry", crs=area.crs)
     if len(sites):
         sites["district"] = assign_district(sites, area.districts[area.districts["has_network"]])
@@ -309,7 +310,7 @@ def read_sites(path, crs: str = "wgs84", default_footprint_m2: float | None = No
     area = pd.to_numeric(frame["footprint_m2"], errors="coerce")
     bad = np.flatnonzero(area.isna().to_numpy() | (area.to_numpy() <= 0))
     if len(bad):
-        lines = ", ".join(str(i + 2) for i in bad[:10])
+        lines = ", ".join(str(line) for line in frame["csv_line"].to_numpy()[bad[:10]])
         raise InputError(f"{path}: footprint_m2 must be a positive number (m²); see line(s) {lines}.")
     frame["footprint_m2"] = area.astype(float)
     if "name" not in frame.columns:
@@ -347,7 +348,8 @@ def _nearest(lines: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 def _obstacles(area: StudyArea) -> list[tuple[str, shapely.STRtree | None]]:
     roads = area.edges[area.edges["highway"].isin(CARRIAGEWAY_CLASSES)]
-    carriageway = shapely.buffer(roads.geometry.to_numpy(), road_width_m(roads) / 2.0, cap_style="flat")
+    # Round caps: OSM splits roads at every node, and flat caps would leave wedge-shaped gaps at every bend.
+    carriageway = shapely.buffer(roads.geometry.to_numpy(), road_width_m(roads) / 2.0)
     layers = [
         ("overlaps the carriageway", carriageway),
         ("overlaps a building", area.buildings.geometry.to_numpy()),

@@ -297,7 +297,8 @@ def read_points_csv(
     Returns
     -------
     geopandas.GeoDataFrame
-        All columns of the file (``weight`` as float), point geometry in WGS-84.
+        All columns of the file (``weight`` as float), ``csv_line`` (the row's line number in the file) and point
+        geometry in WGS-84.
 
     Raises
     ------
@@ -322,7 +323,7 @@ def read_points_csv(
         if problem:
             problems.append(f"line {reader.line_num}: {problem}")
         else:
-            rows.append(row)
+            rows.append(row | {"csv_line": reader.line_num})
     if problems:
         listed = "; ".join(problems[:_MAX_ROWS_LISTED])
         more = f" (and {len(problems) - _MAX_ROWS_LISTED} more)" if len(problems) > _MAX_ROWS_LISTED else ""
