@@ -126,16 +126,18 @@ def solve_mclp(
     bound, method = float(reduced_w.sum()), "greedy+swap"
     if exact and gap(objective, bound) > target_gap:
         relaxed = lagrangian.bound(
-            reduced,
-            reduced_w,
-            constraints,
-            objective,
-            target_gap,
-            time_limit=0.4 * (deadline - time.perf_counter()),
-        )
+            reduced, reduced_w, constraints, objective, target_gap, time_limit=0.5 * (deadline - time.perf_counter())
+        )  # fmt: skip
+        survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
+        if gap(objective, relaxed.bound) > target_gap and survivors > MILP_MAX_SITES:
+            # Too many sites left for the MILP: spend the rest of the time tightening the bound.
+            relaxed = lagrangian.bound(
+                reduced, reduced_w, constraints, objective, target_gap, time_limit=deadline - time.perf_counter(),
+                max_iterations=100_000, initial=relaxed.multipliers,
+            )  # fmt: skip
+            survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
         bound = min(bound, relaxed.bound)
         method = "greedy+swap, Lagrangian bound"
-        survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
         if gap(objective, bound) > target_gap and survivors <= MILP_MAX_SITES:
             selected, objective, bound, method = _exact(
                 reduced,

@@ -35,11 +35,14 @@ class LagrangianOutcome:
         For each candidate, an upper bound on any plan that contains it (``-inf`` for excluded ones).
     iterations : int
         Subgradient iterations run.
+    multipliers : numpy.ndarray
+        The multipliers of the best bound (to continue from).
     """
 
     bound: float
     site_bound: np.ndarray
     iterations: int
+    multipliers: np.ndarray
 
 
 def bound(
@@ -50,6 +53,7 @@ def bound(
     target_gap: float,
     time_limit: float,
     max_iterations: int = 500,
+    initial: np.ndarray | None = None,
 ) -> LagrangianOutcome:
     """Subgradient optimisation of the Lagrangian bound.
 
@@ -69,6 +73,8 @@ def bound(
         Seconds.
     max_iterations : int
         Iteration cap.
+    initial : numpy.ndarray, optional
+        Multipliers to start from (a previous outcome's); default: the demand weights.
 
     Returns
     -------
@@ -84,7 +90,7 @@ def bound(
     free[constraints.excluded] = False
     free_index = np.flatnonzero(free)
     k = constraints.p - int(fixed.sum())
-    multipliers = weights.astype(float).copy()
+    multipliers = (weights if initial is None else initial).astype(float).copy()
     best = (np.inf, multipliers.copy())
     theta, stall, iterations = 2.0, 0, 0
     target = incumbent / (1.0 - target_gap) if target_gap < 1 else np.inf
@@ -110,7 +116,8 @@ def bound(
             break
         step = theta * max(value - incumbent, 1e-9 * max(1.0, value)) / norm
         multipliers = np.maximum(multipliers + step * subgradient, 0.0)
-    return LagrangianOutcome(best[0], _site_bounds(coverage, weights, best[1], fixed, free, k), iterations)
+    site_bound = _site_bounds(coverage, weights, best[1], fixed, free, k)
+    return LagrangianOutcome(best[0], site_bound, iterations, best[1])
 
 
 def _site_bounds(coverage, weights, multipliers, fixed, free, k) -> np.ndarray:
