@@ -145,7 +145,10 @@ def _run_plan(args: argparse.Namespace) -> int:
         time_limit_s=args.time_limit,
         target_gap=args.gap,
     )
-    layers = [read_layer(*_layer_argument(item), crs=args.layer_crs) for item in args.layer]
+    layers = []
+    for item in args.layer:
+        path, group = _layer_argument(item)
+        layers.append(read_layer(path, crs=args.layer_crs, group=group))
     user_sites = read_sites(args.sites, crs=args.sites_crs) if args.sites else None
     existing = (
         read_sites(args.existing, crs=args.sites_crs, default_footprint_m2=args.min_area) if args.existing else None

@@ -1,13 +1,15 @@
 """Write a plan to files: proposals (GeoJSON), coverage figures (JSON) and an interactive map (HTML).
 
-Every file is written to a temporary name beside its target and renamed into place, so a failed export never
-leaves a half-written file. Coordinates are WGS-84, with GCJ-02 columns added for Chinese map tools.
+Every file is first written into a hidden staging folder and moved into place only when all were written, so a
+failed export never leaves a half-written file or a half-updated set. Coordinates are WGS-84, with GCJ-02 columns
+added for Chinese map tools.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -56,23 +58,20 @@ def write_plan(plan: Plan, out_dir: Path) -> dict[str, Path]:
         raise InputError(f"Cannot create output folder {out_dir}: {exc.strerror}.") from exc
     if not os.access(out_dir, os.W_OK):
         raise InputError(f"Output folder {out_dir} is not writable.")
-    files = {
-        "proposals": out_dir / "proposals.geojson",
-        "footprints": out_dir / "footprints.geojson",
-        "refused": out_dir / "refused_sites.geojson",
-        "coverage": out_dir / "coverage.json",
-        "map": out_dir / "map.html",
-    }
-    _atomic(files["proposals"], lambda tmp: _write_geojson(proposals_wgs84(plan), tmp))
-    _atomic(files["footprints"], lambda tmp: _write_geojson(_footprints(plan), tmp))
-    _atomic(files["refused"], lambda tmp: _write_geojson(plan.candidates.refused.to_crs(settings.WGS84), tmp))
     summary = plan.summary()
-    _atomic(
-        files["coverage"],
-        lambda tmp: tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8"),
-    )
-    _atomic(files["map"], lambda tmp: plan_map(plan).save(str(tmp)))
-    return files
+    refused = plan.candidates.refused.to_crs(settings.WGS84)
+    files = {
+        "proposals": ("proposals.geojson", lambda tmp: _write_geojson(proposals_wgs84(plan), tmp, "proposals")),
+        "footprints": ("footprints.geojson", lambda tmp: _write_geojson(_footprints(plan), tmp, "footprints")),
+        "refused": ("refused_sites.geojson", lambda tmp: _write_geojson(refused, tmp, "refused_sites")),
+        "coverage": (
+            "coverage.json",
+            lambda tmp: tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8"),
+        ),
+        "map": ("map.html", lambda tmp: plan_map(plan).save(str(tmp))),
+    }
+    _write_all(out_dir, dict(files.values()))
+    return {key: out_dir / name for key, (name, _) in files.items()}
 
 
 def proposals_wgs84(plan: Plan) -> gpd.GeoDataFrame:
@@ -182,19 +181,28 @@ def _footprints(plan: Plan) -> gpd.GeoDataFrame:
     return frame.to_crs(settings.WGS84)
 
 
-def _write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
-    frame.to_file(path, driver="GeoJSON", engine="pyogrio", layer_options={"COORDINATE_PRECISION": 8})
+def _write_geojson(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    frame.to_file(path, driver="GeoJSON", engine="pyogrio", layer=layer, layer_options={"COORDINATE_PRECISION": 8})
 
 
-def _atomic(target: Path, write: Callable[[Path], None]) -> None:
-    """Write through ``write(tmp)`` and rename onto ``target``; on any failure remove the temporary file."""
-    handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
-    os.close(handle)
-    tmp = Path(name)
-    tmp.unlink()  # some writers (GDAL) refuse to overwrite; give them a fresh name
+def _write_all(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> None:
+    """Write every file into a hidden staging folder, then move them all into ``out_dir``.
+
+    If any writer fails, the staging folder is removed and ``out_dir`` keeps exactly what it held before.
+    """
     try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        staging = Path(tempfile.mkdtemp(prefix=".geoplan-", dir=out_dir))
+    except OSError as exc:
+        raise InputError(f"Output folder {out_dir} is not writable: {exc.strerror}.") from exc
+    try:
+        for name, write in writers.items():
+            write(staging / name)
+        for name in writers:
+            target = out_dir / name
+            if target.is_dir():
+                raise InputError(f"Cannot write {target}: a folder of that name is in the way.")
+            os.replace(staging / name, target)
+    except OSError as exc:
+        raise InputError(f"Cannot write into {out_dir}: {exc}.") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

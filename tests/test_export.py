@@ -13,6 +13,7 @@ import shapely
 from pyproj import Geod
 
 from geoplan import coords, export
+from geoplan.errors import InputError
 from geoplan.export import proposals_wgs84, write_plan
 from geoplan.plan import PlanParameters, make_plan
 
@@ -150,12 +151,12 @@ def test_failing_writer_keeps_the_previous_file_whole(plan, written, tmp_path, m
     old = written[0]["proposals"].read_bytes()
     (folder / "proposals.geojson").write_bytes(old)
 
-    def half_written(frame, path):
+    def half_written(frame, path, layer):
         path.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(export, "_write_geojson", half_written)
-    with pytest.raises(OSError, match="No space left on device"):
+    with pytest.raises(InputError, match="No space left on device"):
         write_plan(plan, folder)
     assert names(folder) == ["proposals.geojson"]
     assert (folder / "proposals.geojson").read_bytes() == old

@@ -137,13 +137,13 @@ def validate(n_candidates: int, constraints: Constraints) -> Constraints:
             f"The plan asks for {p} stations but only {available} candidate sites are available "
             f"({n_candidates} found, {len(excluded)} excluded): lower the station count or add candidates."
         )
-    if c.city_level_min > p:
-        raise InfeasibleError(f"{c.city_level_min} city-level stations are required but the plan has only {p}.")
     if not np.isin(city_fixed, fixed).all():
         raise InputError("Sites designated city-level must also be fixed.")
     if c.district is not None and len(c.district) != n_candidates:
         raise InputError(f"district labels: {len(c.district)} given for {n_candidates} candidates.")
     _check_districts(c, p, fixed, excluded)
+    if c.city_level_min > p:
+        raise InfeasibleError(f"{c.city_level_min} city-level stations are required but the plan has only {p}.")
     if len(conflicts):
         if conflicts.min() < 0 or conflicts.max() >= n_candidates:
             raise InputError("conflicts refer to candidates that do not exist.")
