@@ -7,6 +7,7 @@ turns every :class:`~geoplan.errors.GeoplanError` into a one-line message and ex
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import time
@@ -80,6 +81,9 @@ def _area_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="registered area name (see 'geoplan areas'), OSM file path, or place name",
     )
+    parser.add_argument("--districts", type=Path, help="file of county-level units (GeoJSON, GeoPackage...)")
+    parser.add_argument("--districts-crs", default="wgs84", help="coordinates of --districts: wgs84|gcj02|bd09")
+    parser.add_argument("--districts-name-field", default="name", help="property naming each district (name)")
     parser.add_argument("--min-area", type=float, default=9.0, help="minimum station floor area, m² (9)")
     parser.add_argument("--footprint", default="3x3", help="roadside footprint WIDTHxDEPTH in metres (3x3)")
     parser.add_argument("--candidate-spacing", type=float, default=50.0, help="roadside sample spacing, m (50)")
@@ -116,6 +120,13 @@ def _load(args: argparse.Namespace):
     from geoplan.areas import load_area, resolve
 
     spec = resolve(args.area)
+    if args.districts is not None:
+        spec = dataclasses.replace(
+            spec,
+            districts=args.districts,
+            districts_crs=args.districts_crs,
+            districts_name_field=args.districts_name_field,
+        )
     started = time.perf_counter()
     log.info("loading area %s (%s) from %s", spec.name, spec.title_zh or spec.title, spec.source)
     area = load_area(spec)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import time
@@ -195,3 +196,23 @@ def test_unwritable_output_file_is_a_clean_error(capsys, out):
     names = leftovers(out)
     assert not [name for name in names if name.startswith(".")], names
     assert (out / "map.html").is_dir()
+
+
+# --- districts from a user file ------------------------------------------------------------------------------------
+
+
+def test_user_district_file_in_gcj02_with_a_chinese_field(shared_data, tmp_path, capsys):
+    source = json.loads((shared_data / "nanchang" / "districts_gcj02.geojson").read_text(encoding="utf-8"))
+    for feature in source["features"]:
+        feature["properties"] = {"区县": feature["properties"]["name"]}
+    path = tmp_path / "区县.geojson"
+    path.write_text(json.dumps(source, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "plan"
+    base = ["plan", "--area", "nanchang", "--districts", str(path), "--districts-crs", "gcj02", "--quiet"]
+    assert main([*base, "--districts-name-field", "区县", "--out", str(out), "--time-limit", "1"]) == 0
+    summary = json.loads((out / "coverage.json").read_text(encoding="utf-8"))
+    assert summary["area"]["district_source"] == "file 区县.geojson (gcj02)"
+    assert summary["by_district"]["东湖区"]["stations"] >= 1
+    capsys.readouterr()
+    assert main([*base, "--out", str(tmp_path / "again")]) == 2
+    assert "no field 'name' to name the districts; fields are 区县" in error_line(capsys)
