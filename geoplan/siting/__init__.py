@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from geoplan.errors import InfeasibleError, InputError
-from geoplan.siting import heuristic, lagrangian, milp
+from geoplan.siting import heuristic, lagrangian, milp, pmedian
 from geoplan.siting.model import (
     Constraints,
     SitingResult,
@@ -30,7 +30,7 @@ from geoplan.siting.reduce import merge_demand
 #: answer then carries the Lagrangian bound.
 MILP_MAX_SITES = 5000
 
-__all__ = ["Constraints", "SitingResult", "solve_mclp", "spacing_conflicts"]
+__all__ = ["Constraints", "SitingResult", "solve_mclp", "solve_pmedian", "spacing_conflicts"]
 
 
 def solve_mclp(
@@ -91,25 +91,12 @@ def solve_mclp(
     matrix = sp.csr_array(coverage, dtype=float)
     matrix.data = (matrix.data != 0).astype(float)
     matrix.eliminate_zeros()
-    w = np.asarray(weights, dtype=float)
-    if matrix.ndim != 2 or matrix.shape[1] != len(w):
-        raise InputError(f"coverage has {matrix.shape[1]} demand columns but {len(w)} weights were given.")
-    if len(w) and (not np.all(np.isfinite(w)) or w.min() < 0):
-        raise InputError("Demand weights must be finite and non-negative.")
+    w = _weights(weights, matrix.shape, "coverage")
     constraints = validate(
         matrix.shape[0],
-        Constraints(
-            p=int(p),
-            district=None if district is None else np.asarray(district, dtype=object),
-            district_min=district_min,
-            district_max=district_max,
-            conflicts=np.zeros((0, 2), dtype=np.int64) if conflicts is None else np.asarray(conflicts),
-            fixed=np.asarray(fixed, dtype=np.int64),
-            excluded=np.asarray(excluded, dtype=np.int64),
-            city_level_min=int(city_level_min),
-            city_level_fixed=np.asarray(city_level_fixed, dtype=np.int64),
-        ),
-    )
+        _constraints(p, district, district_min, district_max, conflicts, fixed, excluded, city_level_min,
+                     city_level_fixed),
+    )  # fmt: skip
     usable = np.ones(matrix.shape[0], dtype=bool)
     usable[constraints.excluded] = False
     reduced, reduced_w = merge_demand(matrix, w, usable)
@@ -162,6 +149,127 @@ def solve_mclp(
         method=method,
         seconds=time.perf_counter() - started,
         city_level=designate_city_level(np.sort(selected), station_value, constraints),
+    )
+
+
+def solve_pmedian(
+    cost: sp.sparray | sp.spmatrix | np.ndarray,
+    weights: Sequence[float] | np.ndarray,
+    p: int,
+    *,
+    district: Sequence[object] | np.ndarray | None = None,
+    district_min: Mapping[object, int] | int | None = None,
+    district_max: Mapping[object, int] | None = None,
+    conflicts: np.ndarray | None = None,
+    fixed: Sequence[int] = (),
+    excluded: Sequence[int] = (),
+    city_level_min: int = 0,
+    city_level_fixed: Sequence[int] = (),
+    time_limit: float = 10.0,
+    target_gap: float = 0.005,
+    exact: bool = True,
+) -> SitingResult:
+    """Choose ``p`` sites minimising the total weighted distance from each demand point to its nearest site.
+
+    Parameters
+    ----------
+    cost : array or sparse matrix
+        Candidates x demand distances (metres or any unit). Dense: ``inf``/NaN = unreachable; sparse: missing
+        entries are unreachable (a stored 0 is a distance of 0).
+    weights : array-like
+        Demand weights.
+    p, district, district_min, district_max, conflicts, fixed, excluded, city_level_min, city_level_fixed,
+    time_limit, target_gap, exact
+        As for :func:`solve_mclp`.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` is the total weighted distance, ``bound`` a proven LOWER bound, ``gap`` =
+        ``(objective - bound) / objective``.
+
+    Raises
+    ------
+    InfeasibleError
+        The rules cannot all be met, or no choice of ``p`` sites reaches every demand point.
+    """
+    started = time.perf_counter()
+    costs = pmedian.dense_costs(cost)
+    w = _weights(weights, costs.shape, "cost")
+    constraints = validate(
+        costs.shape[0],
+        _constraints(p, district, district_min, district_max, conflicts, fixed, excluded, city_level_min,
+                     city_level_fixed),
+    )  # fmt: skip
+    usable = np.ones(costs.shape[0], dtype=bool)
+    usable[constraints.excluded] = False
+    unreachable = np.flatnonzero(~np.isfinite(costs[usable]).any(axis=0) & (w > 0))
+    if len(unreachable):
+        raise InfeasibleError(
+            f"{len(unreachable)} demand point(s) (first: {unreachable[0]}) cannot reach any usable candidate site."
+        )
+    deadline = started + max(time_limit, 0.05)
+    selected = pmedian.greedy_interchange(costs, w, constraints, time_limit=0.3 * max(time_limit, 0.05))
+    objective = pmedian.assignment_cost(costs, w, selected)
+    if not np.isfinite(objective):
+        raise InfeasibleError("No choice of sites found reaches every demand point: add candidates or raise p.")
+    lower, method = 0.0, "greedy+interchange"
+    if exact and objective > 0:
+        lower, site_bound = pmedian.lagrangian_bound(
+            costs, w, constraints, objective, target_gap, 0.5 * (deadline - time.perf_counter())
+        )
+        method = "greedy+interchange, Lagrangian bound"
+        if _min_gap(objective, lower) > target_gap:
+            found = pmedian.exact(
+                costs, w, constraints, selected, objective, site_bound, deadline - time.perf_counter(), target_gap
+            )
+            if found is not None:
+                selected, objective, milp_lower = found
+                lower = max(lower, milp_lower)
+                method = "greedy+interchange, Lagrangian elimination, HiGHS"
+    lower = min(max(lower, 0.0), objective)
+    status = "optimal" if _min_gap(objective, lower) <= target_gap + 1e-12 else ("time_limit" if exact else "heuristic")
+    # City-level stations: those serving the most demand (each point counted at its nearest station).
+    station_value = np.bincount(selected[costs[selected].argmin(axis=0)], weights=w, minlength=costs.shape[0])
+    return SitingResult(
+        selected=np.sort(selected),
+        objective=objective,
+        bound=lower,
+        gap=_min_gap(objective, lower),
+        status=status,
+        method=method,
+        seconds=time.perf_counter() - started,
+        city_level=designate_city_level(np.sort(selected), station_value, constraints),
+    )
+
+
+def _min_gap(objective: float, lower: float) -> float:
+    """Relative gap of a minimisation: ``(objective - lower) / objective``."""
+    if objective <= 0:
+        return 0.0
+    return max(0.0, (objective - lower) / objective)
+
+
+def _weights(weights, shape, name: str) -> np.ndarray:
+    w = np.asarray(weights, dtype=float)
+    if len(shape) != 2 or shape[1] != len(w):
+        raise InputError(f"{name} has {shape[1]} demand columns but {len(w)} weights were given.")
+    if len(w) and (not np.all(np.isfinite(w)) or w.min() < 0):
+        raise InputError("Demand weights must be finite and non-negative.")
+    return w
+
+
+def _constraints(p, district, district_min, district_max, conflicts, fixed, excluded, city_level_min, city_level_fixed):
+    return Constraints(
+        p=int(p),
+        district=None if district is None else np.asarray(district, dtype=object),
+        district_min=district_min,
+        district_max=district_max,
+        conflicts=np.zeros((0, 2), dtype=np.int64) if conflicts is None else np.asarray(conflicts),
+        fixed=np.asarray(fixed, dtype=np.int64),
+        excluded=np.asarray(excluded, dtype=np.int64),
+        city_level_min=int(city_level_min),
+        city_level_fixed=np.asarray(city_level_fixed, dtype=np.int64),
     )
 
 

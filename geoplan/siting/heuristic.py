@@ -9,80 +9,36 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from geoplan.errors import InfeasibleError
 from geoplan.siting.model import Constraints
+from geoplan.siting.rules import SiteRules
 
 _EPS = 1e-9
 
 
-class _State:
-    """Chosen sites, how often each demand point is covered, and which candidates are still allowed."""
+class _State(SiteRules):
+    """Open sites, how often each demand point is covered, and which candidates are still allowed."""
 
     def __init__(self, coverage: sp.csr_array, weights: np.ndarray, c: Constraints):
+        super().__init__(coverage.shape[0], c)
         self.rows = coverage
         self.cols = coverage.tocsc()
         self.weights = weights
-        self.c = c
-        n = coverage.shape[0]
         self.count = np.zeros(coverage.shape[1], dtype=np.int32)
-        self.chosen = np.zeros(n, dtype=bool)
-        self.blocked = np.zeros(n, dtype=np.int32)  # number of chosen sites each candidate conflicts with
-        self.excluded = np.zeros(n, dtype=bool)
-        self.excluded[c.excluded] = True
-        conflicts = np.asarray(c.conflicts)
-        self.neighbours = sp.csr_array(
-            (
-                np.ones(2 * len(conflicts)),
-                (np.r_[conflicts[:, 0], conflicts[:, 1]], np.r_[conflicts[:, 1], conflicts[:, 0]]),
-            ),
-            shape=(n, n),
-        )
-        labels = c.district if c.district is not None else np.zeros(n, dtype=object)
-        self.label_of, self.label_codes = pd.factorize(np.asarray(labels, dtype=object))
-        k = len(self.label_codes)
-        lookup = {label: i for i, label in enumerate(self.label_codes)}
-        self.low = np.zeros(k, dtype=np.int64)
-        self.high = np.full(k, np.iinfo(np.int64).max)
-        for label, value in c.minimums().items():
-            if label in lookup:
-                self.low[lookup[label]] = value
-        for label, value in c.maximums().items():
-            if label in lookup:
-                self.high[lookup[label]] = value
-        self.in_district = np.zeros(k, dtype=np.int64)
 
     def add(self, j: int) -> None:
-        self.chosen[j] = True
-        start, end = self.rows.indptr[j], self.rows.indptr[j + 1]
-        self.count[self.rows.indices[start:end]] += 1
-        self.blocked[self.neighbours.indices[self.neighbours.indptr[j] : self.neighbours.indptr[j + 1]]] += 1
-        self.in_district[self.label_of[j]] += 1
+        self.open(j)
+        self.count[self.rows.indices[self.rows.indptr[j] : self.rows.indptr[j + 1]]] += 1
 
     def remove(self, j: int) -> None:
-        self.chosen[j] = False
-        start, end = self.rows.indptr[j], self.rows.indptr[j + 1]
-        self.count[self.rows.indices[start:end]] -= 1
-        self.blocked[self.neighbours.indices[self.neighbours.indptr[j] : self.neighbours.indptr[j + 1]]] -= 1
-        self.in_district[self.label_of[j]] -= 1
-
-    def objective(self) -> float:
-        return float(self.weights[self.count > 0].sum())
+        self.close(j)
+        self.count[self.rows.indices[self.rows.indptr[j] : self.rows.indptr[j + 1]]] -= 1
 
     def gains(self) -> np.ndarray:
         """Weight each candidate would newly cover."""
         return self.rows @ (self.weights * (self.count == 0))
-
-    def allowed(self, slots_left: int) -> np.ndarray:
-        """Candidates that may be added now without making the district minimums unreachable."""
-        ok = ~self.chosen & ~self.excluded & (self.blocked == 0)
-        ok &= self.in_district[self.label_of] < self.high[self.label_of]
-        deficit = np.maximum(self.low - self.in_district, 0)
-        if deficit.sum() >= slots_left:
-            ok &= deficit[self.label_of] > 0
-        return ok
 
 
 def greedy_swap(

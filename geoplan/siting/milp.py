@@ -65,60 +65,114 @@ def solve(
     -------
     MilpOutcome
     """
-    n = coverage.shape[0]
-    highs = _new_highs()
-    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-    highs.setOptionValue("mip_rel_gap", float(target_gap))
-    highs.setOptionValue("random_seed", 0)
-    highs.passModel(_model(coverage, weights, constraints))
+    n, m = coverage.shape
+    rows, low, high = site_rows(constraints, n)
+    matrix = sp.vstack(
+        [
+            sp.hstack([-coverage.T.tocsr(), sp.identity(m, format="csr")]),
+            sp.hstack([rows, sp.csr_array((rows.shape[0], m))]),
+        ],
+        format="csc",
+    )
+    x_low, x_high = site_bounds(constraints, n)
+    start_values = None
     if start is not None:
-        solution = highspy.HighsSolution()
         x = np.zeros(n)
         x[start] = 1.0
-        y = np.minimum(coverage.T @ x, 1.0)
-        solution.col_value = list(np.r_[x, y])
-        highs.setSolution(solution)
-    highs.run()
-    return _outcome(highs, coverage, weights)
+        start_values = np.r_[x, np.minimum(coverage.T @ x, 1.0)]
+    values, bound, status = run(
+        cost=np.r_[np.zeros(n), weights],
+        maximise=True,
+        matrix=matrix,
+        row_low=np.r_[np.full(m, -highspy.kHighsInf), low],
+        row_high=np.r_[np.zeros(m), high],
+        col_low=np.r_[x_low, np.zeros(m)],
+        col_high=np.r_[x_high, np.ones(m)],
+        integer=n,
+        start=start_values,
+        time_limit=time_limit,
+        target_gap=target_gap,
+    )
+    if values is None:
+        return MilpOutcome(None, -np.inf, bound, status)
+    selected = np.flatnonzero(values[:n] > 0.5)
+    hit = np.zeros(n)
+    hit[selected] = 1.0
+    return MilpOutcome(selected, float(weights[(coverage.T @ hit) > 0].sum()), bound, status)
 
 
-def _model(coverage: sp.csr_array, weights: np.ndarray, c: Constraints) -> highspy.HighsLp:
-    n, m = coverage.shape
+def site_rows(c: Constraints, n: int) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    """Rows over the site variables: the station count, district minimums/maximums and spacing conflicts.
+
+    Returns the (rows x n) matrix and the rows' lower and upper bounds.
+    """
     district_rows, district_low, district_high = _district_rows(c, n)
     conflicts = np.asarray(c.conflicts, dtype=np.int64).reshape(-1, 2)
     k = len(conflicts)
     conflict_rows = sp.csr_array((np.ones(2 * k), (np.repeat(np.arange(k), 2), conflicts.ravel())), shape=(k, n))
-    x_block = sp.vstack(
-        [-coverage.T.tocsr(), sp.csr_array(np.ones((1, n))), district_rows, conflict_rows], format="csc"
-    )
-    y_block = sp.vstack([sp.identity(m, format="csr"), sp.csr_array((1 + district_rows.shape[0] + k, m))], format="csc")
-    matrix = sp.hstack([x_block, y_block], format="csc")
-    matrix.sort_indices()
+    matrix = sp.vstack([sp.csr_array(np.ones((1, n))), district_rows, conflict_rows], format="csr")
+    low = np.r_[[c.p], district_low, np.full(k, -highspy.kHighsInf)]
+    high = np.r_[[c.p], district_high, np.ones(k)]
+    return matrix, low, high
 
+
+def site_bounds(c: Constraints, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the site variables: 1 for fixed sites, 0 for excluded ones."""
+    low, high = np.zeros(n), np.ones(n)
+    low[c.fixed] = 1.0
+    high[c.excluded] = 0.0
+    return low, high
+
+
+def run(
+    cost: np.ndarray,
+    maximise: bool,
+    matrix: sp.csc_array,
+    row_low: np.ndarray,
+    row_high: np.ndarray,
+    col_low: np.ndarray,
+    col_high: np.ndarray,
+    integer: int,
+    start: np.ndarray | None,
+    time_limit: float,
+    target_gap: float,
+) -> tuple[np.ndarray | None, float, str]:
+    """Solve a MILP whose first ``integer`` columns are integral; return (values or None, dual bound, status).
+
+    Raises
+    ------
+    InfeasibleError
+        HiGHS proved that no choice satisfies the rows.
+    SolverError
+        HiGHS stopped for another reason.
+    """
+    matrix = sp.csc_array(matrix)
+    matrix.sort_indices()
     lp = highspy.HighsLp()
-    lp.num_col_ = n + m
+    lp.num_col_ = matrix.shape[1]
     lp.num_row_ = matrix.shape[0]
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.col_cost_ = np.r_[np.zeros(n), weights].astype(float)
-    lower = np.zeros(n + m)
-    upper = np.ones(n + m)
-    lower[c.fixed] = 1.0
-    upper[c.excluded] = 0.0
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    inf = highspy.kHighsInf
-    lp.row_lower_ = np.r_[np.full(m, -inf), [c.p], district_low, np.full(k, -inf)]
-    lp.row_upper_ = np.r_[np.zeros(m), [c.p], district_high, np.ones(k)]
+    lp.sense_ = highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.asarray(col_low, dtype=float)
+    lp.col_upper_ = np.asarray(col_high, dtype=float)
+    lp.row_lower_ = np.asarray(row_low, dtype=float)
+    lp.row_upper_ = np.asarray(row_high, dtype=float)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
     lp.a_matrix_.value_ = matrix.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n + [highspy.HighsVarType.kContinuous] * m
-    return lp
-
-
-def _outcome(highs: highspy.Highs, coverage: sp.csr_array, weights: np.ndarray) -> MilpOutcome:
-    n = coverage.shape[0]
+    continuous = matrix.shape[1] - integer
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * integer + [highspy.HighsVarType.kContinuous] * continuous
+    highs = _new_highs()
+    highs.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    highs.setOptionValue("mip_rel_gap", float(target_gap))
+    highs.setOptionValue("random_seed", 0)
+    highs.passModel(lp)
+    if start is not None:
+        solution = highspy.HighsSolution()
+        solution.col_value = list(np.asarray(start, dtype=float))
+        highs.setSolution(solution)
+    highs.run()
     status = highs.getModelStatus()
     info = highs.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -133,15 +187,9 @@ def _outcome(highs: highspy.Highs, coverage: sp.csr_array, weights: np.ndarray) 
         highspy.HighsModelStatus.kSolutionLimit,
     ):
         raise SolverError(f"HiGHS stopped with status {highs.modelStatusToString(status)}.")
-    bound = float(info.mip_dual_bound)
-    selected = None
-    objective = -np.inf
-    if info.primal_solution_status >= 2:  # a feasible solution exists
-        values = np.asarray(highs.getSolution().col_value[:n])
-        selected = np.flatnonzero(values > 0.5)
-        objective = float(weights[(coverage.T @ (values > 0.5).astype(float)) > 0].sum())
+    values = np.asarray(highs.getSolution().col_value) if info.primal_solution_status >= 2 else None
     label = "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit"
-    return MilpOutcome(selected=selected, objective=objective, bound=bound, status=label)
+    return values, float(info.mip_dual_bound), label
 
 
 _banner_shown = False
