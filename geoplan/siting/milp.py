@@ -106,7 +106,7 @@ def site_rows(c: Constraints, n: int) -> tuple[sp.csr_array, np.ndarray, np.ndar
 
     Returns the (rows x n) matrix and the rows' lower and upper bounds.
     """
-    district_rows, district_low, district_high = _district_rows(c, n)
+    district_rows, district_low, district_high = _quota_rows(c, n)
     conflicts = np.asarray(c.conflicts, dtype=np.int64).reshape(-1, 2)
     k = len(conflicts)
     conflict_rows = sp.csr_array((np.ones(2 * k), (np.repeat(np.arange(k), 2), conflicts.ravel())), shape=(k, n))
@@ -219,21 +219,19 @@ def _new_highs() -> highspy.Highs:
     return highs
 
 
-def _district_rows(c: Constraints, n: int) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
-    minimums, maximums = c.minimums(), c.maximums()
-    labels = list(dict.fromkeys([*minimums, *maximums]))
-    if not labels:
+def _quota_rows(c: Constraints, n: int) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    rows, cols, low, high = [], [], [], []
+    for quota in c.all_quotas():
+        labels = np.asarray(quota.labels, dtype=object)
+        for label in dict.fromkeys([*quota.minimum, *quota.maximum]):
+            members = np.flatnonzero(labels == label)
+            rows.append(np.full(len(members), len(low)))
+            cols.append(members)
+            low.append(float(quota.minimum.get(label, 0)))
+            high.append(float(quota.maximum.get(label, highspy.kHighsInf)))
+    if not low:
         return sp.csr_array((0, n)), np.zeros(0), np.zeros(0)
-    district = np.asarray(c.district, dtype=object)
-    rows, cols = [], []
-    for r, label in enumerate(labels):
-        members = np.flatnonzero(district == label)
-        rows.append(np.full(len(members), r))
-        cols.append(members)
     matrix = sp.csr_array(
-        (np.ones(sum(len(x) for x in cols)), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(len(labels), n),
+        (np.ones(sum(len(x) for x in cols)), (np.concatenate(rows), np.concatenate(cols))), shape=(len(low), n)
     )
-    low = np.array([minimums.get(label, 0) for label in labels], dtype=float)
-    high = np.array([maximums.get(label, highspy.kHighsInf) for label in labels], dtype=float)
-    return matrix, low, high
+    return matrix, np.asarray(low), np.asarray(high)

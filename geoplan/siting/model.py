@@ -16,6 +16,26 @@ from geoplan.errors import InfeasibleError, InputError
 
 
 @dataclass(frozen=True)
+class Quota:
+    """Minimum / maximum numbers of chosen sites per label of one labelling of the candidates.
+
+    Attributes
+    ----------
+    name : str
+        What the labels are ("district", "hours", ...), used in messages.
+    labels : numpy.ndarray
+        One label per candidate.
+    minimum, maximum : mapping of label to int
+        Bounds on the number of chosen sites carrying each label.
+    """
+
+    name: str
+    labels: np.ndarray
+    minimum: Mapping[object, int] = field(default_factory=dict)
+    maximum: Mapping[object, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Constraints:
     """Constraints on a choice of ``p`` sites among ``n`` candidates.
 
@@ -38,6 +58,8 @@ class Constraints:
         How many chosen stations are designated city-level (built by the city union).
     city_level_fixed : numpy.ndarray
         Candidates already designated city-level (must also be fixed).
+    quotas : tuple of Quota
+        Further labellings with per-label minimums/maximums (e.g. at most 5 stations open 24 hours).
     """
 
     p: int
@@ -49,6 +71,14 @@ class Constraints:
     excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     city_level_min: int = 0
     city_level_fixed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    quotas: tuple[Quota, ...] = ()
+
+    def all_quotas(self) -> list[Quota]:
+        """Return the district rules as a :class:`Quota`, followed by the other quotas."""
+        district = []
+        if self.district is not None and (self.minimums() or self.maximums()):
+            district = [Quota("district", np.asarray(self.district, dtype=object), self.minimums(), self.maximums())]
+        return district + list(self.quotas)
 
     def minimums(self) -> dict[object, int]:
         """District minimums as a dict (an int minimum expanded over the districts present)."""
@@ -141,7 +171,10 @@ def validate(n_candidates: int, constraints: Constraints) -> Constraints:
         raise InputError("Sites designated city-level must also be fixed.")
     if c.district is not None and len(c.district) != n_candidates:
         raise InputError(f"district labels: {len(c.district)} given for {n_candidates} candidates.")
-    _check_districts(c, p, fixed, excluded)
+    for quota in c.quotas:
+        if len(quota.labels) != n_candidates:
+            raise InputError(f"{quota.name} labels: {len(quota.labels)} given for {n_candidates} candidates.")
+    _check_quotas(c, p, fixed, excluded)
     if c.city_level_min > p:
         raise InfeasibleError(f"{c.city_level_min} city-level stations are required but the plan has only {p}.")
     if len(conflicts):
@@ -160,6 +193,9 @@ def validate(n_candidates: int, constraints: Constraints) -> Constraints:
         excluded=excluded,
         city_level_min=int(c.city_level_min),
         city_level_fixed=city_fixed,
+        quotas=tuple(
+            Quota(q.name, np.asarray(q.labels, dtype=object), dict(q.minimum), dict(q.maximum)) for q in c.quotas
+        ),
     )
 
 
@@ -188,6 +224,9 @@ def restrict(constraints: Constraints, keep: np.ndarray) -> Constraints:
         excluded=mapped(constraints.excluded),
         city_level_min=constraints.city_level_min,
         city_level_fixed=mapped(constraints.city_level_fixed),
+        quotas=tuple(
+            Quota(q.name, np.asarray(q.labels, dtype=object)[keep], q.minimum, q.maximum) for q in constraints.quotas
+        ),
     )
 
 
@@ -202,17 +241,21 @@ def designate_city_level(selected: np.ndarray, station_value: np.ndarray, constr
     return np.sort(np.asarray(chosen, dtype=np.int64))
 
 
-def _check_districts(c: Constraints, p: int, fixed: np.ndarray, excluded: np.ndarray) -> None:
-    minimums, maximums = c.minimums(), c.maximums()
-    if not minimums and not maximums:
-        return
-    labels = np.asarray(c.district, dtype=object)
+def _check_quotas(c: Constraints, p: int, fixed: np.ndarray, excluded: np.ndarray) -> None:
+    for quota in c.all_quotas():
+        _check_quota(quota, p, fixed, excluded)
+
+
+def _check_quota(quota: Quota, p: int, fixed: np.ndarray, excluded: np.ndarray) -> None:
+    what = "District" if quota.name == "district" else f"{quota.name.capitalize()}"
+    minimums, maximums = dict(quota.minimum), dict(quota.maximum)
+    labels = np.asarray(quota.labels, dtype=object)
     usable = np.ones(len(labels), dtype=bool)
     usable[excluded] = False
     if sum(minimums.values()) > p:
         raise InfeasibleError(
-            f"District minimums add up to {sum(minimums.values())} stations but the plan has only {p}: "
-            "raise the total or lower the per-district minimum."
+            f"{what} minimums add up to {sum(minimums.values())} stations but the plan has only {p}: "
+            f"raise the total or lower the per-{quota.name} minimum."
         )
     fixed_labels = labels[fixed]
     needed = len(fixed) + sum(
@@ -220,20 +263,20 @@ def _check_districts(c: Constraints, p: int, fixed: np.ndarray, excluded: np.nda
     )
     if needed > p:
         raise InfeasibleError(
-            f"The {len(fixed)} fixed station(s) and the district minimums need {needed} stations but the plan has "
-            f"only {p}: raise the total or lower the per-district minimum."
+            f"The {len(fixed)} fixed station(s) and the {quota.name} minimums need {needed} stations but the plan "
+            f"has only {p}: raise the total or lower the per-{quota.name} minimum."
         )
     for label, low in minimums.items():
         have = int(np.count_nonzero(usable & (labels == label)))
         if have < low:
-            what = "no feasible candidate site" if have == 0 else f"only {have} candidate site(s)"
-            raise InfeasibleError(f"District {label} needs at least {low} station(s) but has {what}.")
+            found = "no feasible candidate site" if have == 0 else f"only {have} candidate site(s)"
+            raise InfeasibleError(f"{what} {label} needs at least {low} station(s) but has {found}.")
         if label in maximums and maximums[label] < low:
-            raise InfeasibleError(f"District {label}: maximum {maximums[label]} is below its minimum {low}.")
+            raise InfeasibleError(f"{what} {label}: maximum {maximums[label]} is below its minimum {low}.")
     for label, high in maximums.items():
-        have = int(np.count_nonzero(labels[fixed] == label))
+        have = int(np.count_nonzero(fixed_labels == label))
         if have > high:
-            raise InfeasibleError(f"District {label} already has {have} fixed stations, above its maximum {high}.")
+            raise InfeasibleError(f"{what} {label} already has {have} fixed stations, above its maximum {high}.")
 
 
 def _indices(values: Sequence[int] | np.ndarray, n: int, name: str) -> np.ndarray:

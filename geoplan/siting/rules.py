@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geoplan.siting.model import Constraints
+from geoplan.siting.model import Constraints, Quota
 
 
 class SiteRules:
@@ -36,38 +36,30 @@ class SiteRules:
             ),
             shape=(n, n),
         )
-        labels = c.district if c.district is not None else np.zeros(n, dtype=object)
-        self.label_of, codes = pd.factorize(np.asarray(labels, dtype=object))
-        lookup = {label: i for i, label in enumerate(codes)}
-        self.low = np.zeros(len(codes), dtype=np.int64)
-        self.high = np.full(len(codes), np.iinfo(np.int64).max)
-        for label, value in c.minimums().items():
-            if label in lookup:
-                self.low[lookup[label]] = value
-        for label, value in c.maximums().items():
-            if label in lookup:
-                self.high[lookup[label]] = value
-        self.in_district = np.zeros(len(codes), dtype=np.int64)
+        self.quotas = [_QuotaCount(quota) for quota in c.all_quotas()]
 
     def open(self, j: int) -> None:
         """Open site ``j``."""
         self.chosen[j] = True
         self.blocked[self.neighbours.indices[self.neighbours.indptr[j] : self.neighbours.indptr[j + 1]]] += 1
-        self.in_district[self.label_of[j]] += 1
+        for quota in self.quotas:
+            quota.count[quota.label_of[j]] += 1
 
     def close(self, j: int) -> None:
         """Close site ``j``."""
         self.chosen[j] = False
         self.blocked[self.neighbours.indices[self.neighbours.indptr[j] : self.neighbours.indptr[j + 1]]] -= 1
-        self.in_district[self.label_of[j]] -= 1
+        for quota in self.quotas:
+            quota.count[quota.label_of[j]] -= 1
 
     def allowed(self, slots_left: int) -> np.ndarray:
-        """Candidates that may be opened now without making the district minimums unreachable."""
+        """Candidates that may be opened now without making any quota's minimums unreachable."""
         ok = ~self.chosen & ~self.excluded & (self.blocked == 0)
-        ok &= self.in_district[self.label_of] < self.high[self.label_of]
-        deficit = np.maximum(self.low - self.in_district, 0)
-        if deficit.sum() >= slots_left:
-            ok &= deficit[self.label_of] > 0
+        for quota in self.quotas:
+            ok &= quota.count[quota.label_of] < quota.high[quota.label_of]
+            deficit = np.maximum(quota.low - quota.count, 0)
+            if deficit.sum() >= slots_left:
+                ok &= deficit[quota.label_of] > 0
         return ok
 
     def swaps(self, outgoing: np.ndarray) -> np.ndarray:
@@ -77,9 +69,26 @@ class SiteRules:
         # Spacing: a may conflict with r itself (r closes), with no other open site.
         with_r = self.neighbours[:, outgoing].toarray() > 0 if len(outgoing) else np.zeros((len(ok), 0), bool)
         ok &= (self.blocked[:, None] - with_r) == 0
-        label_in, label_out = self.label_of[:, None], self.label_of[outgoing][None, :]
-        same = label_in == label_out
-        leaves_ok = self.in_district[label_out] - 1 >= self.low[label_out]
-        enters_ok = self.in_district[label_in] + 1 <= self.high[label_in]
-        ok &= same | (leaves_ok & enters_ok)
+        for quota in self.quotas:
+            label_in, label_out = quota.label_of[:, None], quota.label_of[outgoing][None, :]
+            leaves_ok = quota.count[label_out] - 1 >= quota.low[label_out]
+            enters_ok = quota.count[label_in] + 1 <= quota.high[label_in]
+            ok &= (label_in == label_out) | (leaves_ok & enters_ok)
         return ok
+
+
+class _QuotaCount:
+    """One quota's labels as codes, its bounds per code, and the number of open sites per code."""
+
+    def __init__(self, quota: Quota):
+        self.label_of, codes = pd.factorize(np.asarray(quota.labels, dtype=object))
+        lookup = {label: i for i, label in enumerate(codes)}
+        self.low = np.zeros(len(codes), dtype=np.int64)
+        self.high = np.full(len(codes), np.iinfo(np.int64).max)
+        for label, value in quota.minimum.items():
+            if label in lookup:
+                self.low[lookup[label]] = value
+        for label, value in quota.maximum.items():
+            if label in lookup:
+                self.high[lookup[label]] = value
+        self.count = np.zeros(len(codes), dtype=np.int64)
