@@ -17,6 +17,7 @@ from geoplan.errors import InfeasibleError, InputError
 from geoplan.siting import heuristic, lagrangian, milp, pmedian
 from geoplan.siting.model import (
     Constraints,
+    Quota,
     SitingResult,
     designate_city_level,
     gap,
@@ -30,7 +31,7 @@ from geoplan.siting.reduce import merge_demand
 #: answer then carries the Lagrangian bound.
 MILP_MAX_SITES = 5000
 
-__all__ = ["Constraints", "SitingResult", "solve_mclp", "solve_pmedian", "spacing_conflicts"]
+__all__ = ["Constraints", "Quota", "SitingResult", "solve_mclp", "solve_pmedian", "spacing_conflicts"]
 
 
 def solve_mclp(
@@ -46,6 +47,10 @@ def solve_mclp(
     excluded: Sequence[int] = (),
     city_level_min: int = 0,
     city_level_fixed: Sequence[int] = (),
+    quotas: Sequence[Quota] = (),
+    backup_weight: float = 0.0,
+    must_cover: sp.sparray | sp.spmatrix | np.ndarray | None = None,
+    start: Sequence[int] | None = None,
     time_limit: float = 10.0,
     target_gap: float = 0.005,
     exact: bool = True,
@@ -70,17 +75,28 @@ def solve_mclp(
         Number of chosen sites to designate city-level (the highest-covering ones after ``city_level_fixed``).
     city_level_fixed : sequence of int
         Fixed sites already designated city-level.
+    quotas : sequence of Quota
+        Further per-label minimums/maximums (e.g. at most k stations open 24 hours).
+    backup_weight : float
+        Cross coverage (交叉覆盖) as a second objective: each worker covered by two or more stations adds this
+        fraction of its weight again (0: plain maximal covering).
+    must_cover : sparse matrix or array, optional
+        Candidates x points that must each be within reach of a station (the maximum-gap rule: a point's row
+        holds the sites within its maximum distance).
+    start : sequence of int, optional
+        A previous plan to start from (re-optimisation after a planner's change).
     time_limit : float
         Seconds for the whole solve.
     target_gap : float
         Relative gap at which the exact phase may stop (0.005 = 0.5%).
     exact : bool
-        Run the MILP after the heuristic; without it the bound is the LP-free trivial bound.
+        Prove a bound after the heuristic (Lagrangian, then MILP); without it the bound is the total weight.
 
     Returns
     -------
     SitingResult
-        Selected indices, covered weight, upper bound, gap and the city-level designation.
+        Selected indices, objective, upper bound, gap and the city-level designation; ``details`` holds the
+        weight covered once and twice.
 
     Raises
     ------
@@ -88,54 +104,44 @@ def solve_mclp(
         The rules cannot all be met; the message names the cause.
     """
     started = time.perf_counter()
-    matrix = sp.csr_array(coverage, dtype=float)
-    matrix.data = (matrix.data != 0).astype(float)
-    matrix.eliminate_zeros()
+    matrix = _binary(coverage)
     w = _weights(weights, matrix.shape, "coverage")
     constraints = validate(
         matrix.shape[0],
         _constraints(p, district, district_min, district_max, conflicts, fixed, excluded, city_level_min,
-                     city_level_fixed),
+                     city_level_fixed, quotas),
     )  # fmt: skip
+    if backup_weight < 0 or not np.isfinite(backup_weight):
+        raise InputError(f"backup_weight must be a number >= 0, got {backup_weight}.")
     usable = np.ones(matrix.shape[0], dtype=bool)
     usable[constraints.excluded] = False
+    must = _must_cover(must_cover, matrix.shape[0], usable)
     reduced, reduced_w = merge_demand(matrix, w, usable)
     budget = max(time_limit, 0.05)
     deadline = started + budget
+    options = {"backup": backup_weight, "must_cover": must}
     try:
-        selected = heuristic.greedy_swap(reduced, reduced_w, constraints, time_limit=budget * (0.25 if exact else 1.0))
+        selected = heuristic.greedy_swap(
+            reduced, reduced_w, constraints, time_limit=budget * (0.25 if exact else 1.0), start=start, **options
+        )
     except InfeasibleError:
         if not exact:
             raise
         # Greedy can paint itself into a corner with spacing rules; the MILP decides whether a plan exists.
-        selected = _milp_from_scratch(reduced, reduced_w, constraints, deadline, target_gap)
-    objective = _covered(reduced, reduced_w, selected)
-    bound, method = float(reduced_w.sum()), "greedy+swap"
+        selected = _milp_from_scratch(reduced, reduced_w, constraints, deadline, target_gap, **options)
+    objective = milp.coverage_value(reduced, reduced_w, selected, backup_weight)
+    bound, method = float(reduced_w.sum()) * (1.0 + backup_weight), "greedy+swap"
     if exact and gap(objective, bound) > target_gap:
-        relaxed = lagrangian.bound(
-            reduced, reduced_w, constraints, objective, target_gap, time_limit=0.5 * (deadline - time.perf_counter())
-        )  # fmt: skip
-        survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
-        if gap(objective, relaxed.bound) > target_gap and survivors > MILP_MAX_SITES:
-            # Too many sites left for the MILP: spend the rest of the time tightening the bound.
-            relaxed = lagrangian.bound(
-                reduced, reduced_w, constraints, objective, target_gap, time_limit=deadline - time.perf_counter(),
-                max_iterations=100_000, initial=relaxed.multipliers,
-            )  # fmt: skip
-            survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
-        bound = min(bound, relaxed.bound)
-        method = "greedy+swap, Lagrangian bound"
-        if gap(objective, bound) > target_gap and survivors <= MILP_MAX_SITES:
-            selected, objective, bound, method = _exact(
-                reduced,
-                reduced_w,
-                constraints,
-                selected,
-                objective,
-                relaxed.site_bound,
-                deadline,
-                target_gap,
-                bound,
+        if backup_weight > 0:
+            # The Lagrangian bound below is for plain coverage; cross coverage goes to the MILP directly.
+            outcome = milp.solve(reduced, reduced_w, constraints, selected, deadline - time.perf_counter(),
+                                 target_gap, **options)  # fmt: skip
+            if outcome.selected is not None and outcome.objective > objective + 1e-9:
+                selected, objective = outcome.selected, outcome.objective
+            bound, method = min(bound, max(outcome.bound, objective)), "greedy+swap, HiGHS"
+        else:
+            selected, objective, bound, method = _covering_bound(
+                reduced, reduced_w, constraints, selected, objective, bound, deadline, target_gap, must
             )
     bound = max(bound, objective)
     status = "optimal" if gap(objective, bound) <= target_gap + 1e-12 else ("time_limit" if exact else "heuristic")
@@ -149,7 +155,57 @@ def solve_mclp(
         method=method,
         seconds=time.perf_counter() - started,
         city_level=designate_city_level(np.sort(selected), station_value, constraints),
+        details={
+            "covered": milp.coverage_value(matrix, w, selected),
+            "covered_twice": milp.coverage_value(matrix, w, selected, 1.0) - milp.coverage_value(matrix, w, selected),
+        },
     )
+
+
+def _covering_bound(coverage, weights, constraints, selected, objective, bound, deadline, target_gap, must):
+    """Lagrangian bound, then (when few sites survive elimination) the MILP; returns the improved answer."""
+    relaxed = lagrangian.bound(
+        coverage, weights, constraints, objective, target_gap, time_limit=0.5 * (deadline - time.perf_counter())
+    )
+    survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
+    if gap(objective, relaxed.bound) > target_gap and survivors > MILP_MAX_SITES:
+        # Too many sites left for the MILP: spend the rest of the time tightening the bound.
+        relaxed = lagrangian.bound(
+            coverage, weights, constraints, objective, target_gap, time_limit=deadline - time.perf_counter(),
+            max_iterations=100_000, initial=relaxed.multipliers,
+        )  # fmt: skip
+        survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
+    bound = min(bound, relaxed.bound)
+    method = "greedy+swap, Lagrangian bound"
+    if gap(objective, bound) > target_gap and survivors <= MILP_MAX_SITES:
+        selected, objective, bound, method = _exact(
+            coverage, weights, constraints, selected, objective, relaxed.site_bound, deadline, target_gap, bound, must
+        )
+    return selected, objective, bound, method
+
+
+def _binary(coverage) -> sp.csr_array:
+    matrix = sp.csr_array(coverage, dtype=float)
+    matrix.data = (matrix.data != 0).astype(float)
+    matrix.eliminate_zeros()
+    return matrix
+
+
+def _must_cover(must_cover, n: int, usable: np.ndarray) -> sp.csr_array | None:
+    """Distinct must-cover columns; refuse points that no usable site can reach."""
+    if must_cover is None:
+        return None
+    must = _binary(must_cover)
+    if must.shape[0] != n:
+        raise InputError(f"must_cover has {must.shape[0]} rows but there are {n} candidate sites.")
+    reachable = (sp.diags_array(usable.astype(float)) @ must).sum(axis=0) > 0
+    if not np.all(reachable):
+        raise InfeasibleError(
+            f"{int((~reachable).sum())} worker location(s) are farther than the maximum gap from every usable "
+            "candidate site: no plan can meet the maximum-gap rule."
+        )
+    merged, _ = merge_demand(must, np.ones(must.shape[1]), usable)
+    return merged
 
 
 def solve_pmedian(
@@ -259,7 +315,9 @@ def _weights(weights, shape, name: str) -> np.ndarray:
     return w
 
 
-def _constraints(p, district, district_min, district_max, conflicts, fixed, excluded, city_level_min, city_level_fixed):
+def _constraints(
+    p, district, district_min, district_max, conflicts, fixed, excluded, city_level_min, city_level_fixed, quotas=()
+):
     return Constraints(
         p=int(p),
         district=None if district is None else np.asarray(district, dtype=object),
@@ -270,11 +328,14 @@ def _constraints(p, district, district_min, district_max, conflicts, fixed, excl
         excluded=np.asarray(excluded, dtype=np.int64),
         city_level_min=int(city_level_min),
         city_level_fixed=np.asarray(city_level_fixed, dtype=np.int64),
+        quotas=tuple(quotas),
     )
 
 
-def _milp_from_scratch(coverage, weights, constraints, deadline, target_gap) -> np.ndarray:
-    outcome = milp.solve(coverage, weights, constraints, None, max(deadline - time.perf_counter(), 1.0), target_gap)
+def _milp_from_scratch(coverage, weights, constraints, deadline, target_gap, **options) -> np.ndarray:
+    outcome = milp.solve(
+        coverage, weights, constraints, None, max(deadline - time.perf_counter(), 1.0), target_gap, **options
+    )
     if outcome.selected is None:
         raise InfeasibleError(
             "No plan satisfying the spacing and district rules was found within the time limit: lower the minimum "
@@ -283,7 +344,7 @@ def _milp_from_scratch(coverage, weights, constraints, deadline, target_gap) -> 
     return outcome.selected
 
 
-def _exact(coverage, weights, constraints, incumbent, objective, site_bound, deadline, target_gap, bound):
+def _exact(coverage, weights, constraints, incumbent, objective, site_bound, deadline, target_gap, bound, must):
     """MILP over the sites the Lagrangian bound cannot rule out, warm-started from the incumbent.
 
     A site whose bound is below the incumbent's value belongs to no better plan, so the MILP's answer over the
@@ -298,18 +359,16 @@ def _exact(coverage, weights, constraints, incumbent, objective, site_bound, dea
     sub_coverage, sub_weights = merge_demand(coverage[survivors], weights, np.ones(len(survivors), dtype=bool))
     # Demand no survivor covers cannot be won by any better plan: the sub-model's bound covers everything else.
     start = np.searchsorted(survivors, incumbent)
-    outcome = milp.solve(sub_coverage, sub_weights, sub_constraints, start, deadline - time.perf_counter(), target_gap)
+    sub_must = None if must is None else must[survivors]
+    outcome = milp.solve(
+        sub_coverage, sub_weights, sub_constraints, start, deadline - time.perf_counter(), target_gap,
+        must_cover=sub_must,
+    )  # fmt: skip
     method = f"greedy+swap, Lagrangian elimination ({len(survivors)} of {len(site_bound)} sites), HiGHS"
     selected = incumbent
     if outcome.selected is not None:
-        value = _covered(coverage, weights, survivors[outcome.selected])
+        value = milp.coverage_value(coverage, weights, survivors[outcome.selected])
         if value > objective + 1e-9:
             selected, objective = survivors[outcome.selected], value
     global_bound = min(bound, max(outcome.bound, eliminated_bound, objective))
     return selected, objective, global_bound, method
-
-
-def _covered(coverage: sp.csr_array, weights: np.ndarray, selected: np.ndarray) -> float:
-    hit = np.zeros(coverage.shape[0])
-    hit[selected] = 1.0
-    return float(weights[(coverage.T @ hit) > 0].sum())

@@ -19,26 +19,63 @@ _EPS = 1e-9
 
 
 class _State(SiteRules):
-    """Open sites, how often each demand point is covered, and which candidates are still allowed."""
+    """Open sites, how often each demand point is covered, and which candidates are still allowed.
 
-    def __init__(self, coverage: sp.csr_array, weights: np.ndarray, c: Constraints):
+    The value of a plan is ``sum_i w_i [c_i >= 1] + backup * sum_i w_i [c_i >= 2]`` with ``c_i`` the number of open
+    sites covering demand point ``i``: plain coverage, plus cross coverage (交叉覆盖) when ``backup > 0``.
+    """
+
+    def __init__(
+        self,
+        coverage: sp.csr_array,
+        weights: np.ndarray,
+        c: Constraints,
+        backup: float = 0.0,
+        must_cover: sp.csr_array | None = None,
+    ):
         super().__init__(coverage.shape[0], c)
         self.rows = coverage
         self.cols = coverage.tocsc()
         self.weights = weights
+        self.backup = backup
         self.count = np.zeros(coverage.shape[1], dtype=np.int32)
+        self.must = must_cover
+        self.must_count = None if must_cover is None else np.zeros(must_cover.shape[1], dtype=np.int32)
 
     def add(self, j: int) -> None:
         self.open(j)
         self.count[self.rows.indices[self.rows.indptr[j] : self.rows.indptr[j + 1]]] += 1
+        if self.must is not None:
+            self.must_count[self.must.indices[self.must.indptr[j] : self.must.indptr[j + 1]]] += 1
 
     def remove(self, j: int) -> None:
         self.close(j)
         self.count[self.rows.indices[self.rows.indptr[j] : self.rows.indptr[j + 1]]] -= 1
+        if self.must is not None:
+            self.must_count[self.must.indices[self.must.indptr[j] : self.must.indptr[j + 1]]] -= 1
+
+    def marginal(self, count: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Value one more covering site adds to demand points of these weights at these cover counts."""
+        return weights * ((count == 0) + self.backup * (count == 1))
 
     def gains(self) -> np.ndarray:
-        """Weight each candidate would newly cover."""
-        return self.rows @ (self.weights * (self.count == 0))
+        """Value each candidate would add."""
+        return self.rows @ self.marginal(self.count, self.weights)
+
+    def loss(self, j: int) -> float:
+        """Value lost by closing open site ``j``."""
+        own = self.rows.indices[self.rows.indptr[j] : self.rows.indptr[j + 1]]
+        return float(self.marginal(self.count[own] - 1, self.weights[own]).sum())
+
+    def keeps_must_cover(self) -> np.ndarray:
+        """Candidates whose opening would cover every must-cover point that no open site covers."""
+        if self.must is None:
+            return np.ones(len(self.chosen), dtype=bool)
+        bare = self.must_count == 0
+        return (self.must @ bare.astype(float)) >= bare.sum() - 0.5
+
+    def value(self) -> float:
+        return float(self.weights @ (np.minimum(self.count, 1) + self.backup * (self.count >= 2)))
 
 
 def greedy_swap(
@@ -46,6 +83,10 @@ def greedy_swap(
     weights: np.ndarray,
     constraints: Constraints,
     time_limit: float = 5.0,
+    *,
+    backup: float = 0.0,
+    must_cover: sp.csr_array | None = None,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
     """Choose ``p`` sites by constrained greedy, then improve by swaps until no swap helps or time runs out.
 
@@ -59,6 +100,13 @@ def greedy_swap(
         Validated constraints (see :func:`geoplan.siting.model.validate`).
     time_limit : float
         Seconds allowed for the swap phase.
+    backup : float
+        Weight of cross coverage (a second covering station) relative to first coverage; 0 for plain MCLP.
+    must_cover : scipy.sparse.csr_array, optional
+        Candidates x points 0/1 matrix of points that must each be covered (the maximum-gap rule).
+    start : numpy.ndarray, optional
+        A previous plan to start from (re-optimisation): its sites that are still allowed are kept, then the plan
+        is filled up greedily and improved by swaps.
 
     Returns
     -------
@@ -68,47 +116,50 @@ def greedy_swap(
     Raises
     ------
     InfeasibleError
-        The greedy construction could not satisfy spacing and district rules together.
+        The greedy construction could not satisfy the rules together.
     """
     deadline = time.perf_counter() + time_limit
-    state = _State(coverage, weights, constraints)
+    state = _State(coverage, weights, constraints, backup, must_cover)
     for j in constraints.fixed:
         state.add(int(j))
     p = constraints.p
-    gains = state.gains()
+    for j in np.asarray(start if start is not None else [], dtype=np.int64):
+        if state.chosen.sum() < p and state.allowed(p - int(state.chosen.sum()))[j]:
+            state.add(int(j))
     while state.chosen.sum() < p:
         allowed = state.allowed(p - int(state.chosen.sum()))
+        score = state.gains()
+        if state.must is not None and (state.must_count == 0).any():
+            # Maximum-gap rule first: the site covering most uncovered must-cover points, gains breaking ties.
+            uncovered = state.must @ (state.must_count == 0).astype(float)
+            score = uncovered * (score.max(initial=0.0) + 1.0) + score
         if not allowed.any():
             raise InfeasibleError(
                 "No site can be added without breaking the minimum spacing or a district's minimum or maximum: "
                 "lower the spacing or the station count."
             )
-        j = int(np.argmax(np.where(allowed, gains, -np.inf)))
-        newly = state.rows.indices[state.rows.indptr[j] : state.rows.indptr[j + 1]]
-        newly = newly[state.count[newly] == 0]
-        state.add(j)
-        if len(newly):
-            gains -= state.cols[:, newly] @ weights[newly]
+        state.add(int(np.argmax(np.where(allowed, score, -np.inf))))
+    if state.must is not None and (state.must_count == 0).any():
+        raise InfeasibleError(
+            f"{int((state.must_count == 0).sum())} worker location(s) stay farther than the maximum gap from every "
+            "station: raise the station count or the maximum gap."
+        )
     _swap(state, deadline)
     return np.flatnonzero(state.chosen)
 
 
 def _swap(state: _State, deadline: float) -> None:
     """Best-improvement swaps: drop one free site, add the best allowed one, while the objective rises."""
-    fixed = np.zeros(len(state.chosen), dtype=bool)
-    fixed[state.c.fixed] = True
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
-        for j in np.flatnonzero(state.chosen & ~fixed):
+        for j in np.flatnonzero(state.chosen & ~state.fixed):
             if time.perf_counter() >= deadline:
                 return
-            start, end = state.rows.indptr[j], state.rows.indptr[j + 1]
-            own = state.rows.indices[start:end]
-            loss = float(state.weights[own[state.count[own] == 1]].sum())
+            loss = state.loss(j)
             state.remove(j)
             gains = state.gains()
-            allowed = state.allowed(1)
+            allowed = state.allowed(1) & state.keeps_must_cover()
             allowed[j] = False
             k = int(np.argmax(np.where(allowed, gains, -np.inf)))
             if allowed[k] and gains[k] > loss + _EPS * max(1.0, loss):

@@ -43,6 +43,8 @@ def solve(
     start: np.ndarray | None,
     time_limit: float,
     target_gap: float,
+    backup: float = 0.0,
+    must_cover: sp.csr_array | None = None,
 ) -> MilpOutcome:
     """Solve the covering MILP.
 
@@ -60,6 +62,10 @@ def solve(
         Seconds.
     target_gap : float
         Relative gap at which HiGHS may stop.
+    backup : float
+        Weight of second coverage (cross coverage); adds ``y2_i <= y1_i``, ``y1_i + y2_i <= sum_j a_ij x_j``.
+    must_cover : scipy.sparse.csr_array, optional
+        Candidates x points that must each be covered: ``sum_j m_ij x_j >= 1``.
 
     Returns
     -------
@@ -67,27 +73,39 @@ def solve(
     """
     n, m = coverage.shape
     rows, low, high = site_rows(constraints, n)
-    matrix = sp.vstack(
-        [
-            sp.hstack([-coverage.T.tocsr(), sp.identity(m, format="csr")]),
-            sp.hstack([rows, sp.csr_array((rows.shape[0], m))]),
-        ],
-        format="csc",
-    )
+    inf = highspy.kHighsInf
+    eye = sp.identity(m, format="csr")
+    levels = 2 if backup > 0 else 1
+    blocks = [[-coverage.T.tocsr(), *([eye] * levels)]]
+    row_low, row_high = [np.full(m, -inf)], [np.zeros(m)]
+    if levels == 2:
+        blocks.append([sp.csr_array((m, n)), -eye, eye])
+        row_low.append(np.full(m, -inf))
+        row_high.append(np.zeros(m))
+    if must_cover is not None and must_cover.shape[1]:
+        k = must_cover.shape[1]
+        blocks.append([must_cover.T.tocsr(), *([sp.csr_array((k, m))] * levels)])
+        row_low.append(np.ones(k))
+        row_high.append(np.full(k, inf))
+    blocks.append([rows, *([sp.csr_array((rows.shape[0], m))] * levels)])
+    row_low.append(low)
+    row_high.append(high)
+    matrix = sp.vstack([sp.hstack(block) for block in blocks], format="csc")
     x_low, x_high = site_bounds(constraints, n)
     start_values = None
     if start is not None:
         x = np.zeros(n)
         x[start] = 1.0
-        start_values = np.r_[x, np.minimum(coverage.T @ x, 1.0)]
+        count = coverage.T @ x
+        start_values = np.r_[x, np.minimum(count, 1.0), *([np.clip(count - 1.0, 0.0, 1.0)] if levels == 2 else [])]
     values, bound, status = run(
-        cost=np.r_[np.zeros(n), weights],
+        cost=np.r_[np.zeros(n), weights, *([backup * weights] if levels == 2 else [])],
         maximise=True,
         matrix=matrix,
-        row_low=np.r_[np.full(m, -highspy.kHighsInf), low],
-        row_high=np.r_[np.zeros(m), high],
-        col_low=np.r_[x_low, np.zeros(m)],
-        col_high=np.r_[x_high, np.ones(m)],
+        row_low=np.concatenate(row_low),
+        row_high=np.concatenate(row_high),
+        col_low=np.r_[x_low, np.zeros(levels * m)],
+        col_high=np.r_[x_high, np.ones(levels * m)],
         integer=n,
         start=start_values,
         time_limit=time_limit,
@@ -96,9 +114,15 @@ def solve(
     if values is None:
         return MilpOutcome(None, -np.inf, bound, status)
     selected = np.flatnonzero(values[:n] > 0.5)
-    hit = np.zeros(n)
-    hit[selected] = 1.0
-    return MilpOutcome(selected, float(weights[(coverage.T @ hit) > 0].sum()), bound, status)
+    return MilpOutcome(selected, coverage_value(coverage, weights, selected, backup), bound, status)
+
+
+def coverage_value(coverage: sp.csr_array, weights: np.ndarray, selected: np.ndarray, backup: float = 0.0) -> float:
+    """Covered weight of a choice of sites, plus ``backup`` times the weight covered at least twice."""
+    hit = np.zeros(coverage.shape[0])
+    hit[np.asarray(selected, dtype=np.int64)] = 1.0
+    count = coverage.T @ hit
+    return float(weights @ ((count > 0) + backup * (count > 1)))
 
 
 def site_rows(c: Constraints, n: int) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:

@@ -117,6 +117,8 @@ class SitingResult:
         Wall time spent.
     city_level : numpy.ndarray
         The chosen sites designated city-level.
+    details : mapping of str to float
+        Model-specific figures (covered and twice-covered weight for MCLP).
     """
 
     selected: np.ndarray
@@ -127,6 +129,7 @@ class SitingResult:
     method: str
     seconds: float
     city_level: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    details: Mapping[str, float] = field(default_factory=dict)
 
 
 def spacing_conflicts(xy: np.ndarray, min_spacing_m: float) -> np.ndarray:
