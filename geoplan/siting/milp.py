@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from geoplan.errors import InfeasibleError, SolverError
@@ -244,18 +245,22 @@ def _new_highs() -> highspy.Highs:
 
 
 def _quota_rows(c: Constraints, n: int) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
-    rows, cols, low, high = [], [], [], []
+    matrices, low, high = [], [], []
     for quota in c.all_quotas():
-        labels = np.asarray(quota.labels, dtype=object)
-        for label in dict.fromkeys([*quota.minimum, *quota.maximum]):
-            members = np.flatnonzero(labels == label)
-            rows.append(np.full(len(members), len(low)))
-            cols.append(members)
-            low.append(float(quota.minimum.get(label, 0)))
-            high.append(float(quota.maximum.get(label, highspy.kHighsInf)))
-    if not low:
+        codes, uniques = pd.factorize(np.asarray(quota.labels, dtype=object))
+        bounded = [i for i, label in enumerate(uniques) if label in quota.minimum or label in quota.maximum]
+        if not bounded:
+            continue
+        row_of = np.full(len(uniques), -1)
+        row_of[bounded] = np.arange(len(bounded))
+        member = row_of[codes] >= 0
+        matrices.append(
+            sp.csr_array(
+                (np.ones(int(member.sum())), (row_of[codes[member]], np.flatnonzero(member))), shape=(len(bounded), n)
+            )
+        )
+        low += [float(quota.minimum.get(uniques[i], 0)) for i in bounded]
+        high += [float(quota.maximum.get(uniques[i], highspy.kHighsInf)) for i in bounded]
+    if not matrices:
         return sp.csr_array((0, n)), np.zeros(0), np.zeros(0)
-    matrix = sp.csr_array(
-        (np.ones(sum(len(x) for x in cols)), (np.concatenate(rows), np.concatenate(cols))), shape=(len(low), n)
-    )
-    return matrix, np.asarray(low), np.asarray(high)
+    return sp.vstack(matrices, format="csr"), np.asarray(low), np.asarray(high)

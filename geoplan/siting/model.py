@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy.spatial import cKDTree
 
 from geoplan.errors import InfeasibleError, InputError
@@ -252,34 +253,34 @@ def _check_quotas(c: Constraints, p: int, fixed: np.ndarray, excluded: np.ndarra
 def _check_quota(quota: Quota, p: int, fixed: np.ndarray, excluded: np.ndarray) -> None:
     what = "District" if quota.name == "district" else f"{quota.name.capitalize()}"
     minimums, maximums = dict(quota.minimum), dict(quota.maximum)
-    labels = np.asarray(quota.labels, dtype=object)
+    labels = pd.Series(np.asarray(quota.labels, dtype=object))
     usable = np.ones(len(labels), dtype=bool)
     usable[excluded] = False
+    available = labels[usable].value_counts()
+    fixed_count = labels.iloc[fixed].value_counts()
     if sum(minimums.values()) > p:
         raise InfeasibleError(
             f"{what} minimums add up to {sum(minimums.values())} stations but the plan has only {p}: "
             f"raise the total or lower the per-{quota.name} minimum."
         )
-    fixed_labels = labels[fixed]
-    needed = len(fixed) + sum(
-        max(0, low - int(np.count_nonzero(fixed_labels == label))) for label, low in minimums.items()
-    )
+    needed = len(fixed) + sum(max(0, low - int(fixed_count.get(label, 0))) for label, low in minimums.items())
     if needed > p:
         raise InfeasibleError(
             f"The {len(fixed)} fixed station(s) and the {quota.name} minimums need {needed} stations but the plan "
             f"has only {p}: raise the total or lower the per-{quota.name} minimum."
         )
     for label, low in minimums.items():
-        have = int(np.count_nonzero(usable & (labels == label)))
+        have = int(available.get(label, 0))
         if have < low:
             found = "no feasible candidate site" if have == 0 else f"only {have} candidate site(s)"
             raise InfeasibleError(f"{what} {label} needs at least {low} station(s) but has {found}.")
         if label in maximums and maximums[label] < low:
             raise InfeasibleError(f"{what} {label}: maximum {maximums[label]} is below its minimum {low}.")
-    for label, high in maximums.items():
-        have = int(np.count_nonzero(fixed_labels == label))
-        if have > high:
-            raise InfeasibleError(f"{what} {label} already has {have} fixed stations, above its maximum {high}.")
+    for label, have in fixed_count.items():
+        if label in maximums and have > maximums[label]:
+            raise InfeasibleError(
+                f"{what} {label} already has {have} fixed stations, above its maximum {maximums[label]}."
+            )
 
 
 def _indices(values: Sequence[int] | np.ndarray, n: int, name: str) -> np.ndarray:
