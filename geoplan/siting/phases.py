@@ -1,0 +1,159 @@
+"""Phased plans and coverage targets, built on any siting model.
+
+- :func:`solve_phased`: phase 1 places the quota stations (Nanchang: at least 3 city-level and at least one per
+  county/district); phase 2 keeps them and fills the plan up to its total.
+- :func:`stations_for_coverage`: the fewest stations that cover a target share of the workers ("how many stations
+  for 90%?"), with a proof of minimality where the bounds allow one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from geoplan.errors import InfeasibleError, InputError
+from geoplan.siting.model import SitingResult
+
+Solver = Callable[..., SitingResult]
+
+
+@dataclass(frozen=True)
+class PhasedResult:
+    """Both phases of a phased plan.
+
+    Attributes
+    ----------
+    phase1, phase2 : SitingResult
+        Phase 2's selection contains phase 1's.
+    """
+
+    phase1: SitingResult
+    phase2: SitingResult
+
+    def phase_of(self) -> dict[int, int]:
+        """Phase (1 or 2) of every site of the final plan."""
+        first = set(self.phase1.selected.tolist())
+        return {int(j): 1 if int(j) in first else 2 for j in self.phase2.selected}
+
+
+def solve_phased(solver: Solver, matrix, weights, phase1_p: int, total_p: int, **rules) -> PhasedResult:
+    """Solve phase 1 with ``phase1_p`` stations and all rules, then phase 2 up to ``total_p`` keeping phase 1.
+
+    Parameters
+    ----------
+    solver : callable
+        :func:`geoplan.siting.solve_mclp` or :func:`geoplan.siting.solve_pmedian`.
+    matrix, weights
+        The model's matrix and demand weights.
+    phase1_p, total_p : int
+        Stations after phase 1 and in total.
+    **rules
+        Keyword arguments of the solver (districts, spacing, fixed, excluded, city level, time limit...). District
+        and city-level minimums apply to phase 1; phase 2 inherits them through the kept sites.
+
+    Returns
+    -------
+    PhasedResult
+    """
+    if not 1 <= phase1_p <= total_p:
+        raise InputError(f"Phase 1 needs between 1 and {total_p} stations, got {phase1_p}.")
+    first = solver(matrix, weights, phase1_p, **rules)
+    later = dict(rules)
+    later["fixed"] = np.union1d(np.asarray(rules.get("fixed", ()), dtype=np.int64), first.selected)
+    later["city_level_fixed"] = first.city_level
+    later.pop("start", None)
+    second = solver(matrix, weights, total_p, **later)
+    return PhasedResult(first, second)
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """The fewest stations reaching a coverage target.
+
+    Attributes
+    ----------
+    stations : int
+        Stations of the best plan found that reaches the target.
+    proven_minimum : bool
+        True when ``stations - 1`` was proven unable to reach the target (its upper bound falls short).
+    lower_stations : int
+        Stations proven necessary (equal to ``stations`` when ``proven_minimum``).
+    plan : SitingResult
+        The plan with ``stations`` sites.
+    target : float
+        Weight to cover.
+    """
+
+    stations: int
+    proven_minimum: bool
+    lower_stations: int
+    plan: SitingResult
+    target: float
+
+
+def stations_for_coverage(solver: Solver, coverage, weights, share: float, max_stations: int, **rules) -> TargetResult:
+    """Find the fewest stations covering ``share`` of the total weight.
+
+    Binary search over the station count with the maximal-covering solver: a count whose plan reaches the target is
+    enough; a count whose proven upper bound falls short is too few.
+
+    Parameters
+    ----------
+    solver : callable
+        :func:`geoplan.siting.solve_mclp`.
+    coverage, weights
+        Candidates x demand 0/1 matrix and weights.
+    share : float
+        Target share of the total weight, in (0, 1].
+    max_stations : int
+        Largest count to consider.
+    **rules
+        Solver keyword arguments (districts, spacing, fixed, time limit per solve...).
+
+    Returns
+    -------
+    TargetResult
+
+    Raises
+    ------
+    InfeasibleError
+        Even ``max_stations`` stations cannot reach the target.
+    """
+    if not 0 < share <= 1:
+        raise InputError(f"The coverage target must be a share in (0, 1], got {share}.")
+    target = share * float(np.sum(weights))
+    low = max(1, len(np.asarray(rules.get("fixed", ()))))  # fewer than this is impossible
+    best = solver(coverage, weights, max_stations, **rules)
+    if best.objective < target - 1e-9:
+        if best.bound < target - 1e-9:
+            raise InfeasibleError(
+                f"Even {max_stations} stations cover at most {best.bound:.0f} of {float(np.sum(weights)):.0f} "
+                f"workers, short of the {share:.0%} target."
+            )
+        raise InfeasibleError(
+            f"No plan of up to {max_stations} stations reaching {share:.0%} was found within the time limit."
+        )
+    high, proven_below = max_stations, low - 1
+    while high - proven_below > 1:
+        middle = (high + proven_below) // 2
+        result = solver(coverage, weights, max(middle, low), **rules)
+        if result.objective >= target - 1e-9:
+            high, best = middle, result
+        elif result.bound < target - 1e-9:
+            proven_below = middle
+        else:
+            # Undecided at this count: keep the proven part and stop narrowing from below.
+            proven_below = max(proven_below, _largest_refuted(solver, coverage, weights, target, middle, proven_below,
+                                                              rules))  # fmt: skip
+            break
+    return TargetResult(high, proven_below == high - 1, proven_below + 1, best, target)
+
+
+def _largest_refuted(solver, coverage, weights, target, undecided, proven_below, rules) -> int:
+    """Largest count below ``undecided`` whose bound is proven short of the target (scanning down)."""
+    for count in range(undecided - 1, proven_below, -1):
+        if solver(coverage, weights, count, **rules).bound < target - 1e-9:
+            return count
+    return proven_below
