@@ -61,6 +61,20 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--existing", type=Path, help="CSV of existing stations (kept): lon,lat[,footprint_m2][,name]")
     plan.add_argument("--sites-crs", default="wgs84", help="coordinates of --sites/--existing: wgs84|gcj02|bd09")
     plan.add_argument("--exclude", action="append", default=[], metavar="ID", help="candidate id never to choose")
+    plan.add_argument(
+        "--backup-weight", type=float, default=0.0,
+        help="cross coverage (交叉覆盖): value of a second station within reach, as a share of the first (0)",
+    )  # fmt: skip
+    plan.add_argument("--max-gap", type=float, help="maximum-gap rule: every worker within this many metres")
+    plan.add_argument(
+        "--hours", help="opening-hours options per site, comma separated, e.g. 08:30-17:00,24h (time of day)"
+    )
+    plan.add_argument("--max-24h", type=_non_negative_int, help="at most this many 24-hour stations")
+    plan.add_argument("--min-overlap", type=_positive_int, default=60, help="minutes open during a shift (60)")
+    plan.add_argument("--phases", action="store_true", help="phase 1: quota stations; phase 2: the rest")
+    plan.add_argument(
+        "--target-coverage", type=float, metavar="SHARE", help="fewest stations (up to --stations) covering SHARE"
+    )
     plan.add_argument("--time-limit", type=float, default=10.0, help="optimiser time limit, s (10)")
     plan.add_argument("--gap", type=float, default=0.005, help="target optimality gap (0.005 = 0.5%%)")
     plan.set_defaults(run=_run_plan)
@@ -155,6 +169,13 @@ def _run_plan(args: argparse.Namespace) -> int:
         excluded_ids=tuple(args.exclude),
         time_limit_s=args.time_limit,
         target_gap=args.gap,
+        backup_weight=args.backup_weight,
+        max_gap_m=args.max_gap,
+        hours_options=_hours_options(args.hours),
+        max_24h=args.max_24h,
+        min_overlap_min=args.min_overlap,
+        phases=args.phases,
+        target_coverage=args.target_coverage,
     )
     layers = []
     for item in args.layer:
@@ -190,8 +211,23 @@ def _print_summary(plan, files) -> None:
     )
     print(
         f"覆盖 covered workers: {workers['covered']:.0f} of {workers['total']:.0f} ({workers['share']:.1%}); "
-        f"bound {opt['bound']:.1f}, gap {opt['gap']:.3%} ({opt['status']}, {opt['method']}, {opt['solve_seconds']} s)"
+        f"objective {opt['objective']:.1f}, bound {opt['bound']:.1f}, gap {opt['gap']:.3%} "
+        f"({opt['status']}, {opt['method']}, {opt['solve_seconds']} s)"
     )
+    details = plan.result.details
+    if plan.params.backup_weight and "covered_twice" in details:
+        print(
+            f"交叉覆盖 covered by two or more stations: {details['covered_twice']:.0f} workers; objective = covered + "
+            f"{plan.params.backup_weight:g} x covered twice = {opt['objective']:.1f} (bound {opt['bound']:.1f})"
+        )
+    if "hours" in plan.proposals.columns:
+        counts = plan.proposals["hours"].value_counts()
+        print("营业时间 opening hours: " + ", ".join(f"{label} x{count}" for label, count in counts.items()))
+    if "phase" in plan.proposals.columns:
+        counts = plan.proposals["phase"].value_counts().sort_index()
+        print("分期 phases: " + ", ".join(f"phase {phase}: {count}" for phase, count in counts.items()))
+    if plan.params.target_coverage is not None:
+        print(f"目标 fewest stations covering {plan.params.target_coverage:.0%}: {plan.stations}")
     print("按区县 by district:")
     for name, row in s["by_district"].items():
         print(f"  {name}: {row['stations']} station(s), {row['covered']:.0f}/{row['workers']:.0f} workers covered")
@@ -254,6 +290,12 @@ def _layer_argument(item: str) -> tuple[Path, str | None]:
     if sep and path and not Path(item).exists():
         return Path(path), group
     return Path(item), None
+
+
+def _hours_options(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    return tuple(part.strip() for part in text.replace("，", ",").split(",") if part.strip())
 
 
 def _positive_int(text: str) -> int:

@@ -48,6 +48,8 @@ class WorkerGroup:
         Default service cutoff along the network, in metres.
     rule : str
         How the layer is derived from OSM.
+    shifts : tuple of (str, float)
+        Daily shift windows and the share of the group working each (used when opening hours are modelled).
     """
 
     key: str
@@ -57,6 +59,7 @@ class WorkerGroup:
     mode: str
     cutoff_m: float
     rule: str
+    shifts: tuple[tuple[str, float], ...] = (("08:00-18:00", 1.0),)
 
 
 #: The 15-minute service circle of the national union federation: a station within 1 km on foot.
@@ -77,6 +80,7 @@ WORKER_GROUPS: dict[str, WorkerGroup] = {
             WALK_CUTOFF_M,
             "street length weighted by road class (primary 3, secondary 2.5, tertiary 2, residential 1, "
             "pedestrian 1.5, service 0.5, footway/path 0.3), sampled every 100 m",
+            (("03:30-11:30", 0.7), ("13:00-19:00", 0.3)),
         ),
         WorkerGroup(
             "traffic_police",
@@ -87,6 +91,7 @@ WORKER_GROUPS: dict[str, WorkerGroup] = {
             WALK_CUTOFF_M,
             "signalised junctions (OSM highway=traffic_signals or a signalized node flag), weight 2 on major "
             "roads and 1 elsewhere; else junctions of three or more major roads",
+            (("07:00-19:00", 0.8), ("19:00-07:00", 0.2)),
         ),
         WorkerGroup(
             "bus_drivers",
@@ -97,6 +102,7 @@ WORKER_GROUPS: dict[str, WorkerGroup] = {
             WALK_CUTOFF_M,
             "bus terminals (amenity=bus_station, weight 15) and stops (highway=bus_stop, weight 1); else rail and "
             "metro stations (weight 5) as interchange hubs; else major-road length",
+            (("05:30-14:00", 0.5), ("13:30-22:30", 0.5)),
         ),
         WorkerGroup(
             "taxi_drivers",
@@ -106,6 +112,7 @@ WORKER_GROUPS: dict[str, WorkerGroup] = {
             "walk",
             WALK_CUTOFF_M,
             "taxi ranks (amenity=taxi, weight 5) and rail/metro stations (weight 3); else major-road length",
+            (("06:00-18:00", 0.5), ("18:00-06:00", 0.5)),
         ),
         WorkerGroup(
             "couriers",
@@ -116,6 +123,7 @@ WORKER_GROUPS: dict[str, WorkerGroup] = {
             RIDE_CUTOFF_M,
             "restaurants, fast food and cafés (weight 3), shops (1), residential buildings (1 per 500 m² of "
             "footprint) and residential land use (1 per 2,000 m²); else road length",
+            (("10:30-13:30", 0.35), ("16:30-19:30", 0.35), ("21:00-01:00", 0.3)),
         ),
         WorkerGroup(
             "urban_management",
@@ -126,6 +134,7 @@ WORKER_GROUPS: dict[str, WorkerGroup] = {
             WALK_CUTOFF_M,
             "markets (weight 5), squares (3), stations (2), shops (0.3) and pedestrian streets (1 per 100 m); "
             "else road length",
+            (("08:00-17:30", 1.0),),
         ),
         WorkerGroup(
             "repair_crews",
@@ -136,6 +145,7 @@ WORKER_GROUPS: dict[str, WorkerGroup] = {
             WALK_CUTOFF_M,
             "length of primary, secondary and tertiary roads (1 per 100 m) and signalised junctions (0.5); else "
             "all road length",
+            (("08:00-17:00", 0.7), ("22:00-06:00", 0.3)),
         ),
     )
 }

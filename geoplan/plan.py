@@ -14,15 +14,14 @@ from dataclasses import asdict, dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 import shapely
 
-from geoplan import network
+from geoplan import model, network
 from geoplan.areas import StudyArea
 from geoplan.candidates import CandidateRules, CandidateSet, build_candidates
 from geoplan.demand import WORKER_GROUPS, build_demand
 from geoplan.errors import InputError
-from geoplan.siting import SitingResult, solve_mclp, spacing_conflicts
+from geoplan.siting import SitingResult, spacing_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +59,21 @@ class PlanParameters:
         Seconds for the optimiser.
     target_gap : float
         Relative optimality gap at which the optimiser may stop.
+    backup_weight : float
+        Cross coverage (交叉覆盖): value of a second station within reach, as a share of the first (0 = off).
+    max_gap_m : float or None
+        Maximum-gap rule: every worker location within this network distance of a station (None = off).
+    hours_options : tuple of str
+        Opening-hours options offered for each site (e.g. ``("08:30-17:00", "24h")``); empty = time of day not
+        modelled. With options, a worker counts as covered only by a station open during the worker's shift.
+    max_24h : int or None
+        At most this many stations open 24 hours.
+    min_overlap_min : int
+        Minutes a station must be open during a shift to count for it.
+    phases : bool
+        Plan in two phases: phase 1 the quota stations (city-level + per-district minimum), phase 2 the rest.
+    target_coverage : float or None
+        Instead of a fixed count, the fewest stations (up to ``stations``) covering this share of workers.
     """
 
     stations: int | None = None
@@ -72,6 +86,13 @@ class PlanParameters:
     excluded_ids: tuple[str, ...] = ()
     time_limit_s: float = 10.0
     target_gap: float = 0.005
+    backup_weight: float = 0.0
+    max_gap_m: float | None = None
+    hours_options: tuple[str, ...] = ()
+    max_24h: int | None = None
+    min_overlap_min: int = 60
+    phases: bool = False
+    target_coverage: float | None = None
 
     def __post_init__(self) -> None:
         if self.stations is not None and self.stations < 1:
@@ -85,6 +106,16 @@ class PlanParameters:
                 raise InputError(f"Service cutoff for {group!r} must be a positive number of metres, got {cutoff!r}.")
         if self.time_limit_s <= 0 or not 0 <= self.target_gap < 1:
             raise InputError("time limit must be > 0 s and the target gap within [0, 1).")
+        if not (math.isfinite(self.backup_weight) and self.backup_weight >= 0):
+            raise InputError(f"The cross-coverage weight must be >= 0, got {self.backup_weight}.")
+        if self.max_gap_m is not None and not (math.isfinite(self.max_gap_m) and self.max_gap_m > 0):
+            raise InputError(f"The maximum gap must be a positive number of metres, got {self.max_gap_m}.")
+        if self.target_coverage is not None and not 0 < self.target_coverage <= 1:
+            raise InputError(f"The coverage target must be a share in (0, 1], got {self.target_coverage}.")
+        if self.max_24h is not None and self.max_24h < 0:
+            raise InputError(f"--max-24h must be >= 0, got {self.max_24h}.")
+        if self.min_overlap_min < 1:
+            raise InputError(f"The minimum overlap must be at least 1 minute, got {self.min_overlap_min}.")
 
     def cutoff_for(self, group: str) -> float:
         """Service cutoff (m) of a worker group: the parameter, else the group's default, else walking 1 km."""
@@ -236,7 +267,7 @@ def make_plan(
         timings[stage] = now - clock
         clock = now
 
-    demand, rules = build_demand(area, params.headcounts, layers)
+    demand, layer_rules = build_demand(area, params.headcounts, layers)
     lap("demand")
     candidates = build_candidates(area, params.candidate_rules, user_sites, fixed_sites)
     sites = candidates.sites
@@ -256,24 +287,22 @@ def make_plan(
     unknown = sorted(set(params.excluded_ids) - set(sites["id"]))
     if unknown:
         raise InputError(f"Excluded site id(s) not found among the candidates: {', '.join(unknown[:10])}.")
-    point_weight = np.bincount(point_of, weights=demand["weight"].to_numpy(), minlength=len(points))
-    result = solve_mclp(
-        distances,
-        point_weight,
-        stations,
-        district=sites["district"].to_numpy(),
-        district_min=dict.fromkeys(planned, params.district_min) if params.district_min else None,
-        conflicts=spacing_conflicts(shapely.get_coordinates(sites.geometry.values), params.min_spacing_m),
-        fixed=np.flatnonzero(sites["source"].eq("fixed").to_numpy()),
-        excluded=np.flatnonzero(sites["id"].isin(params.excluded_ids).to_numpy()),
-        city_level_min=params.city_level_min,
-        time_limit=params.time_limit_s,
-        target_gap=params.target_gap,
-    )
+    must_cover = None
+    if params.max_gap_m is not None:
+        locations = network.snap(graph, np.unique(points[:, :2], axis=0))
+        must_cover = network.coverage(graph, site_spots, locations, params.max_gap_m)
+    rules = {
+        "district": sites["district"].to_numpy(),
+        "district_min": dict.fromkeys(planned, params.district_min) if params.district_min else None,
+        "conflicts": spacing_conflicts(shapely.get_coordinates(sites.geometry.values), params.min_spacing_m),
+        "fixed": np.flatnonzero(sites["source"].eq("fixed").to_numpy()),
+        "excluded": np.flatnonzero(sites["id"].isin(params.excluded_ids).to_numpy()),
+        "city_level_min": params.city_level_min,
+    }
+    solved = model.solve(params, sites, demand, point_of, distances, must_cover, stations, rules)
     lap("siting")
-    proposals, covered = _proposals(sites, point_weight, distances, result)
-    demand = demand.assign(covered=covered[point_of])
-    return Plan(area, params, stations, proposals, demand, candidates, result, rules, timings)
+    proposals, demand = _proposals(sites, solved)
+    return Plan(area, params, solved.stations, proposals, demand, candidates, solved.result, layer_rules, timings)
 
 
 def _demand_points(demand: gpd.GeoDataFrame, params: PlanParameters) -> tuple[np.ndarray, np.ndarray]:
@@ -288,28 +317,27 @@ def _demand_points(demand: gpd.GeoDataFrame, params: PlanParameters) -> tuple[np
     return points, point_of.ravel()
 
 
-def _proposals(
-    sites: gpd.GeoDataFrame, weights: np.ndarray, distances: sp.csr_array, result: SitingResult
-) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    chosen = distances[result.selected]
-    reach = (chosen != 0).astype(float)
-    proposals = sites.iloc[result.selected].copy()
-    proposals["covered_workers"] = np.round(reach @ weights, 2)
-    proposals["level"] = np.where(np.isin(result.selected, result.city_level), "city", "district")
-    covered = np.asarray(reach.sum(axis=0)).ravel() > 0
-    ordered = [
-        "id",
-        "district",
-        "level",
-        "covered_workers",
-        "footprint_m2",
-        "source",
-        "kind",
-        "name",
-        "footprint",
-    ]
-    proposals = proposals[[*ordered, "geometry"]].sort_values(["level", "covered_workers"], ascending=[True, False])
-    return gpd.GeoDataFrame(proposals.reset_index(drop=True), geometry="geometry", crs=sites.crs), covered
+def _proposals(sites: gpd.GeoDataFrame, solved: model.Solved) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    pieces = solved.pieces
+    column_weight = np.bincount(pieces["column"], weights=pieces["weight"], minlength=solved.reach.shape[1])
+    proposals = sites.iloc[solved.site].copy()
+    proposals["covered_workers"] = np.round(solved.reach @ column_weight, 2)
+    city = np.isin(solved.result.selected, solved.result.city_level)
+    proposals["level"] = np.where(city, "city", "district")
+    ordered = ["id", "district", "level", "covered_workers", "footprint_m2", "source", "kind", "name"]
+    if solved.hours is not None:
+        proposals["hours"] = solved.hours
+        ordered.append("hours")
+    if solved.phase is not None:
+        proposals["phase"] = solved.phase
+        ordered.append("phase")
+    proposals = proposals[[*ordered, "footprint", "geometry"]].sort_values(
+        ["level", "covered_workers"], ascending=[True, False]
+    )
+    covered_column = np.asarray(solved.reach.sum(axis=0)).ravel() > 0
+    demand = pieces.assign(covered=covered_column[pieces["column"].to_numpy()])
+    proposals = gpd.GeoDataFrame(proposals.reset_index(drop=True), geometry="geometry", crs=sites.crs)
+    return proposals, demand
 
 
 def refusals_table(candidates: CandidateSet) -> pd.DataFrame:

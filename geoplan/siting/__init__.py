@@ -337,9 +337,10 @@ def _milp_from_scratch(coverage, weights, constraints, deadline, target_gap, **o
         coverage, weights, constraints, None, max(deadline - time.perf_counter(), 1.0), target_gap, **options
     )
     if outcome.selected is None:
+        rules = "spacing, district and maximum-gap" if options.get("must_cover") is not None else "spacing and district"
         raise InfeasibleError(
-            "No plan satisfying the spacing and district rules was found within the time limit: lower the minimum "
-            "spacing or the station count, or allow more time."
+            f"No plan satisfying the {rules} rules was found within the time limit: relax those rules, change the "
+            "station count, or allow more time."
         )
     return outcome.selected
 
