@@ -136,7 +136,9 @@ def maximo_optimum(city: str, p: int, radius: int | None = None) -> tuple[float 
     return value, chosen
 
 
-def load_maximo(city: str, p: int, radius: int | None = None, block: int = 512) -> tuple[sp.csr_array, np.ndarray, dict]:
+def load_maximo(
+    city: str, p: int, radius: int | None = None, block: int = 512
+) -> tuple[sp.csr_array, np.ndarray, dict]:
     """Máximo city instance: 0/1 coverage (every node is demand and candidate), demand weights, optimum.
 
     Coverage is built ``block`` rows at a time, so Kings (7,730 nodes) never holds a dense distance matrix.
@@ -238,8 +240,15 @@ def generate_mclp(
     i, j, d = within(candidate_xy, demand_xy, radius)
     coverage = sp.csr_array((np.ones(len(i)), (i, j)), shape=(n_candidates, n_demand))
     coverage.sum_duplicates()
-    meta = {"name": f"generated {n_demand:,} x {n_candidates:,}", "candidates": n_candidates, "demand": n_demand,
-            "radius": radius, "seed": seed, "nnz": int(coverage.nnz), "pairs": (i, j, d)}  # fmt: skip
+    meta = {
+        "name": f"generated {n_demand:,} demand x {n_candidates:,} sites",
+        "candidates": n_candidates,
+        "demand": n_demand,
+        "radius": radius,
+        "seed": seed,
+        "nnz": int(coverage.nnz),
+        "pairs": (i, j, d),
+    }
     return coverage, weights, meta
 
 
@@ -262,8 +271,15 @@ def generate_pmedian(
     # A zero distance would read as a missing entry to anything that drops explicit zeros: keep costs positive.
     d = np.maximum(d, 1e-6)
     cost = sp.csr_array((d, (i, j)), shape=(n_candidates, n_demand))
-    meta = {"name": f"generated p-median {n_demand:,} x {n_candidates:,}", "candidates": n_candidates,
-            "demand": n_demand, "reach": reach, "seed": seed, "nnz": int(cost.nnz), "patched": len(lonely)}  # fmt: skip
+    meta = {
+        "name": f"generated p-median {n_demand:,} demand x {n_candidates:,} sites",
+        "candidates": n_candidates,
+        "demand": n_demand,
+        "reach": reach,
+        "seed": seed,
+        "nnz": int(cost.nnz),
+        "patched": len(lonely),
+    }
     return cost, weights, meta
 
 

@@ -116,6 +116,10 @@ def solve_mclp(
     usable = np.ones(matrix.shape[0], dtype=bool)
     usable[constraints.excluded] = False
     must = _must_cover(must_cover, matrix.shape[0], usable)
+    if start is not None:
+        start = np.asarray(start, dtype=np.int64).ravel()
+        if len(start) and (start.min() < 0 or start.max() >= matrix.shape[0]):
+            raise InputError(f"start: candidate indices must lie in 0..{matrix.shape[0] - 1}.")
     reduced, reduced_w = merge_demand(matrix, w, usable)
     budget = max(time_limit, 0.05)
     deadline = started + budget
@@ -257,16 +261,30 @@ def solve_pmedian(
         _constraints(p, district, district_min, district_max, conflicts, fixed, excluded, city_level_min,
                      city_level_fixed),
     )  # fmt: skip
+    # Weightless demand changes no plan's value; dropping it also keeps 0 x inf out of every sum.
+    costs, w = costs[:, w > 0], w[w > 0]
     usable = np.ones(costs.shape[0], dtype=bool)
     usable[constraints.excluded] = False
-    unreachable = np.flatnonzero(~np.isfinite(costs[usable]).any(axis=0) & (w > 0))
+    unreachable = np.flatnonzero(~np.isfinite(costs[usable]).any(axis=0))
     if len(unreachable):
         raise InfeasibleError(
             f"{len(unreachable)} demand point(s) (first: {unreachable[0]}) cannot reach any usable candidate site."
         )
     deadline = started + max(time_limit, 0.05)
-    selected = pmedian.greedy_interchange(costs, w, constraints, time_limit=0.3 * max(time_limit, 0.05))
+    try:
+        selected = pmedian.greedy_interchange(costs, w, constraints, time_limit=0.3 * max(time_limit, 0.05))
+    except InfeasibleError:
+        if not exact:
+            raise
+        selected = np.zeros(0, dtype=np.int64)
     objective = pmedian.assignment_cost(costs, w, selected)
+    if not np.isfinite(objective) and exact:
+        # The heuristic ended on a plan that leaves someone unreached: let the MILP decide whether one exists.
+        found = pmedian.exact(
+            costs, w, constraints, None, np.inf, np.full(costs.shape[0], -np.inf), deadline - time.perf_counter(), 0.0
+        )
+        if found is not None:
+            selected, objective, _ = found
     if not np.isfinite(objective):
         raise InfeasibleError("No choice of sites found reaches every demand point: add candidates or raise p.")
     lower, method = 0.0, "greedy+interchange"
@@ -297,6 +315,39 @@ def solve_pmedian(
         seconds=time.perf_counter() - started,
         city_level=designate_city_level(np.sort(selected), station_value, constraints),
     )
+
+
+def minimum_stations(n_candidates: int, **rules) -> int:
+    """Smallest station count the rules allow at all (fixed sites, district and other quota minimums, city level).
+
+    Parameters
+    ----------
+    n_candidates : int
+        Number of candidate sites.
+    **rules
+        The solvers' rule keywords (district, district_min, district_max, conflicts, fixed, excluded,
+        city_level_min, city_level_fixed, quotas); others are ignored.
+
+    Returns
+    -------
+    int
+    """
+    names = ("district", "district_min", "district_max", "conflicts", "fixed", "excluded", "city_level_min",
+             "city_level_fixed", "quotas")  # fmt: skip
+    given = {name: rules[name] for name in names if name in rules}
+    for count in range(1, n_candidates + 1):
+        try:
+            validate(n_candidates, _constraints(count, **_rule_defaults(given)))
+        except InfeasibleError:
+            continue
+        return count
+    raise InfeasibleError("No station count satisfies the rules with these candidate sites.")
+
+
+def _rule_defaults(given: dict) -> dict:
+    defaults = {"district": None, "district_min": None, "district_max": None, "conflicts": None, "fixed": (),
+                "excluded": (), "city_level_min": 0, "city_level_fixed": (), "quotas": ()}  # fmt: skip
+    return defaults | given
 
 
 def _min_gap(objective: float, lower: float) -> float:

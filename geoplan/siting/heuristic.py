@@ -123,10 +123,14 @@ def greedy_swap(
     for j in constraints.fixed:
         state.add(int(j))
     p = constraints.p
-    for j in np.asarray(start if start is not None else [], dtype=np.int64):
-        if state.chosen.sum() < p and state.allowed(p - int(state.chosen.sum()))[j]:
-            state.add(int(j))
+    pending = list(np.asarray(start if start is not None else [], dtype=np.int64))
     while state.chosen.sum() < p:
+        if pending and (state.must is None or not (state.must_count == 0).any()):
+            # The previous plan's sites come back once the maximum-gap rule is met, while still allowed.
+            j = int(pending.pop(0))
+            if state.allowed(p - int(state.chosen.sum()))[j]:
+                state.add(j)
+            continue
         allowed = state.allowed(p - int(state.chosen.sum()))
         score = state.gains()
         if state.must is not None and (state.must_count == 0).any():

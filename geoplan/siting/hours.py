@@ -71,8 +71,8 @@ def parse_hours(text: str) -> Hours:
         h1, m1, h2, m2 = (int(x) for x in match.groups())
         if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59 or (h1 == 24 and m1) or (h2 == 24 and m2):
             raise InputError(f"Hours {text!r}: {part.strip()} is not a time of day.")
-        start, end = h1 * 60 + m1, h2 * 60 + m2
-        if start == end:
+        start, end = (h1 * 60 + m1) % MINUTES_PER_DAY, h2 * 60 + m2  # 24:00 opens at 0:00, closes at day end
+        if end == start or (end == MINUTES_PER_DAY and start == 0 and h1 == 24):
             raise InputError(f"Hours {text!r}: {part.strip()} is empty.")
         if start < end:
             mask[start:end] = True

@@ -202,8 +202,8 @@ def run(
     info = highs.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible:
         raise InfeasibleError(
-            "No choice of sites satisfies every rule at once (spacing, district minimums and maximums, fixed "
-            "sites): lower the minimum spacing or the station count, or relax the district rules."
+            "No choice of sites satisfies every rule at once (station count, spacing, district and other quotas, "
+            "fixed sites, and the maximum gap where set): relax one of them or change the station count."
         )
     if status not in (
         highspy.HighsModelStatus.kOptimal,

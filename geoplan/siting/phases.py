@@ -124,7 +124,9 @@ def stations_for_coverage(solver: Solver, coverage, weights, share: float, max_s
     if not 0 < share <= 1:
         raise InputError(f"The coverage target must be a share in (0, 1], got {share}.")
     target = share * float(np.sum(weights))
-    low = max(1, len(np.asarray(rules.get("fixed", ()))))  # fewer than this is impossible
+    from geoplan.siting import minimum_stations  # the package imports this module's users, not the reverse
+
+    low = minimum_stations(coverage.shape[0], **rules)
     best = solver(coverage, weights, max_stations, **rules)
     if best.objective < target - 1e-9:
         if best.bound < target - 1e-9:
@@ -135,25 +137,16 @@ def stations_for_coverage(solver: Solver, coverage, weights, share: float, max_s
         raise InfeasibleError(
             f"No plan of up to {max_stations} stations reaching {share:.0%} was found within the time limit."
         )
-    high, proven_below = max_stations, low - 1
-    while high - proven_below > 1:
-        middle = (high + proven_below) // 2
-        result = solver(coverage, weights, max(middle, low), **rules)
+    high, below, proven = max_stations, low - 1, {low - 1}
+    while high - below > 1:
+        middle = (high + below) // 2
+        result = solver(coverage, weights, middle, **rules)
+        if result.objective < target - 1e-9 <= result.bound and rules.get("target_gap", 0.005) > 0:
+            result = solver(coverage, weights, middle, **(rules | {"target_gap": 0.0}))  # decide this count exactly
         if result.objective >= target - 1e-9:
             high, best = middle, result
-        elif result.bound < target - 1e-9:
-            proven_below = middle
         else:
-            # Undecided at this count: keep the proven part and stop narrowing from below.
-            proven_below = max(proven_below, _largest_refuted(solver, coverage, weights, target, middle, proven_below,
-                                                              rules))  # fmt: skip
-            break
-    return TargetResult(high, proven_below == high - 1, proven_below + 1, best, target)
-
-
-def _largest_refuted(solver, coverage, weights, target, undecided, proven_below, rules) -> int:
-    """Largest count below ``undecided`` whose bound is proven short of the target (scanning down)."""
-    for count in range(undecided - 1, proven_below, -1):
-        if solver(coverage, weights, count, **rules).bound < target - 1e-9:
-            return count
-    return proven_below
+            below = middle  # too few as far as we can tell; proven only if the bound falls short
+            if result.bound < target - 1e-9:
+                proven.add(middle)
+    return TargetResult(high, (high - 1) in proven, max(proven) + 1, best, target)

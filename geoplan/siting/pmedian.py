@@ -218,7 +218,7 @@ def exact(
     costs: np.ndarray,
     weights: np.ndarray,
     c: Constraints,
-    incumbent: np.ndarray,
+    incumbent: np.ndarray | None,
     upper: float,
     site_bound: np.ndarray,
     time_limit: float,
@@ -228,9 +228,11 @@ def exact(
 
     Returns (selected, objective, lower bound valid for the whole problem).
     """
-    keep = site_bound <= upper + 1e-9 * max(1.0, abs(upper))
-    keep[incumbent] = True
+    keep = site_bound <= upper + 1e-9 * max(1.0, abs(upper)) if np.isfinite(upper) else np.ones(len(site_bound), bool)
+    if incumbent is not None:
+        keep[incumbent] = True
     keep[c.fixed] = True
+    keep[c.excluded] = False
     survivors = np.flatnonzero(keep)
     eliminated = float(site_bound[~keep].min(initial=np.inf))
     sub = costs[survivors]
@@ -255,9 +257,11 @@ def exact(
     served = weights > 0
     matrix = sp.vstack([assign[served], link, site_part], format="csc")
     y_low, y_high = milp.site_bounds(sub_c, n)
-    start_y = np.isin(survivors, incumbent).astype(float)
-    nearest = np.where(start_y[:, None] > 0, sub, np.inf).argmin(axis=0)
-    start_x = (site_of == nearest[demand_of]).astype(float)
+    start = None
+    if incumbent is not None and np.isfinite(upper):
+        start_y = np.isin(survivors, incumbent).astype(float)
+        nearest = np.where(start_y[:, None] > 0, sub, np.inf).argmin(axis=0)
+        start = np.r_[start_y, (site_of == nearest[demand_of]).astype(float)]
     values, bound, _ = milp.run(
         cost=np.r_[np.zeros(n), (sub * weights[None, :])[site_of, demand_of]],
         maximise=False,
@@ -267,11 +271,11 @@ def exact(
         col_low=np.r_[y_low, np.zeros(pairs)],
         col_high=np.r_[y_high, np.ones(pairs)],
         integer=n,
-        start=np.r_[start_y, start_x],
+        start=start,
         time_limit=time_limit,
         target_gap=target_gap,
     )
-    selected, objective = incumbent, upper
+    selected, objective = (incumbent if incumbent is not None else np.zeros(0, dtype=np.int64)), upper
     if values is not None:
         candidate = survivors[np.flatnonzero(values[:n] > 0.5)]
         value = assignment_cost(costs, weights, candidate)

@@ -1,0 +1,682 @@
+"""Siting benchmarks: geoplan's MCLP and p-median solvers against spopt and published optima, one command.
+
+    .venv/bin/python bench/siting.py            # every section (about 25 minutes on 2 cores)
+    .venv/bin/python bench/siting.py --quick    # a subset of each section (about 4 minutes)
+
+Sections: (a) geoplan vs spopt (PuLP with CBC and HiGHS) on the same instances, (b) OR-Library pmed1..40 against
+the published optima, (c) Máximo et al. city MCLP and Lorena's SJC against published / proven optima, (d) generated
+MCLP up to 50,000 demand x 10,000 candidates (time, certified gap, peak memory) and a generated sparse p-median,
+(e) re-optimisation after fixing and excluding a site. Every case runs in a fresh process (``--case JSON``), so the
+peak resident memory reported is that case's own (for spopt, the larger of Python and the CBC subprocess). The
+markdown tables are written to docs/benchmarks.md after ``<!-- siting benchmarks below -->``; everything before
+that line belongs to bench/run.py and is kept byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import inspect
+import json
+import os
+import platform
+import resource
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import instances  # noqa: E402
+
+MARKER = "<!-- siting benchmarks below -->"
+RESULT = "RESULT "
+
+#: Seconds spopt's solvers get (CBC ``timeLimit``, HiGHS ``time_limit``); building the PuLP model is extra.
+SPOPT_LIMIT = 300
+#: Seconds geoplan gets in the comparison, the city instances and the large generated ones.
+GEOPLAN_LIMIT = 60.0
+#: Seconds geoplan gets per OR-Library instance (its default).
+PMED_LIMIT = 10.0
+#: Stations in the generated covering instances.
+GENERATED_P = 35
+#: Targets for the largest generated instance.
+TARGET_GAP, TARGET_SECONDS, TARGET_MB, TARGET_RESOLVE_S = 0.01, 60.0, 2048.0, 1.0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Instances by spec (a spec is a small JSON-able dict, so that a child process can rebuild the instance)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def sjc(n: int, service: int, p: int) -> dict:
+    return {"family": "sjc", "n": n, "S": service, "p": p}
+
+
+def maximo(city: str, p: int) -> dict:
+    return {"family": "maximo", "city": city, "p": p}
+
+
+def gen_mclp(demand: int, candidates: int, seed: int = 1, p: int = GENERATED_P) -> dict:
+    return {"family": "gen-mclp", "demand": demand, "candidates": candidates, "seed": seed, "p": p}
+
+
+def pmed(k: int) -> dict:
+    return {"family": "pmed", "k": k}
+
+
+def gen_pmedian(demand: int, candidates: int, p: int, seed: int = 2, reach: float = 3000.0) -> dict:
+    return {"family": "gen-pmedian", "demand": demand, "candidates": candidates, "p": p, "seed": seed, "reach": reach}
+
+
+def is_pmedian(spec: dict) -> bool:
+    return spec["family"] in {"pmed", "gen-pmedian"}
+
+
+def load(spec: dict) -> tuple[object, np.ndarray, dict]:
+    """Build the instance a spec names: (matrix, weights, meta) with ``meta['p']`` set."""
+    family = spec["family"]
+    if family == "sjc":
+        return instances.load_sjc(spec["n"], spec["S"], spec["p"])
+    if family == "maximo":
+        return instances.load_maximo(spec["city"], spec["p"])
+    if family == "pmed":
+        return instances.load_pmed(spec["k"])
+    if family == "gen-mclp":
+        matrix, weights, meta = instances.generate_mclp(spec["demand"], spec["candidates"], spec["seed"])
+    else:
+        matrix, weights, meta = instances.generate_pmedian(
+            spec["demand"], spec["candidates"], spec["seed"], spec["reach"]
+        )
+    meta["p"] = spec["p"]
+    return matrix, weights, meta
+
+
+def evaluate(spec: dict, matrix: object, weights: np.ndarray, selected: np.ndarray) -> float:
+    """Objective of ``selected`` computed here, independently of the solver that chose it."""
+    if is_pmedian(spec):
+        return instances.pmedian_cost(matrix, weights, selected)
+    return instances.covered_weight(matrix, weights, selected)
+
+
+def peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children) / 1024, 1)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Cases (run in a child process)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def case_geoplan(case: dict) -> dict:
+    """Solve one instance with geoplan; the objective is re-evaluated here and the selection checked."""
+    from geoplan.siting import solve_mclp, solve_pmedian
+
+    spec = case["instance"]
+    started = time.perf_counter()
+    matrix, weights, meta = load(spec)
+    load_s = time.perf_counter() - started
+    solve = solve_pmedian if is_pmedian(spec) else solve_mclp
+    started = time.perf_counter()
+    result = solve(matrix, weights, meta["p"], time_limit=case["time_limit"])
+    wall = time.perf_counter() - started
+    selected = np.asarray(result.selected, dtype=np.int64)
+    return {
+        "name": meta["name"], "candidates": meta["candidates"], "demand": meta["demand"], "p": meta["p"],
+        "nnz": meta.get("nnz"), "optimum": meta.get("optimum"), "total_weight": float(np.sum(weights)),
+        "objective": float(result.objective), "check": evaluate(spec, matrix, weights, selected),
+        "valid_selection": bool(len(np.unique(selected)) == meta["p"]), "bound": float(result.bound),
+        "gap": float(result.gap), "status": result.status, "method": result.method,
+        "solver_s": float(result.seconds), "wall_s": wall, "load_s": load_s, "patched": meta.get("patched"),
+    }  # fmt: skip
+
+
+def spopt_model(spec: dict, matrix: object, weights: np.ndarray, meta: dict) -> tuple[object, bool]:
+    """The spopt model of an instance, from a dense clients x facilities cost matrix as spopt expects.
+
+    Returns the model and whether spopt's 0/1 coverage (``aij``) equals ours exactly (covering models only).
+    """
+    from spopt.locate import MCLP, PMedian
+
+    if is_pmedian(spec):
+        cost = np.asarray(matrix, dtype=float).T  # ours is candidates x demand
+        return PMedian.from_cost_matrix(cost, weights, p_facilities=meta["p"]), True
+    family = spec["family"]
+    if family == "sjc":
+        cost = instances.sjc_distances(meta["xy"])
+    elif family == "maximo":
+        cost = instances.great_circle(meta["latlon"], meta["latlon"])
+    else:  # generated: the covered pairs' distances, every other pair out of reach
+        candidate, demand, distance = meta["pairs"]
+        cost = np.full((meta["demand"], meta["candidates"]), np.inf)
+        cost[demand, candidate] = distance
+    model = MCLP.from_cost_matrix(cost, weights, service_radius=float(meta["radius"]), p_facilities=meta["p"])
+    same = bool(np.array_equal(model.aij.astype(bool), matrix.T.toarray().astype(bool)))
+    return model, same
+
+
+def spopt_solvers(limit: int) -> dict[str, Callable[[], object]]:
+    import pulp
+
+    solvers = {"CBC": lambda: pulp.PULP_CBC_CMD(msg=False, timeLimit=limit)}
+    if "HiGHS" in pulp.listSolvers(onlyAvailable=True):
+        solvers["HiGHS"] = lambda: pulp.HiGHS(msg=False, timeLimit=limit)
+    return solvers
+
+
+def case_spopt(case: dict) -> dict:
+    """Build the spopt model once, then solve it with CBC and with HiGHS (each under the same time limit)."""
+    import pulp
+
+    spec, limit = case["instance"], case["time_limit"]
+    matrix, weights, meta = load(spec)
+    started = time.perf_counter()
+    model, same = spopt_model(spec, matrix, weights, meta)
+    report = {"name": meta["name"], "build_s": time.perf_counter() - started, "same_coverage": same, "solvers": {}}
+    for name, make in spopt_solvers(limit).items():
+        for variable in model.problem.variables():
+            variable.varValue = None
+        started = time.perf_counter()
+        try:
+            model.solve(make(), results=False)
+            error = None
+        except Exception as exc:  # spopt raises bare errors for unsolved models: report them
+            error = f"{type(exc).__name__}: {exc}"
+        seconds = time.perf_counter() - started
+        selected = np.asarray([j for j, v in enumerate(model.fac_vars) if (v.value() or 0) > 0.5], dtype=np.int64)
+        proven = model.problem.sol_status == pulp.LpSolutionOptimal
+        report["solvers"][name] = {
+            "solve_s": seconds, "error": error, "proven": bool(proven and error is None),
+            "hit_limit": bool(not proven or seconds >= 0.98 * limit), "count": len(selected),
+            "objective": evaluate(spec, matrix, weights, selected) if len(selected) else None,
+            "pulp_objective": pulp.value(model.problem.objective),
+        }  # fmt: skip
+    return report
+
+
+def case_reopt(case: dict) -> dict:
+    """Solve, then fix one chosen site and exclude another and re-solve (with ``start`` when accepted)."""
+    from geoplan.siting import solve_mclp
+
+    spec = case["instance"]
+    matrix, weights, meta = load(spec)
+    first = solve_mclp(matrix, weights, meta["p"], time_limit=case["time_limit"])
+    rng = np.random.default_rng(spec["seed"])
+    keep, drop = (int(j) for j in rng.choice(first.selected, size=2, replace=False))
+    accepts_start = "start" in inspect.signature(solve_mclp).parameters
+    variants = [("start = previous plan, time_limit 1 s", True, 1.0),
+                ("start = previous plan, time_limit 10 s (default)", True, 10.0),
+                ("no start, time_limit 1 s", False, 1.0)]  # fmt: skip
+    rows = []
+    for label, use_start, limit in variants:
+        if use_start and not accepts_start:
+            continue
+        extra = {"start": first.selected} if use_start else {}
+        started = time.perf_counter()
+        result = solve_mclp(matrix, weights, meta["p"], fixed=[keep], excluded=[drop], time_limit=limit, **extra)
+        rows.append({
+            "variant": label, "wall_s": time.perf_counter() - started, "objective": float(result.objective),
+            "bound": float(result.bound), "gap": float(result.gap), "status": result.status,
+            "method": result.method, "rules_met": bool(keep in result.selected and drop not in result.selected),
+            "check": instances.covered_weight(matrix, weights, result.selected),
+        })  # fmt: skip
+    return {
+        "name": meta["name"], "p": meta["p"], "fixed": keep, "excluded": drop, "accepts_start": accepts_start,
+        "first": {"objective": float(first.objective), "gap": float(first.gap), "seconds": float(first.seconds),
+                  "status": first.status},
+        "resolves": rows,
+    }  # fmt: skip
+
+
+CASES = {"geoplan": case_geoplan, "spopt": case_spopt, "reopt": case_reopt}
+
+
+def child(payload: str) -> None:
+    case = json.loads(payload)
+    report = CASES[case["kind"]](case)
+    report["peak_mb"] = peak_mb()
+    sys.stdout.flush()
+    print(RESULT + json.dumps(report, default=_jsonable), flush=True)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(type(value).__name__)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Running cases from the parent
+# --------------------------------------------------------------------------------------------------------------
+
+
+def run(case: dict, timeout: float) -> dict:
+    """Run one case in a fresh process (its own process group, killed whole on timeout)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--case", json.dumps(case)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return {"error": f"killed after {timeout:.0f} s", "process_s": time.perf_counter() - started}
+    lines = [line for line in out.splitlines() if line.startswith(RESULT)]
+    if proc.returncode != 0 or not lines:
+        tail = (err or out).strip().splitlines()[-3:]
+        return {"error": f"exit {proc.returncode}: {' | '.join(tail)}", "process_s": time.perf_counter() - started}
+    report = json.loads(lines[-1][len(RESULT) :])
+    report["process_s"] = time.perf_counter() - started
+    return report
+
+
+def geoplan_case(spec: dict, limit: float) -> dict:
+    report = run({"kind": "geoplan", "instance": spec, "time_limit": limit}, timeout=limit * 3 + 300)
+    if "error" in report:
+        print(f"  geoplan {spec}: {report['error']}", flush=True)
+    else:
+        print(f"  geoplan {report['name']}: {report['objective']:,.0f} in {report['wall_s']:.2f} s, gap "
+              f"{report['gap']:.3%} ({report['status']}), peak {report['peak_mb']:.0f} MB", flush=True)  # fmt: skip
+    return report
+
+
+def spopt_case(spec: dict) -> dict:
+    report = run({"kind": "spopt", "instance": spec, "time_limit": SPOPT_LIMIT}, timeout=3 * SPOPT_LIMIT + 900)
+    if "error" in report:
+        print(f"  spopt {spec}: {report['error']}", flush=True)
+        return report
+    parts = [f"{name} {s['objective'] or 0:,.0f} in {s['solve_s']:.1f} s{' (limit)' if s['hit_limit'] else ''}"
+             for name, s in report["solvers"].items()]  # fmt: skip
+    print(f"  spopt {report['name']}: build {report['build_s']:.1f} s, {', '.join(parts)}", flush=True)
+    return report
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------------------------
+
+
+def section_compare(quick: bool) -> list[str]:
+    print("(a) geoplan vs spopt", flush=True)
+    mclp = [sjc(324, 800, 10), sjc(818, 800, 10), gen_mclp(2000, 1000)]
+    if not quick:
+        mclp[2:2] = [maximo("NewYork", 50)]
+        mclp += [gen_mclp(2000, 5000), gen_mclp(2000, 10000)]
+    medians = [pmed(1), pmed(5)] + ([] if quick else [pmed(10), pmed(15)])
+    rows = [(spec, geoplan_case(spec, GEOPLAN_LIMIT), spopt_case(spec)) for spec in mclp + medians]
+    lines = [
+        "### (a) geoplan vs spopt on the same instances",
+        "",
+        f"geoplan: `solve_mclp` / `solve_pmedian` with `time_limit={GEOPLAN_LIMIT:g}` and the default "
+        "`target_gap=0.005` (it stops once its certified gap is within 0.5%). spopt 0.7: "
+        "`MCLP.from_cost_matrix(cost, weights, service_radius, p_facilities)` / `PMedian.from_cost_matrix(cost, "
+        "weights, p_facilities)` on the dense clients x facilities cost matrix spopt requires (our candidates x "
+        "demand matrix transposed; for the covering instances spopt's resulting 0/1 matrix was checked to equal "
+        "geoplan's), solved through PuLP with `PULP_CBC_CMD(msg=False, timeLimit="
+        f"{SPOPT_LIMIT})` and with `HiGHS(msg=False, timeLimit={SPOPT_LIMIT})`, one model built once per instance. "
+        "geoplan's time is the solve call; spopt's is model building plus the solver (building is the part "
+        "spopt cannot skip). Every objective is recomputed from the chosen sites by the benchmark, not taken "
+        "from the solver. *limit* = the solver stopped at its time limit without proving optimality. "
+        "Speed-up = spopt time / geoplan time.",
+        "",
+        "| instance | candidates x demand | p | geoplan objective | geoplan (s) | geoplan gap | spopt build (s) "
+        "| CBC objective | CBC total (s) | HiGHS objective | HiGHS total (s) | speed-up vs CBC | speed-up vs HiGHS "
+        "| geoplan vs best spopt |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    lines += [compare_row(spec, mine, theirs) for spec, mine, theirs in rows]
+    lines += ["", *compare_notes(rows)]
+    return lines
+
+
+def compare_row(spec: dict, mine: dict, theirs: dict) -> str:
+    if "error" in mine:
+        return f"| {spec} | | | geoplan failed: {mine['error']} | | | | | | | | | | |"
+    head = (f"| {mine['name']} | {mine['candidates']:,} x {mine['demand']:,} | {mine['p']} | "
+            f"{mine['objective']:,.0f} | {mine['wall_s']:.3f} | {mine['gap']:.3%} |")  # fmt: skip
+    if "error" in theirs:
+        return head + f" spopt failed: {theirs['error']} | | | | | | | |"
+    cells, speed, best = [], [], None
+    for name in ("CBC", "HiGHS"):
+        s = theirs["solvers"].get(name)
+        if s is None or s["objective"] is None:
+            cells += ["n/a" if s is None else f"none ({s['error']})", ""]
+            speed.append("")
+            continue
+        total = theirs["build_s"] + s["solve_s"]
+        cells += [f"{s['objective']:,.0f}" + (" *limit*" if s["hit_limit"] else ""), f"{total:.1f}"]
+        speed.append(f"{total / max(mine['wall_s'], 1e-9):.1f}x")
+        better = (lambda a, b: a < b) if is_pmedian(spec) else (lambda a, b: a > b)
+        best = s["objective"] if best is None or better(s["objective"], best) else best
+    verdict = "" if best is None else _verdict(mine["objective"], best, is_pmedian(spec))
+    return head + f" {theirs['build_s']:.1f} | " + " | ".join(cells) + f" | {speed[0]} | {speed[1]} | {verdict} |"
+
+
+def _verdict(mine: float, theirs: float, minimise: bool) -> str:
+    diff = (theirs - mine) if minimise else (mine - theirs)
+    if abs(diff) <= 1e-6 * max(1.0, abs(theirs)):
+        return "equal"
+    share = abs(diff) / max(abs(theirs), 1e-9)
+    return f"better by {share:.3%}" if diff > 0 else f"**worse by {share:.3%}**"
+
+
+def compare_notes(rows: list[tuple[dict, dict, dict]]) -> list[str]:
+    notes = []
+    for spec, mine, theirs in rows:
+        if "error" in mine or "error" in theirs:
+            continue
+        if not theirs["same_coverage"]:
+            notes.append(f"- {mine['name']}: spopt's coverage matrix differs from geoplan's (comparison invalid).")
+        if abs(mine["check"] - mine["objective"]) > 1e-6 * max(1.0, abs(mine["objective"])):
+            notes.append(f"- {mine['name']}: geoplan reported {mine['objective']:,.2f} but its sites give "
+                         f"{mine['check']:,.2f}.")  # fmt: skip
+        for name, s in theirs["solvers"].items():
+            known = s["objective"] is not None and s["pulp_objective"] is not None and not is_pmedian(spec)
+            if known and abs(s["objective"] - s["pulp_objective"]) > 1e-6 * max(1.0, abs(s["objective"])):
+                notes.append(
+                    f"- {mine['name']}, {name}: PuLP reported {s['pulp_objective']:,.2f}, the chosen sites cover "
+                    f"{s['objective']:,.2f}."
+                )
+    for spec, mine, theirs in rows:
+        if "error" in mine or "error" in theirs:
+            continue
+        for name, s in theirs["solvers"].items():
+            if s["objective"] is None:  # any plan spopt found is a valid plan: it cannot beat a valid bound
+                continue
+            broken = (
+                s["objective"] < mine["bound"] - 1e-6 if is_pmedian(spec) else s["objective"] > mine["bound"] + 1e-6
+            )
+            if broken:
+                notes.append(
+                    f"- {mine['name']}: **geoplan's bound {mine['bound']:,.2f} is invalid**: {name} found a plan "
+                    f"worth {s['objective']:,.2f}."
+                )
+    notes += unused_time_notes([m for _, m, _ in rows], GEOPLAN_LIMIT)[1:]
+    worse = [m["name"] for s, m, t in rows if "error" not in m and "error" not in t and "worse" in compare_row(s, m, t)]
+    notes.append(
+        "- geoplan's objective was never worse than spopt's."
+        if not worse
+        else f"- geoplan's objective was worse than spopt's on: {', '.join(worse)}."
+    )
+    notes.append("- Methods: " + "; ".join(f"{m['name']}: {m['method']}" for _, m, _ in rows if "error" not in m))
+    return notes
+
+
+def section_orlib(quick: bool) -> list[str]:
+    print("(b) OR-Library pmed", flush=True)
+    numbers = range(1, 11) if quick else range(1, 41)
+    results = [geoplan_case(pmed(k), PMED_LIMIT) for k in numbers]
+    lines = [
+        "### (b) OR-Library p-median pmed1..pmed40" + (" (quick: pmed1..10)" if quick else ""),
+        "",
+        f"`solve_pmedian(cost, ones, p, time_limit={PMED_LIMIT:g})` (default target gap 0.5%) on the all-pairs "
+        "shortest-path costs; published optima from `pmedopt.txt`. Gap to optimum = (objective - optimum) / "
+        "optimum; certified gap = geoplan's own (objective - bound) / objective. *bound <= optimum* must hold for a "
+        "valid lower bound.",
+        "",
+        "| instance | n | p | optimum | geoplan | gap to optimum | certified gap | bound | bound <= optimum | "
+        "status | time (s) | method |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| ? | | | | failed: {r['error']} | | | | | | | |")
+            continue
+        to_opt = (r["objective"] - r["optimum"]) / r["optimum"]
+        valid = "yes" if r["bound"] <= r["optimum"] + 1e-6 else "**NO**"
+        lines.append(
+            f"| {r['name']} | {r['candidates']} | {r['p']} | {r['optimum']:,.0f} | {r['objective']:,.0f} | "
+            f"{to_opt:.3%} | {r['gap']:.3%} | {r['bound']:,.1f} | {valid} | {r['status']} | {r['wall_s']:.2f} | "
+            f"{r['method']} |"
+        )
+    ok = [r for r in results if "error" not in r]
+    if ok:
+        at_opt = sum(abs(r["objective"] - r["optimum"]) < 1e-6 for r in ok)
+        worst = max(ok, key=lambda r: (r["objective"] - r["optimum"]) / r["optimum"])
+        over = [r["name"] for r in ok if r["wall_s"] > PMED_LIMIT * 1.1]
+        lines += [
+            "",
+            f"- At the published optimum: {at_opt} of {len(ok)}; largest gap to optimum: {worst['name']} "
+            f"{(worst['objective'] - worst['optimum']) / worst['optimum']:.3%}; total time "
+            f"{sum(r['wall_s'] for r in ok):.1f} s.",
+            f"- Runs over the {PMED_LIMIT:g} s limit by more than 10%: {', '.join(over) if over else 'none'}.",
+        ]
+    return lines
+
+
+def section_published_mclp(quick: bool) -> list[str]:
+    print("(c) published MCLP optima", flush=True)
+    specs = [maximo("NewYork", 50)] if quick else [maximo(c, p) for c in instances.MAXIMO_RADIUS for p in (50, 100)]
+    specs += [sjc(n, s, p) for (n, s, p) in instances.SJC_OPTIMA]
+    results = [geoplan_case(spec, GEOPLAN_LIMIT) for spec in specs]
+    lines = [
+        "### (c) Maximal covering: Máximo et al. (2023) cities and Lorena's SJC",
+        "",
+        f"`solve_mclp(coverage, weights, p, time_limit={GEOPLAN_LIMIT:g})` (default target gap 0.5%). Máximo: "
+        "great-circle coverage (spherical law of cosines, R = 6,378,100 m, d <= r); the loader reproduces every "
+        "published optimum from its published sites. SJC: Euclidean d <= S, optima proven with HiGHS (listed in "
+        "the data README). Gap to optimum = (optimum - objective) / optimum; certified gap = (bound - objective) / "
+        "bound; *bound >= optimum* must hold for a valid upper bound.",
+        "",
+        "| instance | n | p | optimum | geoplan | gap to optimum | certified gap | bound | bound >= optimum | "
+        "status | time (s) | method |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| ? | | | | failed: {r['error']} | | | | | | | |")
+            continue
+        to_opt = (r["optimum"] - r["objective"]) / r["optimum"]
+        valid = "yes" if r["bound"] >= r["optimum"] - 1e-6 else "**NO**"
+        lines.append(
+            f"| {r['name']} | {r['candidates']:,} | {r['p']} | {r['optimum']:,.0f} | {r['objective']:,.0f} | "
+            f"{to_opt:.3%} | {r['gap']:.3%} | {r['bound']:,.0f} | {valid} | {r['status']} | {r['wall_s']:.2f} | "
+            f"{r['method']} |"
+        )
+    lines += unused_time_notes(results, GEOPLAN_LIMIT)
+    return lines
+
+
+def unused_time_notes(results: list[dict], limit: float) -> list[str]:
+    """Name the runs that stopped short of their target gap with much of their time limit left."""
+    early = [
+        f"{r['name']} ({r['wall_s']:.1f} s, gap {r['gap']:.2%})"
+        for r in results
+        if "error" not in r and r["status"] != "optimal" and r["wall_s"] < 0.9 * limit
+    ]
+    if not early:
+        return []
+    return ["", f"- Stopped short of the target gap with over 10% of the {limit:g} s limit unused: {'; '.join(early)}."]
+
+
+def section_generated(quick: bool) -> list[str]:
+    print("(d) generated instances", flush=True)
+    sizes = [(5000, 1000), (50000, 10000)] if quick else [(5000, 1000), (20000, 5000), (50000, 10000)]
+    results = [geoplan_case(gen_mclp(d, c), GEOPLAN_LIMIT) for d, c in sizes]
+    median = geoplan_case(gen_pmedian(2000, 5000, p=50), GEOPLAN_LIMIT)
+    lines = [
+        f"### (d) Generated instances (time limit {GEOPLAN_LIMIT:g} s)",
+        "",
+        "Maximal covering: demand from a seeded Gaussian mixture of 30 centres over a 20 km x 20 km square (weights "
+        "1..10), uniform candidates, coverage radius 1,000 m built sparse with cKDTree; p = "
+        f"{GENERATED_P}. Targets for the largest: certified gap <= {TARGET_GAP:.0%} within {TARGET_SECONDS:g} s, "
+        f"peak <= {TARGET_MB / 1024:g} GB. Peak RSS is the whole process (Python, instance generation, solver).",
+        "",
+        "| instance | demand x candidates | coverage nnz | p | covered share | objective | bound | certified gap "
+        "| status | solve (s) | generate (s) | peak RSS (MB) | targets | method |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| ? | | | | failed: {r['error']} | | | | | | | | | |")
+            continue
+        missed = [f"gap {r['gap']:.2%}" if r["gap"] > TARGET_GAP else "",
+                  f"{r['wall_s']:.0f} s" if r["wall_s"] > TARGET_SECONDS * 1.02 else "",
+                  f"{r['peak_mb']:.0f} MB" if r["peak_mb"] > TARGET_MB else ""]  # fmt: skip
+        missed = [m for m in missed if m]
+        lines.append(
+            f"| {r['name']} | {r['demand']:,} x {r['candidates']:,} | {r['nnz']:,} | {r['p']} | "
+            f"{r['objective'] / r['total_weight']:.1%} | {r['objective']:,.0f} | {r['bound']:,.0f} | {r['gap']:.3%} | "
+            f"{r['status']} | {r['wall_s']:.2f} | {r['load_s']:.2f} | {r['peak_mb']:.0f} | "
+            f"{'met' if not missed else '**missed**: ' + ', '.join(missed)} | {r['method']} |"
+        )
+    lines += unused_time_notes([*results, median], GEOPLAN_LIMIT)
+    lines += [
+        "",
+        "p-median on a generated instance (Euclidean cost truncated at 3,000 m, sparse, missing = unreachable; demand "
+        "points with no candidate in reach get their nearest one):",
+        "",
+        "| instance | demand x candidates | cost nnz | patched demand | p | objective | lower bound | certified gap "
+        "| status | solve (s) | peak RSS (MB) | method |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
+    ]
+    if "error" in median:
+        lines.append(f"| generated p-median | | | | | failed: {median['error']} | | | | | | |")
+    else:
+        r = median
+        lines.append(
+            f"| {r['name']} | {r['demand']:,} x {r['candidates']:,} | {r['nnz']:,} | {r['patched']} | {r['p']} | "
+            f"{r['objective']:,.0f} | {r['bound']:,.0f} | {r['gap']:.3%} | {r['status']} | {r['wall_s']:.2f} | "
+            f"{r['peak_mb']:.0f} | {r['method']} |"
+        )
+    return lines
+
+
+def section_reopt(quick: bool) -> list[str]:
+    print("(e) re-optimisation", flush=True)
+    spec = gen_mclp(50000, 10000)
+    r = run({"kind": "reopt", "instance": spec, "time_limit": GEOPLAN_LIMIT}, timeout=900)
+    lines = ["### (e) Re-optimisation after a planner's change", ""]
+    if "error" in r:
+        print(f"  reopt: {r['error']}", flush=True)
+        return [*lines, f"Failed: {r['error']}"]
+    first = r["first"]
+    print(
+        f"  reopt {r['name']}: " + ", ".join(f"{x['variant']} {x['wall_s']:.2f} s" for x in r["resolves"]), flush=True
+    )
+    lines += [
+        f"{r['name']}, p = {r['p']}: first solved with `time_limit={GEOPLAN_LIMIT:g}` (covered "
+        f"{first['objective']:,.0f}, gap {first['gap']:.3%}, {first['seconds']:.1f} s, {first['status']}); then "
+        f"candidate {r['fixed']} (chosen) is fixed and candidate {r['excluded']} (chosen) excluded, and the plan "
+        f"re-solved (`fixed=[{r['fixed']}], excluded=[{r['excluded']}]`"
+        + (", `start=previous.selected`" if r["accepts_start"] else "; `solve_mclp` has no `start` keyword")
+        + f"). Target: re-solve within {TARGET_RESOLVE_S:g} s.",
+        "",
+        "| re-solve | time (s) | covered | vs first plan | certified gap | status | fixed kept, excluded dropped "
+        "| method |",
+        "|---|---:|---:|---:|---:|---|---|---|",
+    ]
+    for x in r["resolves"]:
+        lines.append(
+            f"| {x['variant']} | {x['wall_s']:.2f} | {x['objective']:,.0f} | "
+            f"{(x['objective'] - first['objective']) / first['objective']:+.3%} | {x['gap']:.3%} | {x['status']} | "
+            f"{'yes' if x['rules_met'] else '**NO**'} | {x['method']} |"
+        )
+    return lines
+
+
+SECTIONS = {"a": section_compare, "b": section_orlib, "c": section_published_mclp, "d": section_generated,
+            "e": section_reopt}  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor() or "unknown CPU",
+    )  # fmt: skip
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line)
+    return f"{cpu}, {os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def versions() -> str:
+    names = ["geoplan", "spopt", "PuLP", "highspy", "numpy", "scipy"]
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} (not installed)")
+    return ", ".join(found)
+
+
+def revision() -> str:
+    """The commit the run measured, and whether geoplan/ had uncommitted changes (read-only git calls)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "geoplan"], capture_output=True, text=True, cwd=ROOT, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head.stdout.strip() + (" with uncommitted changes under geoplan/" if dirty.stdout.strip() else "")
+
+
+def write_report(path: Path, command: str, body: list[str], elapsed: float, measured: str) -> None:
+    header = [
+        "",
+        "",
+        "## Siting solvers (bench/siting.py)",
+        "",
+        f"Reproduce with one command: `{command}` (`--quick` runs a subset of each section in about 4 minutes).",
+        "",
+        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- Machine: {machine()}",
+        f"- Packages: {versions()}; geoplan revision {measured} (at the start of the run)",
+        f"- Command: `{command}`, total {elapsed / 60:.1f} min; each case in its own process, run one at a time",
+        "",
+    ]
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n" + MARKER
+    if MARKER not in text:
+        text = text.rstrip("\n") + "\n\n" + MARKER
+    head = text.split(MARKER, 1)[0]
+    path.write_text(head + MARKER + "\n".join(header + body) + "\n", encoding="utf-8")
+    print(f"wrote {path}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a subset of every section (about 4 minutes)")
+    parser.add_argument("--sections", default="abcde", help="which sections to run (default: abcde)")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.case:
+        child(options.case)
+        return
+    started = time.perf_counter()
+    measured = revision()
+    body = []
+    for key in options.sections:
+        section_started = time.perf_counter()
+        body += [*SECTIONS[key](options.quick), ""]
+        print(f"section ({key}) done in {time.perf_counter() - section_started:.0f} s", flush=True)
+    command = ".venv/bin/python bench/siting.py" + (" --quick" if options.quick else "")
+    if options.sections != "abcde":
+        command += f" --sections {options.sections}"
+    write_report(options.output, command, body, time.perf_counter() - started, measured)
+    print(f"total {time.perf_counter() - started:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
