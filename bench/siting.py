@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import inspect
 import json
 import os
@@ -37,6 +38,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import instances  # noqa: E402
 
 MARKER = "<!-- siting benchmarks below -->"
+#: Fingerprints of geoplan/siting seen by the cases, and the instances measured with each.
+SOURCES: dict[str | None, list[dict]] = {}
 RESULT = "RESULT "
 
 #: Seconds spopt's solvers get (CBC ``timeLimit``, HiGHS ``time_limit``); building the PuLP model is extra.
@@ -212,15 +215,17 @@ def case_reopt(case: dict) -> dict:
     first = solve_mclp(matrix, weights, meta["p"], time_limit=case["time_limit"])
     rng = np.random.default_rng(spec["seed"])
     keep, drop = (int(j) for j in rng.choice(first.selected, size=2, replace=False))
-    accepts_start = "start" in inspect.signature(solve_mclp).parameters
-    variants = [("start = previous plan, time_limit 1 s", True, 1.0),
-                ("start = previous plan, time_limit 10 s (default)", True, 10.0),
-                ("no start, time_limit 1 s", False, 1.0)]  # fmt: skip
+    accepted = inspect.signature(solve_mclp).parameters
+    previous = {"start": first.selected, "multipliers": getattr(first, "multipliers", None)}
+    variants = [("start + multipliers of the previous solve, time_limit 1 s", ("start", "multipliers"), 1.0),
+                ("start = previous plan, time_limit 1 s", ("start",), 1.0),
+                ("start = previous plan, time_limit 10 s (default)", ("start",), 10.0),
+                ("from scratch, time_limit 1 s", (), 1.0)]  # fmt: skip
     rows = []
-    for label, use_start, limit in variants:
-        if use_start and not accepts_start:
+    for label, keywords, limit in variants:
+        if any(k not in accepted or previous[k] is None for k in keywords):
             continue
-        extra = {"start": first.selected} if use_start else {}
+        extra = {k: previous[k] for k in keywords}
         started = time.perf_counter()
         result = solve_mclp(matrix, weights, meta["p"], fixed=[keep], excluded=[drop], time_limit=limit, **extra)
         rows.append({
@@ -229,8 +234,10 @@ def case_reopt(case: dict) -> dict:
             "method": result.method, "rules_met": bool(keep in result.selected and drop not in result.selected),
             "check": instances.covered_weight(matrix, weights, result.selected),
         })  # fmt: skip
+    accepts_start = "start" in accepted
     return {
         "name": meta["name"], "p": meta["p"], "fixed": keep, "excluded": drop, "accepts_start": accepts_start,
+        "accepts_multipliers": "multipliers" in accepted,
         "first": {"objective": float(first.objective), "gap": float(first.gap), "seconds": float(first.seconds),
                   "status": first.status},
         "resolves": rows,
@@ -240,10 +247,20 @@ def case_reopt(case: dict) -> dict:
 CASES = {"geoplan": case_geoplan, "spopt": case_spopt, "reopt": case_reopt}
 
 
+def source_fingerprint() -> str:
+    """Short hash of geoplan/siting's sources, to tell whether the solver changed while the benchmarks ran."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for path in sorted((ROOT / "geoplan" / "siting").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def child(payload: str) -> None:
     case = json.loads(payload)
+    source = source_fingerprint()
     report = CASES[case["kind"]](case)
     report["peak_mb"] = peak_mb()
+    report["source"] = source
     sys.stdout.flush()
     print(RESULT + json.dumps(report, default=_jsonable), flush=True)
 
@@ -280,6 +297,7 @@ def run(case: dict, timeout: float) -> dict:
         return {"error": f"exit {proc.returncode}: {' | '.join(tail)}", "process_s": time.perf_counter() - started}
     report = json.loads(lines[-1][len(RESULT) :])
     report["process_s"] = time.perf_counter() - started
+    SOURCES.setdefault(report.get("source"), []).append(case["instance"])
     return report
 
 
@@ -573,6 +591,7 @@ def section_reopt(quick: bool) -> list[str]:
         f"candidate {r['fixed']} (chosen) is fixed and candidate {r['excluded']} (chosen) excluded, and the plan "
         f"re-solved (`fixed=[{r['fixed']}], excluded=[{r['excluded']}]`"
         + (", `start=previous.selected`" if r["accepts_start"] else "; `solve_mclp` has no `start` keyword")
+        + (" and/or `multipliers=previous.multipliers`" if r.get("accepts_multipliers") else "")
         + f"). Target: re-solve within {TARGET_RESOLVE_S:g} s.",
         "",
         "| re-solve | time (s) | covered | vs first plan | certified gap | status | fixed kept, excluded dropped "
@@ -644,8 +663,15 @@ def write_report(path: Path, command: str, body: list[str], elapsed: float, meas
         f"- Machine: {machine()}",
         f"- Packages: {versions()}; geoplan revision {measured} (at the start of the run)",
         f"- Command: `{command}`, total {elapsed / 60:.1f} min; each case in its own process, run one at a time",
-        "",
     ]
+    if len(SOURCES) == 1:
+        header.append(f"- geoplan/siting sources fingerprint (sha1 of its files): {next(iter(SOURCES))}")
+    elif len(SOURCES) > 1:
+        header.append(
+            f"- **geoplan/siting changed while this ran**: {len(SOURCES)} versions of its sources were measured "
+            f"({', '.join(f'{k}: {len(v)} cases' for k, v in SOURCES.items())}); compare rows with care."
+        )
+    header.append("")
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n" + MARKER
     if MARKER not in text:
         text = text.rstrip("\n") + "\n\n" + MARKER

@@ -7,6 +7,7 @@ a study area.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping, Sequence
 
@@ -25,7 +26,7 @@ from geoplan.siting.model import (
     spacing_conflicts,
     validate,
 )
-from geoplan.siting.reduce import merge_demand
+from geoplan.siting.reduce import demand_groups, merge_demand
 
 #: Above this many sites left after Lagrangian elimination, HiGHS cannot close the gap in interactive time; the
 #: answer then carries the Lagrangian bound.
@@ -51,6 +52,7 @@ def solve_mclp(
     backup_weight: float = 0.0,
     must_cover: sp.sparray | sp.spmatrix | np.ndarray | None = None,
     start: Sequence[int] | None = None,
+    multipliers: np.ndarray | None = None,
     time_limit: float = 10.0,
     target_gap: float = 0.005,
     exact: bool = True,
@@ -85,6 +87,9 @@ def solve_mclp(
         holds the sites within its maximum distance).
     start : sequence of int, optional
         A previous plan to start from (re-optimisation after a planner's change).
+    multipliers : numpy.ndarray, optional
+        A previous result's ``multipliers`` (one per demand column): the bound starts from them instead of from
+        scratch, which makes re-optimisation's bound nearly free.
     time_limit : float
         Seconds for the whole solve.
     target_gap : float
@@ -120,10 +125,14 @@ def solve_mclp(
         start = np.asarray(start, dtype=np.int64).ravel()
         if len(start) and (start.min() < 0 or start.max() >= matrix.shape[0]):
             raise InputError(f"start: candidate indices must lie in 0..{matrix.shape[0] - 1}.")
-    reduced, reduced_w = merge_demand(matrix, w, usable)
+    reduced, reduced_w, column_of = demand_groups(matrix, w, usable)
+    initial = None
+    if multipliers is not None:
+        initial = _merge_multipliers(np.asarray(multipliers, dtype=float), column_of, len(reduced_w), len(w))
     budget = max(time_limit, 0.05)
     deadline = started + budget
     options = {"backup": backup_weight, "must_cover": must}
+    learned = None
     try:
         selected = heuristic.greedy_swap(
             reduced, reduced_w, constraints, time_limit=budget * (0.25 if exact else 1.0), start=start, **options
@@ -135,6 +144,12 @@ def solve_mclp(
         selected = _milp_from_scratch(reduced, reduced_w, constraints, deadline, target_gap, **options)
     objective = milp.coverage_value(reduced, reduced_w, selected, backup_weight)
     bound, method = float(reduced_w.sum()) * (1.0 + backup_weight), "greedy+swap"
+    if not exact and gap(objective, bound) > target_gap:
+        selected = heuristic.improve(
+            reduced, reduced_w, constraints, selected, deadline - time.perf_counter(), target=bound, **options
+        )
+        objective = milp.coverage_value(reduced, reduced_w, selected, backup_weight)
+        method = "greedy+swap, iterated local search"
     if exact and gap(objective, bound) > target_gap:
         if backup_weight > 0:
             # The Lagrangian bound below is for plain coverage; cross coverage goes to the MILP directly.
@@ -144,9 +159,10 @@ def solve_mclp(
                 selected, objective = outcome.selected, outcome.objective
             bound, method = min(bound, max(outcome.bound, objective)), "greedy+swap, HiGHS"
         else:
-            selected, objective, bound, method = _covering_bound(
-                reduced, reduced_w, constraints, selected, objective, bound, deadline, target_gap, must
+            selected, objective, bound, method, final = _covering_bound(
+                reduced, reduced_w, constraints, selected, objective, bound, deadline, target_gap, must, initial
             )
+            learned = _split_multipliers(final, column_of, w, reduced_w)
     bound = max(bound, objective)
     status = "optimal" if gap(objective, bound) <= target_gap + 1e-12 else ("time_limit" if exact else "heuristic")
     station_value = matrix @ w
@@ -163,14 +179,34 @@ def solve_mclp(
             "covered": milp.coverage_value(matrix, w, selected),
             "covered_twice": milp.coverage_value(matrix, w, selected, 1.0) - milp.coverage_value(matrix, w, selected),
         },
+        multipliers=learned,
     )
 
 
-def _covering_bound(coverage, weights, constraints, selected, objective, bound, deadline, target_gap, must):
+def _merge_multipliers(multipliers: np.ndarray, column_of: np.ndarray, merged: int, n: int) -> np.ndarray:
+    """Warm-start multipliers per original column, summed onto the merged columns."""
+    if multipliers.shape != (n,):
+        raise InputError(f"multipliers: {multipliers.shape[0]} given for {n} demand columns.")
+    kept = column_of >= 0
+    return np.bincount(column_of[kept], weights=np.maximum(multipliers[kept], 0.0), minlength=merged)
+
+
+def _split_multipliers(merged: np.ndarray, column_of: np.ndarray, weights: np.ndarray, merged_weights: np.ndarray):
+    """Multipliers of merged columns shared out to the original columns in proportion to their weight."""
+    out = np.zeros(len(column_of))
+    kept = column_of >= 0
+    share = np.divide(weights[kept], merged_weights[column_of[kept]], out=np.zeros(int(kept.sum())),
+                      where=merged_weights[column_of[kept]] > 0)  # fmt: skip
+    out[kept] = merged[column_of[kept]] * share
+    return out
+
+
+def _covering_bound(coverage, weights, constraints, selected, objective, bound, deadline, target_gap, must, initial):
     """Lagrangian bound, then (when few sites survive elimination) the MILP; returns the improved answer."""
     relaxed = lagrangian.bound(
-        coverage, weights, constraints, objective, target_gap, time_limit=0.5 * (deadline - time.perf_counter())
-    )
+        coverage, weights, constraints, objective, target_gap, time_limit=0.5 * (deadline - time.perf_counter()),
+        initial=initial,
+    )  # fmt: skip
     survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
     if gap(objective, relaxed.bound) > target_gap and survivors > MILP_MAX_SITES:
         # Too many sites left for the MILP: spend the rest of the time tightening the bound.
@@ -181,11 +217,34 @@ def _covering_bound(coverage, weights, constraints, selected, objective, bound, 
         survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
     bound = min(bound, relaxed.bound)
     method = "greedy+swap, Lagrangian bound"
+    if gap(objective, bound) > target_gap and time.perf_counter() < deadline:
+        # Iterated local search until the plan is within the target gap of the bound, or for half the time left.
+        better = heuristic.improve(
+            coverage, weights, constraints, selected, 0.5 * (deadline - time.perf_counter()), must_cover=must,
+            target=bound * (1.0 - target_gap),
+        )  # fmt: skip
+        value = milp.coverage_value(coverage, weights, better)
+        if value > objective + 1e-9:
+            selected, objective = better, value
+            survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
+            method = "greedy+swap, iterated local search, Lagrangian bound"
+    if relaxed.best_value > objective + 1e-9 and time.perf_counter() < deadline:
+        # Lagrangian heuristic: repair the best relaxed choice under the rules and improve it by swaps.
+        with contextlib.suppress(InfeasibleError):
+            repaired = heuristic.greedy_swap(
+                coverage, weights, constraints, time_limit=0.2 * (deadline - time.perf_counter()),
+                start=relaxed.best_sites, must_cover=must,
+            )  # fmt: skip
+            value = milp.coverage_value(coverage, weights, repaired)
+            if value > objective + 1e-9:
+                selected, objective = repaired, value
+                survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
+                method = "greedy+swap, Lagrangian heuristic and bound"
     if gap(objective, bound) > target_gap and survivors <= MILP_MAX_SITES:
         selected, objective, bound, method = _exact(
             coverage, weights, constraints, selected, objective, relaxed.site_bound, deadline, target_gap, bound, must
         )
-    return selected, objective, bound, method
+    return selected, objective, bound, method, relaxed.multipliers
 
 
 def _binary(coverage) -> sp.csr_array:

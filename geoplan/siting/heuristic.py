@@ -17,6 +17,9 @@ from geoplan.siting.rules import SiteRules
 
 _EPS = 1e-9
 
+#: Iterated local search stops after this many kicks in a row that found nothing better.
+ILS_PATIENCE = 200
+
 
 class _State(SiteRules):
     """Open sites, how often each demand point is covered, and which candidates are still allowed.
@@ -150,6 +153,83 @@ def greedy_swap(
         )
     _swap(state, deadline)
     return np.flatnonzero(state.chosen)
+
+
+def improve(
+    coverage: sp.csr_array,
+    weights: np.ndarray,
+    constraints: Constraints,
+    selected: np.ndarray,
+    time_limit: float,
+    *,
+    backup: float = 0.0,
+    must_cover: sp.csr_array | None = None,
+    target: float = np.inf,
+) -> np.ndarray:
+    """Improve a feasible plan by iterated local search: close a few sites at random, refill, descend by swaps.
+
+    Swap descent stops at the first local optimum; kicking a few sites out and re-descending escapes it. Runs
+    until ``time_limit`` seconds pass or the plan's value reaches ``target`` (a proven bound). Seeded, so a run is
+    reproducible for a given budget.
+
+    Returns
+    -------
+    numpy.ndarray
+        The best plan found (never worse than ``selected``), ascending.
+    """
+    state = _State(coverage, weights, constraints, backup, must_cover)
+    for j in selected:
+        state.add(int(j))
+    _perturb(state, time.perf_counter() + time_limit, target)
+    return np.flatnonzero(state.chosen)
+
+
+def _perturb(state: _State, deadline: float, target: float, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    best_value, best_sites = state.value(), np.flatnonzero(state.chosen)
+    free = np.flatnonzero(state.chosen & ~state.fixed)
+    if len(free) < 2:
+        return
+    stale = 0
+    while (
+        time.perf_counter() < deadline and best_value < target - _EPS * max(1.0, target) and stale < ILS_PATIENCE
+    ):
+        stale += 1
+        size = int(rng.integers(2, min(5, len(free)) + 1))
+        for j in rng.choice(np.flatnonzero(state.chosen & ~state.fixed), size=size, replace=False):
+            state.remove(int(j))
+        if not _refill(state, rng):
+            _restore(state, best_sites)
+            continue
+        _swap(state, deadline)
+        value = state.value()
+        if value > best_value + _EPS * max(1.0, best_value):
+            best_value, best_sites, stale = value, np.flatnonzero(state.chosen), 0
+        else:
+            _restore(state, best_sites)
+
+
+def _refill(state: _State, rng: np.random.Generator) -> bool:
+    """Open sites up to p, each the best allowed by gain among a random half of the allowed ones."""
+    p = state.c.p
+    while state.chosen.sum() < p:
+        allowed = state.allowed(p - int(state.chosen.sum())) & state.keeps_must_cover()
+        if not allowed.any():
+            allowed = state.allowed(p - int(state.chosen.sum()))
+        if not allowed.any():
+            return False
+        allowed &= rng.random(len(allowed)) < 0.5 if allowed.sum() > 1 else allowed
+        if not allowed.any():
+            continue
+        state.add(int(np.argmax(np.where(allowed, state.gains(), -np.inf))))
+    return state.must is None or not (state.must_count == 0).any()
+
+
+def _restore(state: _State, sites: np.ndarray) -> None:
+    for j in np.flatnonzero(state.chosen):
+        state.remove(int(j))
+    for j in sites:
+        state.add(int(j))
 
 
 def _swap(state: _State, deadline: float) -> None:

@@ -37,12 +37,17 @@ class LagrangianOutcome:
         Subgradient iterations run.
     multipliers : numpy.ndarray
         The multipliers of the best bound (to continue from).
+    best_sites, best_value : numpy.ndarray, float
+        The best relaxed choice of sites seen, valued by its true coverage (a Lagrangian heuristic: these sets
+        ignore spacing and quota rules, so the caller repairs them before use).
     """
 
     bound: float
     site_bound: np.ndarray
     iterations: int
     multipliers: np.ndarray
+    best_sites: np.ndarray
+    best_value: float
 
 
 def bound(
@@ -93,6 +98,7 @@ def bound(
     multipliers = (weights if initial is None else initial).astype(float).copy()
     best = (np.inf, multipliers.copy())
     theta, stall, iterations = 2.0, 0, 0
+    best_primal = (-np.inf, np.zeros(0, dtype=np.int64))
     target = incumbent / (1.0 - target_gap) if target_gap < 1 else np.inf
     while iterations < max_iterations and time.perf_counter() < deadline:
         iterations += 1
@@ -110,14 +116,19 @@ def bound(
         x = np.zeros(n)
         x[fixed] = 1.0
         x[top] = 1.0
-        subgradient = (weights > multipliers).astype(float) - transpose @ x
+        count = transpose @ x
+        value_now = float(weights[count > 0].sum())
+        if value_now > best_primal[0]:
+            best_primal = (value_now, np.flatnonzero(x))
+            incumbent = max(incumbent, value_now)
+        subgradient = (weights > multipliers).astype(float) - count
         norm = float(subgradient @ subgradient)
         if norm == 0.0:
             break
         step = theta * max(value - incumbent, 1e-9 * max(1.0, value)) / norm
         multipliers = np.maximum(multipliers + step * subgradient, 0.0)
     site_bound = _site_bounds(coverage, weights, best[1], fixed, free, k)
-    return LagrangianOutcome(best[0], site_bound, iterations, best[1])
+    return LagrangianOutcome(best[0], site_bound, iterations, best[1], best_primal[1], best_primal[0])
 
 
 def _site_bounds(coverage, weights, multipliers, fixed, free, k) -> np.ndarray:

@@ -120,6 +120,8 @@ class SitingResult:
         The chosen sites designated city-level.
     details : mapping of str to float
         Model-specific figures (covered and twice-covered weight for MCLP).
+    multipliers : numpy.ndarray or None
+        Lagrangian multipliers per demand column, to warm-start the bound of a later re-optimisation.
     """
 
     selected: np.ndarray
@@ -131,6 +133,7 @@ class SitingResult:
     seconds: float
     city_level: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     details: Mapping[str, float] = field(default_factory=dict)
+    multipliers: np.ndarray | None = None
 
 
 def spacing_conflicts(xy: np.ndarray, min_spacing_m: float) -> np.ndarray:

@@ -25,14 +25,24 @@ def merge_demand(coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray
     weights : numpy.ndarray
         Summed weight of each merged column.
     """
+    merged, merged_weights, _ = demand_groups(coverage, weights, usable)
+    return merged, merged_weights
+
+
+def demand_groups(
+    coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray
+) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    """Like :func:`merge_demand`, also returning the merged column of each original column (-1 when dropped)."""
     matrix = sp.csc_array(coverage)
     matrix = sp.csc_array(sp.diags_array(usable.astype(float)) @ matrix)
     matrix.eliminate_zeros()
     keep = (np.diff(matrix.indptr) > 0) & (weights > 0)
-    matrix = matrix[:, np.flatnonzero(keep)]
+    kept = np.flatnonzero(keep)
+    matrix = matrix[:, kept]
     kept_weights = weights[keep]
+    column_of = np.full(len(weights), -1, dtype=np.int64)
     if matrix.shape[1] == 0:
-        return sp.csr_array(matrix), kept_weights
+        return sp.csr_array(matrix), kept_weights, column_of
     # Two random projections of each column's 0/1 pattern identify it; ties are then checked exactly.
     rng = np.random.default_rng(0)
     keys = (matrix.T @ rng.random((matrix.shape[0], 2))).round(9)
@@ -40,10 +50,12 @@ def merge_demand(coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray
     _, first, group = np.unique(np.column_stack([keys, nnz]), axis=0, return_index=True, return_inverse=True)
     group = group.ravel()
     representative = matrix[:, first]
-    if not _same_pattern(matrix, representative[:, group]):
-        return sp.csr_array(matrix), kept_weights  # a hash collision (never seen): skip merging
+    if not _same_pattern(matrix, representative[:, group]):  # a hash collision (never seen): skip merging
+        column_of[kept] = np.arange(len(kept))
+        return sp.csr_array(matrix), kept_weights, column_of
+    column_of[kept] = group
     merged_weights = np.bincount(group, weights=kept_weights, minlength=len(first))
-    return sp.csr_array(representative), merged_weights
+    return sp.csr_array(representative), merged_weights, column_of
 
 
 def _same_pattern(a: sp.csc_array, b: sp.csc_array) -> bool:
