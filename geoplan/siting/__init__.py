@@ -202,44 +202,50 @@ def _split_multipliers(merged: np.ndarray, column_of: np.ndarray, weights: np.nd
 
 
 def _covering_bound(coverage, weights, constraints, selected, objective, bound, deadline, target_gap, must, initial):
-    """Lagrangian bound, then (when few sites survive elimination) the MILP; returns the improved answer."""
+    """Lagrangian bound, local search, then the MILP (few sites left) or more bound; returns the improved answer.
+
+    Time left is shared: 40% to a first bound, 40% of the rest to iterated local search (which stops early once
+    the plan is within the target gap), the remainder to the MILP over the surviving sites or, when too many sites
+    survive for the MILP, to tightening the bound from the multipliers reached.
+    """
     relaxed = lagrangian.bound(
-        coverage, weights, constraints, objective, target_gap, time_limit=0.5 * (deadline - time.perf_counter()),
+        coverage, weights, constraints, objective, target_gap, time_limit=0.4 * (deadline - time.perf_counter()),
         initial=initial,
     )  # fmt: skip
+    bound = min(bound, relaxed.bound)
+    method = "greedy+swap, Lagrangian bound"
+    candidates = [selected]
+    if relaxed.best_value > objective + 1e-9:
+        # Lagrangian heuristic: the best relaxed choice, repaired under the rules.
+        with contextlib.suppress(InfeasibleError):
+            candidates.append(
+                heuristic.greedy_swap(
+                    coverage,
+                    weights,
+                    constraints,
+                    time_limit=0.05 * (deadline - time.perf_counter()),
+                    start=relaxed.best_sites,
+                    must_cover=must,
+                )
+            )
+    best = max(candidates, key=lambda sites: milp.coverage_value(coverage, weights, sites))
+    if gap(milp.coverage_value(coverage, weights, best), bound) > target_gap:
+        best = heuristic.improve(
+            coverage, weights, constraints, best, 0.4 * (deadline - time.perf_counter()), must_cover=must,
+            target=bound * (1.0 - target_gap),
+        )  # fmt: skip
+    value = milp.coverage_value(coverage, weights, best)
+    if value > objective + 1e-9:
+        selected, objective, method = best, value, "greedy+swap, iterated local search, Lagrangian bound"
     survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
-    if gap(objective, relaxed.bound) > target_gap and survivors > MILP_MAX_SITES:
+    if gap(objective, bound) > target_gap and survivors > MILP_MAX_SITES:
         # Too many sites left for the MILP: spend the rest of the time tightening the bound.
         relaxed = lagrangian.bound(
             coverage, weights, constraints, objective, target_gap, time_limit=deadline - time.perf_counter(),
             max_iterations=100_000, initial=relaxed.multipliers,
         )  # fmt: skip
+        bound = min(bound, relaxed.bound)
         survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
-    bound = min(bound, relaxed.bound)
-    method = "greedy+swap, Lagrangian bound"
-    if gap(objective, bound) > target_gap and time.perf_counter() < deadline:
-        # Iterated local search until the plan is within the target gap of the bound, or for half the time left.
-        better = heuristic.improve(
-            coverage, weights, constraints, selected, 0.5 * (deadline - time.perf_counter()), must_cover=must,
-            target=bound * (1.0 - target_gap),
-        )  # fmt: skip
-        value = milp.coverage_value(coverage, weights, better)
-        if value > objective + 1e-9:
-            selected, objective = better, value
-            survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
-            method = "greedy+swap, iterated local search, Lagrangian bound"
-    if relaxed.best_value > objective + 1e-9 and time.perf_counter() < deadline:
-        # Lagrangian heuristic: repair the best relaxed choice under the rules and improve it by swaps.
-        with contextlib.suppress(InfeasibleError):
-            repaired = heuristic.greedy_swap(
-                coverage, weights, constraints, time_limit=0.2 * (deadline - time.perf_counter()),
-                start=relaxed.best_sites, must_cover=must,
-            )  # fmt: skip
-            value = milp.coverage_value(coverage, weights, repaired)
-            if value > objective + 1e-9:
-                selected, objective = repaired, value
-                survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
-                method = "greedy+swap, Lagrangian heuristic and bound"
     if gap(objective, bound) > target_gap and survivors <= MILP_MAX_SITES:
         selected, objective, bound, method = _exact(
             coverage, weights, constraints, selected, objective, relaxed.site_bound, deadline, target_gap, bound, must

@@ -191,9 +191,7 @@ def _perturb(state: _State, deadline: float, target: float, seed: int = 0) -> No
     if len(free) < 2:
         return
     stale = 0
-    while (
-        time.perf_counter() < deadline and best_value < target - _EPS * max(1.0, target) and stale < ILS_PATIENCE
-    ):
+    while time.perf_counter() < deadline and best_value < target - _EPS * max(1.0, target) and stale < ILS_PATIENCE:
         stale += 1
         size = int(rng.integers(2, min(5, len(free)) + 1))
         for j in rng.choice(np.flatnonzero(state.chosen & ~state.fixed), size=size, replace=False):
