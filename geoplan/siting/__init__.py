@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,7 +27,7 @@ from geoplan.siting.model import (
     spacing_conflicts,
     validate,
 )
-from geoplan.siting.reduce import demand_groups, merge_demand
+from geoplan.siting.reduce import demand_groups, dominated_sites, merge_demand
 
 #: Above this many sites left after Lagrangian elimination, HiGHS cannot close the gap in interactive time; the
 #: answer then carries the Lagrangian bound.
@@ -121,6 +122,8 @@ def solve_mclp(
     usable = np.ones(matrix.shape[0], dtype=bool)
     usable[constraints.excluded] = False
     must = _must_cover(must_cover, matrix.shape[0], usable)
+    if exact and backup_weight == 0 and must is None:
+        constraints, usable = _drop_dominated(matrix, constraints, usable)
     if start is not None:
         start = np.asarray(start, dtype=np.int64).ravel()
         if len(start) and (start.min() < 0 or start.max() >= matrix.shape[0]):
@@ -181,6 +184,19 @@ def solve_mclp(
         },
         multipliers=learned,
     )
+
+
+def _drop_dominated(matrix: sp.csr_array, constraints: Constraints, usable: np.ndarray):
+    """Exclude dominated sites when that is safe: plain covering without spacing or quotas, p sites still left."""
+    if len(constraints.conflicts) or constraints.all_quotas():
+        return constraints, usable
+    fixed = np.zeros(matrix.shape[0], dtype=bool)
+    fixed[constraints.fixed] = True
+    dominated = dominated_sites(matrix, usable, fixed) & usable
+    if usable.sum() - dominated.sum() < constraints.p:
+        return constraints, usable
+    usable = usable & ~dominated
+    return validate(matrix.shape[0], replace(constraints, excluded=np.flatnonzero(~usable))), usable
 
 
 def _merge_multipliers(multipliers: np.ndarray, column_of: np.ndarray, merged: int, n: int) -> np.ndarray:

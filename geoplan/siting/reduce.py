@@ -60,3 +60,52 @@ def demand_groups(
 
 def _same_pattern(a: sp.csc_array, b: sp.csc_array) -> bool:
     return (a != b).nnz == 0
+
+
+def dominated_sites(coverage: sp.csr_array, usable: np.ndarray, keep: np.ndarray, chunk: int = 50_000) -> np.ndarray:
+    """Sites whose covered demand is contained in another usable site's (ties: the higher index goes).
+
+    For plain maximal covering (no spacing, quotas, maximum gap or cross coverage) such a site is never needed:
+    swapping it for its dominator, or for any unused site when both are chosen, loses nothing. Callers apply it
+    only then.
+
+    Parameters
+    ----------
+    coverage : scipy.sparse.csr_array
+        Candidates x demand 0/1 matrix.
+    usable : numpy.ndarray
+        Sites that may be chosen (a dominator must be usable).
+    keep : numpy.ndarray
+        Sites never to report (fixed ones).
+    chunk : int
+        Candidate pairs checked per batch (bounds memory).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask of dominated sites.
+    """
+    rows = sp.csr_array(coverage)
+    size = np.diff(rows.indptr)
+    column_count = np.bincount(rows.indices, minlength=rows.shape[1])
+    columns = rows.tocsc()
+    dominated = (size == 0) & ~keep
+    # Any dominator of j covers j's rarest demand point: only those sites are compared with j.
+    candidates = np.flatnonzero((size > 0) & ~keep)
+    rarest = np.empty(len(candidates), dtype=np.int64)
+    for i, j in enumerate(candidates):
+        own = rows.indices[rows.indptr[j] : rows.indptr[j + 1]]
+        rarest[i] = own[np.argmin(column_count[own])]
+    counts = columns.indptr[rarest + 1] - columns.indptr[rarest]
+    site = np.repeat(candidates, counts)
+    position = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    other = columns.indices[np.repeat(columns.indptr[rarest], counts) + position]
+    fit = (
+        (other != site) & usable[other] & ((size[other] > size[site]) | ((size[other] == size[site]) & (other < site)))
+    )
+    site, other = site[fit], other[fit]
+    for start in range(0, len(site), chunk):
+        a, b = site[start : start + chunk], other[start : start + chunk]
+        shared = np.asarray(rows[a].multiply(rows[b]).sum(axis=1)).ravel()
+        dominated[a[shared >= size[a]]] = True
+    return dominated
