@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -122,8 +121,6 @@ def solve_mclp(
     usable = np.ones(matrix.shape[0], dtype=bool)
     usable[constraints.excluded] = False
     must = _must_cover(must_cover, matrix.shape[0], usable)
-    if exact and backup_weight == 0 and must is None:
-        constraints, usable = _drop_dominated(matrix, constraints, usable)
     if start is not None:
         start = np.asarray(start, dtype=np.int64).ravel()
         if len(start) and (start.min() < 0 or start.max() >= matrix.shape[0]):
@@ -133,7 +130,7 @@ def solve_mclp(
     if multipliers is not None:
         initial = _merge_multipliers(np.asarray(multipliers, dtype=float), column_of, len(reduced_w), len(w))
     budget = max(time_limit, 0.05)
-    deadline = started + budget
+    deadline = started + 0.9 * budget  # leave room for the final bookkeeping: time_limit is a ceiling
     options = {"backup": backup_weight, "must_cover": must}
     learned = None
     try:
@@ -184,19 +181,6 @@ def solve_mclp(
         },
         multipliers=learned,
     )
-
-
-def _drop_dominated(matrix: sp.csr_array, constraints: Constraints, usable: np.ndarray):
-    """Exclude dominated sites when that is safe: plain covering without spacing or quotas, p sites still left."""
-    if len(constraints.conflicts) or constraints.all_quotas():
-        return constraints, usable
-    fixed = np.zeros(matrix.shape[0], dtype=bool)
-    fixed[constraints.fixed] = True
-    dominated = dominated_sites(matrix, usable, fixed) & usable
-    if usable.sum() - dominated.sum() < constraints.p:
-        return constraints, usable
-    usable = usable & ~dominated
-    return validate(matrix.shape[0], replace(constraints, excluded=np.flatnonzero(~usable))), usable
 
 
 def _merge_multipliers(multipliers: np.ndarray, column_of: np.ndarray, merged: int, n: int) -> np.ndarray:
@@ -486,8 +470,19 @@ def _exact(coverage, weights, constraints, incumbent, objective, site_bound, dea
     keep = site_bound >= objective - 1e-9 * max(1.0, abs(objective))
     keep[incumbent] = True
     keep[constraints.fixed] = True
-    survivors = np.flatnonzero(keep)
     eliminated_bound = float(site_bound[~keep].max(initial=-np.inf))
+    if must is None and not len(constraints.conflicts) and not constraints.all_quotas():
+        # Plain covering: a surviving site whose coverage another survivor contains is never needed.
+        protected = np.zeros(len(keep), dtype=bool)
+        protected[incumbent] = True
+        protected[constraints.fixed] = True
+        dominated = np.zeros(len(keep), dtype=bool)
+        dominated[keep] = dominated_sites(
+            coverage[np.flatnonzero(keep)], np.ones(int(keep.sum()), bool), protected[keep]
+        )
+        if (keep & ~dominated).sum() > constraints.p:
+            keep &= ~dominated
+    survivors = np.flatnonzero(keep)
     sub_constraints = restrict(constraints, survivors)
     sub_coverage, sub_weights = merge_demand(coverage[survivors], weights, np.ones(len(survivors), dtype=bool))
     # Demand no survivor covers cannot be won by any better plan: the sub-model's bound covers everything else.
