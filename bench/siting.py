@@ -22,9 +22,11 @@ import json
 import os
 import platform
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from importlib import metadata
@@ -248,9 +250,11 @@ CASES = {"geoplan": case_geoplan, "spopt": case_spopt, "reopt": case_reopt}
 
 
 def source_fingerprint() -> str:
-    """Short hash of geoplan/siting's sources, to tell whether the solver changed while the benchmarks ran."""
+    """Short hash of the imported geoplan/siting sources, to tell which solver version a case measured."""
+    import geoplan.siting
+
     digest = hashlib.sha1(usedforsecurity=False)
-    for path in sorted((ROOT / "geoplan" / "siting").glob("*.py")):
+    for path in sorted(Path(geoplan.siting.__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:10]
 
@@ -661,7 +665,8 @@ def write_report(path: Path, command: str, body: list[str], elapsed: float, meas
         "",
         f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Machine: {machine()}",
-        f"- Packages: {versions()}; geoplan revision {measured} (at the start of the run)",
+        f"- Packages: {versions()}",
+        f"- geoplan: revision {measured}, copied at the start of the run; every case imports that copy",
         f"- Command: `{command}`, total {elapsed / 60:.1f} min; each case in its own process, run one at a time",
     ]
     if len(SOURCES) == 1:
@@ -693,10 +698,15 @@ def main() -> None:
     started = time.perf_counter()
     measured = revision()
     body = []
-    for key in options.sections:
-        section_started = time.perf_counter()
-        body += [*SECTIONS[key](options.quick), ""]
-        print(f"section ({key}) done in {time.perf_counter() - section_started:.0f} s", flush=True)
+    with tempfile.TemporaryDirectory(prefix="geoplan-bench-") as folder:
+        # Other people edit geoplan/ while this runs: every case imports one copy taken now, so that all rows
+        # measure the same solver.
+        shutil.copytree(ROOT / "geoplan", Path(folder) / "geoplan", ignore=shutil.ignore_patterns("__pycache__"))
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [folder, os.environ.get("PYTHONPATH")]))
+        for key in options.sections:
+            section_started = time.perf_counter()
+            body += [*SECTIONS[key](options.quick), ""]
+            print(f"section ({key}) done in {time.perf_counter() - section_started:.0f} s", flush=True)
     command = ".venv/bin/python bench/siting.py" + (" --quick" if options.quick else "")
     if options.sections != "abcde":
         command += f" --sections {options.sections}"

@@ -359,6 +359,14 @@ def solve_pmedian(
         )
         method = "greedy+interchange, Lagrangian bound"
         if _min_gap(objective, lower) > target_gap:
+            better = pmedian.improve(
+                costs, w, constraints, selected, 0.4 * (deadline - time.perf_counter()), target=lower / (1 - target_gap)
+            )
+            value = pmedian.assignment_cost(costs, w, better)
+            if value < objective - 1e-9:
+                selected, objective = better, value
+                method = "greedy+interchange, iterated local search, Lagrangian bound"
+        if _min_gap(objective, lower) > target_gap:
             found = pmedian.exact(
                 costs, w, constraints, selected, objective, site_bound, deadline - time.perf_counter(), target_gap
             )

@@ -30,6 +30,9 @@ MILP_MAX_PAIRS = 400_000
 
 _EPS = 1e-9
 
+#: Iterated local search stops after this many kicks in a row that found nothing better.
+ILS_PATIENCE = 100
+
 
 def dense_costs(cost: sp.sparray | sp.spmatrix | np.ndarray) -> np.ndarray:
     """Candidates x demand costs as a dense float array with unreachable pairs (sparse gaps, NaN) at +inf."""
@@ -127,6 +130,56 @@ def greedy_interchange(costs: np.ndarray, weights: np.ndarray, c: Constraints, t
         state.refresh()
     _interchange(state, capped, deadline)
     return np.flatnonzero(state.chosen)
+
+
+def improve(
+    costs: np.ndarray, weights: np.ndarray, c: Constraints, selected: np.ndarray, time_limit: float, target: float
+) -> np.ndarray:
+    """Improve a feasible plan by iterated local search: close 2-5 random sites, refill greedily, interchange.
+
+    Stops after ``time_limit`` seconds, once the plan's cost reaches ``target`` (a proven lower bound), or after
+    :data:`ILS_PATIENCE` kicks in a row without improvement. Seeded, so reproducible for a given budget.
+    """
+    deadline = time.perf_counter() + time_limit
+    finite = costs[np.isfinite(costs)]
+    penalty = (float(finite.max()) if len(finite) else 1.0) * 10.0 + 1.0
+    capped = np.minimum(costs, penalty)
+    state = _Assignment(costs, weights, c, penalty)
+    for j in selected:
+        state.open(int(j))
+    state.refresh()
+    rng = np.random.default_rng(0)
+    best_value, best_sites, stale = state.value(), np.flatnonzero(state.chosen), 0
+    while time.perf_counter() < deadline and best_value > target + 1e-9 * max(1.0, target) and stale < ILS_PATIENCE:
+        stale += 1
+        free = np.flatnonzero(state.chosen & ~state.fixed)
+        if len(free) < 2:
+            break
+        for j in rng.choice(free, size=int(rng.integers(2, min(5, len(free)) + 1)), replace=False):
+            state.close(int(j))
+        state.refresh()
+        refilled = True
+        while state.chosen.sum() < c.p:
+            allowed = state.allowed(c.p - int(state.chosen.sum()))
+            if not allowed.any():
+                refilled = False
+                break
+            gain = np.maximum(state.d1[None, :] - capped, 0.0) @ weights
+            gain[~allowed] = -np.inf
+            gain[allowed & (rng.random(len(gain)) < 0.3)] -= np.abs(gain).max(initial=0.0) + 1.0  # randomise
+            state.open(int(np.argmax(np.where(allowed, gain, -np.inf))))
+            state.refresh()
+        if refilled:
+            _interchange(state, capped, deadline)
+        if refilled and state.value() < best_value - 1e-9 * max(1.0, best_value):
+            best_value, best_sites, stale = state.value(), np.flatnonzero(state.chosen), 0
+        else:
+            for j in np.flatnonzero(state.chosen):
+                state.close(int(j))
+            for j in best_sites:
+                state.open(int(j))
+            state.refresh()
+    return best_sites
 
 
 def _interchange(state: _Assignment, capped: np.ndarray, deadline: float) -> None:
