@@ -164,9 +164,10 @@ def improve(
             if not allowed.any():
                 refilled = False
                 break
+            sample = allowed & (rng.random(len(allowed)) < 0.7)  # randomise the refill
+            if sample.any():
+                allowed = sample
             gain = np.maximum(state.d1[None, :] - capped, 0.0) @ weights
-            gain[~allowed] = -np.inf
-            gain[allowed & (rng.random(len(gain)) < 0.3)] -= np.abs(gain).max(initial=0.0) + 1.0  # randomise
             state.open(int(np.argmax(np.where(allowed, gain, -np.inf))))
             state.refresh()
         if refilled:
