@@ -232,7 +232,7 @@ def _covering_bound(coverage, weights, constraints, selected, objective, bound, 
     best = max(candidates, key=lambda sites: milp.coverage_value(coverage, weights, sites))
     # Local search in two rounds: a short one, enough when few enough sites then survive for the MILP to finish
     # the job, and a longer one when the plan it finds is the answer.
-    for share in (0.1, 0.4):
+    for share, patience in ((0.1, heuristic.ILS_PATIENCE // 4), (0.4, heuristic.ILS_PATIENCE)):
         value = milp.coverage_value(coverage, weights, best)
         if gap(value, bound) <= target_gap or (
             share > 0.1 and np.count_nonzero(relaxed.site_bound >= value) <= MILP_MAX_SITES
@@ -240,7 +240,7 @@ def _covering_bound(coverage, weights, constraints, selected, objective, bound, 
             break
         best = heuristic.improve(
             coverage, weights, constraints, best, share * (deadline - time.perf_counter()), must_cover=must,
-            target=bound * (1.0 - target_gap),
+            target=bound * (1.0 - target_gap), patience=patience,
         )  # fmt: skip
     value = milp.coverage_value(coverage, weights, best)
     if value > objective + 1e-9:

@@ -206,12 +206,13 @@ def improve(
     backup: float = 0.0,
     must_cover: sp.csr_array | None = None,
     target: float = np.inf,
+    patience: int = ILS_PATIENCE,
 ) -> np.ndarray:
     """Improve a feasible plan by iterated local search: close a few sites at random, refill, descend by swaps.
 
     Swap descent stops at the first local optimum; kicking a few sites out and re-descending escapes it. Runs
-    until ``time_limit`` seconds pass or the plan's value reaches ``target`` (a proven bound). Seeded, so a run is
-    reproducible for a given budget.
+    until ``time_limit`` seconds pass, the plan's value reaches ``target`` (a proven bound) or ``patience`` kicks
+    in a row find nothing better. Seeded, so a run is reproducible for a given budget.
 
     Returns
     -------
@@ -221,18 +222,18 @@ def improve(
     state = _State(coverage, weights, constraints, backup, must_cover)
     for j in selected:
         state.add(int(j))
-    _perturb(state, time.perf_counter() + time_limit, target)
+    _perturb(state, time.perf_counter() + time_limit, target, patience)
     return np.flatnonzero(state.chosen)
 
 
-def _perturb(state: _State, deadline: float, target: float, seed: int = 0) -> None:
+def _perturb(state: _State, deadline: float, target: float, patience: int, seed: int = 0) -> None:
     rng = np.random.default_rng(seed)
     best_value, best_sites = state.value(), np.flatnonzero(state.chosen)
     free = np.flatnonzero(state.chosen & ~state.fixed)
     if len(free) < 2:
         return
     stale = 0
-    while time.perf_counter() < deadline and best_value < target - _EPS * max(1.0, target) and stale < ILS_PATIENCE:
+    while time.perf_counter() < deadline and best_value < target - _EPS * max(1.0, target) and stale < patience:
         stale += 1
         size = int(rng.integers(2, min(5, len(free)) + 1))
         for j in rng.choice(np.flatnonzero(state.chosen & ~state.fixed), size=size, replace=False):
