@@ -24,7 +24,7 @@ import shapely
 
 from geoplan._geometry import merge_lines, one_per_segment, sample_lines, thin_points
 from geoplan.areas import StudyArea
-from geoplan.demand import assign_district, read_points_csv
+from geoplan.demand import assign_district, read_points, read_points_csv
 from geoplan.errors import InputError
 
 #: Carriageway width (m) by OSM highway class when the way has neither ``width`` nor ``lanes``.
@@ -316,6 +316,28 @@ def read_sites(path, crs: str = "wgs84", default_footprint_m2: float | None = No
     if "name" not in frame.columns:
         frame["name"] = None
     return frame[["name", "footprint_m2", "geometry"]]
+
+
+def read_stations(path, crs: str = "wgs84") -> gpd.GeoDataFrame:
+    """Read existing stations from a CSV (``lon,lat[,name]``) or a GeoJSON/GeoPackage of points.
+
+    Parameters
+    ----------
+    path : path-like
+    crs : {"wgs84", "gcj02", "bd09"}
+        Coordinate system of the file (Amap and Tencent use GCJ-02, Baidu BD-09).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name`` (None where missing) and point geometry in WGS-84.
+    """
+    frame = read_points(path, crs=crs, weight=None)
+    if "name" not in frame.columns:
+        frame["name"] = None
+    names = frame["name"].astype(object)
+    frame["name"] = names.where(names.notna() & names.astype(str).str.strip().ne(""), None)
+    return frame[["name", "geometry"]]
 
 
 def _user(area: StudyArea, rules: CandidateRules, sites: gpd.GeoDataFrame, source: str):

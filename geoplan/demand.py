@@ -268,10 +268,7 @@ def read_layer(path: Path, crs: str = "wgs84", group: str | None = None) -> gpd.
         Missing file, missing columns, or malformed rows (each listed with its line number).
     """
     path = Path(path)
-    if path.suffix.lower() in {".geojson", ".json", ".gpkg"}:
-        frame = _read_vector_points(path, crs)
-    else:
-        frame = read_points_csv(path, crs=crs)
+    frame = read_points(path, crs)
     if group is not None:
         frame["group"] = group
     if (
@@ -382,7 +379,30 @@ def _row_problem(row: dict, lon: str, lat: str, weight: str | None) -> str:
     return ""
 
 
-def _read_vector_points(path: Path, crs: str) -> gpd.GeoDataFrame:
+def read_points(path: Path, crs: str = "wgs84", weight: str | None = "weight") -> gpd.GeoDataFrame:
+    """Read points from a CSV (``lon,lat`` columns) or a GeoJSON/GeoPackage of points, into WGS-84.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        ``.csv`` (see :func:`read_points_csv`) or ``.geojson``/``.json``/``.gpkg``.
+    crs : {"wgs84", "gcj02", "bd09"}
+        Coordinate system of the file.
+    weight : str or None
+        Name of a required numeric column, or None.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The file's columns and point geometry in WGS-84.
+    """
+    path = Path(path)
+    if path.suffix.lower() in {".geojson", ".json", ".gpkg"}:
+        return _read_vector_points(path, crs, weight)
+    return read_points_csv(path, crs=crs, weight=weight)
+
+
+def _read_vector_points(path: Path, crs: str, weight: str | None = "weight") -> gpd.GeoDataFrame:
     if not path.is_file():
         raise InputError(f"File not found: {path}.")
     try:
@@ -396,17 +416,20 @@ def _read_vector_points(path: Path, crs: str) -> gpd.GeoDataFrame:
     bad = ~frame.geom_type.eq("Point")
     if bad.any():
         raise InputError(f"{path}: feature(s) {_listed(np.flatnonzero(bad))} are not points.")
-    if "weight" not in frame.columns:
-        raise InputError(f"{path}: features need a numeric 'weight' property (workers).")
-    weights = pd.to_numeric(frame["weight"], errors="coerce")
-    bad = weights.isna() | (weights < 0)
-    if bad.any():
-        raise InputError(f"{path}: feature(s) {_listed(np.flatnonzero(bad))} have no valid weight (a number >= 0).")
+    weights = None
+    if weight is not None:
+        if weight not in frame.columns:
+            raise InputError(f"{path}: features need a numeric {weight!r} property (workers).")
+        weights = pd.to_numeric(frame[weight], errors="coerce")
+        bad = weights.isna() | (weights < 0)
+        if bad.any():
+            raise InputError(f"{path}: feature(s) {_listed(np.flatnonzero(bad))} have no valid weight (a number >= 0).")
     x, y = coords.to_wgs84(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), crs)
     if not (np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90)):
         raise InputError(f"{path}: coordinates are not longitude/latitude in degrees.")
     out = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=shapely.points(x, y), crs=settings.WGS84)
-    out["weight"] = weights.astype(float)
+    if weights is not None:
+        out[weight] = weights.astype(float)
     return out
 
 
