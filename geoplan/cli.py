@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--time-limit", type=float, default=10.0, help="optimiser time limit, s (10)")
     plan.add_argument("--gap", type=float, default=0.005, help="target optimality gap (0.005 = 0.5%%)")
+    plan.add_argument("--scenario", metavar="NAME", help="also save the plan as a review scenario in the database")
+    _database_argument(plan)
     plan.set_defaults(run=_run_plan)
 
     areas = sub.add_parser("areas", help="list the registered study areas")
@@ -86,7 +88,57 @@ def _parser() -> argparse.ArgumentParser:
     _area_arguments(cands)
     cands.add_argument("--refusals", action="store_true", help="list every refused site, not only the counts")
     cands.set_defaults(run=_run_candidates)
+    _web_commands(sub)
     return parser
+
+
+def _web_commands(sub) -> None:
+    serve = sub.add_parser("serve", help="run the planners' review map (web app) under waitress")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=_positive_int, default=8000, help="port (8000)")
+    serve.add_argument("--threads", type=_positive_int, default=8, help="worker threads (8)")
+    _database_argument(serve)
+    serve.set_defaults(run=_run_serve)
+
+    user = sub.add_parser("user", help="manage the people who can log in to the web app")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="add a user (password from $GEOPLAN_PASSWORD, stdin or a prompt)")
+    add.add_argument("username")
+    add.add_argument("--role", choices=("planner", "viewer"), default="planner", help="planner edits, viewer reads")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    _database_argument(add)
+    add.set_defaults(run=_run_user_add)
+    remove = user_sub.add_parser("remove", help="remove a user (their decisions stay in the audit log)")
+    remove.add_argument("username")
+    _database_argument(remove)
+    remove.set_defaults(run=_run_user_remove)
+    listing = user_sub.add_parser("list", help="list users and roles")
+    _database_argument(listing)
+    listing.set_defaults(run=_run_user_list)
+
+
+def _database_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database", metavar="URL",
+        help="database URL (default: $DATABASE_URL, else SQLite under instance/); e.g. postgresql+psycopg://...",
+    )  # fmt: skip
+
+
+def _store(args: argparse.Namespace):
+    import os
+
+    from geoplan.store import Store, default_url
+
+    url = args.database or os.environ.get("DATABASE_URL") or default_url(_instance())
+    store = Store(url)
+    store.upgrade()
+    return store
+
+
+def _instance() -> Path:
+    import os
+
+    return Path(os.environ.get("GEOPLAN_INSTANCE", settings.PROJECT_ROOT / "instance"))
 
 
 def _area_arguments(parser: argparse.ArgumentParser) -> None:
@@ -198,6 +250,74 @@ def _run_plan(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / area.spec.name
     files = write_plan(plan, out)
     _print_summary(plan, files)
+    if args.scenario:
+        _save_scenario(args, plan)
+    return 0
+
+
+def _save_scenario(args: argparse.Namespace, plan) -> None:
+    import getpass
+
+    from geoplan.export import proposals_wgs84
+
+    table = proposals_wgs84(plan)
+    sites = [
+        {"status": "existing" if row.source == "fixed" else "proposed", "candidate_id": row.id, "name": row.name,
+         "district": row.district, "lon": row.geometry.x, "lat": row.geometry.y, "city_level": row.level == "city",
+         "covered_workers": row.covered_workers}
+        for row in table.itertuples()
+    ]  # fmt: skip
+    params = {"stations": plan.stations, "district_min": plan.params.district_min,
+              "city_level_min": plan.params.city_level_min, "min_spacing_m": plan.params.min_spacing_m}  # fmt: skip
+    result = {k: v for k, v in plan.summary()["optimality"].items() if k != "solve_seconds"}
+    scenario = _store(args).create_scenario(
+        args.scenario, plan.area.spec.name, getpass.getuser(), params=params, stations=plan.stations, sites=sites,
+        result=result, source="geoplan plan",
+    )  # fmt: skip
+    print(f"方案 scenario #{scenario['id']} {scenario['name']!r} saved ({len(sites)} sites)")
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import waitress
+
+    from web import create_app
+
+    config = {"DATABASE_URL": args.database} if args.database else {}
+    app = create_app(config)
+    log.info("geoplan review map on http://%s:%d/ (database %s)", args.host, args.port,
+             app.config["DATABASE_URL"].split("@")[-1])  # fmt: skip
+    if not app.extensions["geoplan_store"].users():
+        log.warning("no users yet: add one with 'geoplan user add NAME' (role planner or viewer)")
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="geoplan")
+    return 0
+
+
+def _run_user_add(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif os.environ.get("GEOPLAN_PASSWORD"):
+        password = os.environ["GEOPLAN_PASSWORD"]
+    else:
+        password = getpass.getpass(f"password for {args.username}: ")
+        if getpass.getpass("again: ") != password:
+            raise InputError("The two passwords differ; nothing was saved.")
+    user = _store(args).add_user(args.username, password, args.role)
+    print(f"用户 user {user['username']} added ({user['role']})")
+    return 0
+
+
+def _run_user_remove(args: argparse.Namespace) -> int:
+    _store(args).remove_user(args.username)
+    print(f"用户 user {args.username} removed")
+    return 0
+
+
+def _run_user_list(args: argparse.Namespace) -> int:
+    for user in _store(args).users():
+        print(f"{user['username']}\t{user['role']}")
     return 0
 
 

@@ -1,0 +1,116 @@
+"""geoplan's web app: the planners' review map (log in, decide, re-optimise, compare) and its JSON API.
+
+Create it with :func:`create_app`; ``geoplan serve`` runs it under waitress.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from geoplan import settings
+from geoplan.errors import GeoplanError, InfeasibleError
+from geoplan.store import NotFoundError, StaleError, Store, default_url
+from web import api, auth, i18n, pages
+
+csrf = CSRFProtect()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask app.
+
+    Parameters
+    ----------
+    config : dict, optional
+        Overrides: ``DATABASE_URL`` (default: env ``DATABASE_URL``, else ``instance/geoplan.sqlite``),
+        ``SECRET_KEY`` (default: env ``GEOPLAN_SECRET_KEY``, else a key kept in ``instance/secret_key``),
+        ``GEOPLAN_AREA`` (default area for new scenarios), ``TILE_URL`` (optional online tile layer; the
+        basemap is otherwise drawn from the area's own OSM data), ``INSTANCE_PATH``.
+
+    Returns
+    -------
+    flask.Flask
+    """
+    config = dict(config or {})
+    instance = Path(config.pop("INSTANCE_PATH", os.environ.get("GEOPLAN_INSTANCE", settings.PROJECT_ROOT / "instance")))
+    app = Flask(__name__, instance_path=str(instance.resolve()), instance_relative_config=False)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        DATABASE_URL=os.environ.get("DATABASE_URL") or default_url(instance),
+        SECRET_KEY=os.environ.get("GEOPLAN_SECRET_KEY") or _secret_key(instance),
+        GEOPLAN_AREA=os.environ.get("GEOPLAN_AREA"),
+        TILE_URL=os.environ.get("GEOPLAN_TILE_URL", ""),
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(config)
+    app.json.ensure_ascii = False
+    store = Store(app.config["DATABASE_URL"])
+    store.upgrade()
+    app.extensions["geoplan_store"] = store
+    csrf.init_app(app)
+    auth.init_app(app)
+    i18n.init_app(app)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(api.blueprint)
+    _errors(app)
+    app.after_request(_compress)
+    return app
+
+
+#: Responses at least this large are gzipped for clients that accept it (map layers run to megabytes).
+GZIP_MIN_BYTES = 2048
+
+
+def _compress(response):
+    """Gzip large JSON and GeoJSON answers (waitress does not compress)."""
+    if (
+        response.direct_passthrough
+        or response.status_code != 200
+        or "gzip" not in request.headers.get("Accept-Encoding", "")
+        or "Content-Encoding" in response.headers
+        or not response.mimetype.endswith("json")
+    ):
+        return response
+    body = response.get_data()
+    if len(body) < GZIP_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=5))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _secret_key(instance: Path) -> str:
+    """Return the session key kept in the instance folder (made once), so logins survive a restart."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _errors(app: Flask) -> None:
+    """Answer API errors as JSON with the right status; pages get the plain message."""
+    statuses = ((StaleError, 409), (NotFoundError, 404), (InfeasibleError, 422), (GeoplanError, 400))
+
+    @app.errorhandler(GeoplanError)
+    def _geoplan_error(error: GeoplanError):
+        status = next(code for kind, code in statuses if isinstance(error, kind))
+        return jsonify(error=str(error), kind=type(error).__name__), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        message = f"Security token missing or expired ({error.description}); reload the page and try again."
+        if request.path.startswith("/api/"):
+            return jsonify(error=message, kind="CSRFError"), 400
+        return message, 400

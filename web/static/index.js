@@ -1,0 +1,45 @@
+/* Scenario list: create, rename, duplicate, pick two to compare. */
+"use strict";
+
+(() => {
+  const T = GeoMap.T;
+  const form = document.getElementById("new-scenario");
+  if (form) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const data = Object.fromEntries(new FormData(form).entries());
+      if (!data.stations) delete data.stations;
+      GeoMap.message(T("working"), "busy");
+      try {
+        const created = await GeoMap.api("POST", "/api/planner/scenarios", data);
+        window.location.href = `/scenarios/${created.id}`;
+      } catch (error) { GeoMap.message(error.message, "error"); }
+    });
+  }
+  for (const row of document.querySelectorAll("#scenario-table tbody tr[data-scenario-id]")) {
+    const id = row.dataset.scenarioId;
+    const rename = row.querySelector(".rename");
+    if (rename) rename.addEventListener("click", async () => {
+      const name = window.prompt(T("rename"), row.querySelector(".open").textContent);
+      if (!name) return;
+      try {
+        await GeoMap.api("POST", `/api/planner/scenarios/${id}/rename`, { name, version: Number(row.dataset.version) });
+        window.location.reload();
+      } catch (error) { GeoMap.message(error.message, "error"); }
+    });
+    const duplicate = row.querySelector(".duplicate");
+    if (duplicate) duplicate.addEventListener("click", async () => {
+      const name = window.prompt(T("duplicate"), `${row.querySelector(".open").textContent} (2)`);
+      if (!name) return;
+      try {
+        const copy = await GeoMap.api("POST", `/api/planner/scenarios/${id}/duplicate`, { name });
+        window.location.href = `/scenarios/${copy.id}`;
+      } catch (error) { GeoMap.message(error.message, "error"); }
+    });
+  }
+  document.getElementById("compare-picked").addEventListener("click", () => {
+    const picked = [...document.querySelectorAll(".pick:checked")].map((c) => c.value);
+    if (picked.length !== 2) { GeoMap.message(`${T("compare")}: 2`, "error"); return; }
+    window.location.href = `/compare?a=${picked[0]}&b=${picked[1]}`;
+  });
+})();

@@ -1,0 +1,91 @@
+/* Shared map and request helpers of the planner pages. The basemap is drawn from the study area's own OSM data
+   (served as GeoJSON by /basemap/...), so the map works with no internet; TILE_URL adds an online layer. */
+"use strict";
+
+const GeoMap = (() => {
+  const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+  const T = (key) => (window.I18N && window.I18N[key]) || key;
+
+  const STREET_WEIGHT = { motorway: 4, trunk: 4, primary: 3.5, secondary: 3, tertiary: 2.5, residential: 1.5 };
+
+  async function api(method, url, body) {
+    const options = { method, headers: { "X-CSRFToken": csrf(), Accept: "application/json" } };
+    if (body instanceof FormData) options.body = body;
+    else if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(url, options);
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    if (!response.ok) {
+      const error = new Error((data && data.error) || `${response.status} ${response.statusText}`);
+      error.status = response.status;
+      throw error;
+    }
+    return data;
+  }
+
+  function message(text, kind) {
+    const box = document.getElementById("message");
+    if (!box) return;
+    box.textContent = text || "";
+    box.className = `message ${kind || ""}`;
+  }
+
+  function create(elementId, area, zooms) {
+    const map = L.map(elementId, { preferCanvas: true, zoomControl: true });
+    L.control.scale({ imperial: false }).addTo(map);
+    if (window.TILE_URL) {
+      L.tileLayer(window.TILE_URL, { maxZoom: 19, attribution: "tiles" }).addTo(map);
+    }
+    const styles = {
+      landuse: () => ({ color: "#cfe3c4", weight: 0, fillOpacity: 0.5 }),
+      water: () => ({ color: "#8ab4d8", weight: 1, fillColor: "#aad3ee", fillOpacity: 0.9 }),
+      buildings: () => ({ color: "#b9b0a6", weight: 0.5, fillColor: "#d9d0c9", fillOpacity: 0.9 }),
+      streets: (f) => ({ color: "#9a9a9a", weight: STREET_WEIGHT[f.properties.highway] || 1, opacity: 0.9 }),
+    };
+    const layers = {};
+    fetch(`/basemap/${encodeURIComponent(area)}/bounds.json`).then((r) => r.json()).then((b) => map.fitBounds(b));
+    const order = ["landuse", "water", "buildings", "streets"];
+    for (const name of order) {
+      layers[name] = L.geoJSON(null, { style: styles[name], interactive: false });
+      fetch(`/basemap/${encodeURIComponent(area)}/${name}.geojson`).then((r) => r.json()).then((data) => {
+        layers[name].addData(data);
+        refresh();
+      });
+    }
+    function refresh() {
+      const zoom = map.getZoom();
+      for (const name of order) {
+        const show = zoom >= ((zooms && zooms[name]) || 0);
+        if (show && !map.hasLayer(layers[name])) layers[name].addTo(map).bringToBack();
+        if (!show && map.hasLayer(layers[name])) map.removeLayer(layers[name]);
+      }
+      if (map.hasLayer(layers.landuse)) layers.landuse.bringToBack();
+    }
+    map.on("zoomend", refresh);
+    map.whenReady(refresh);
+    return map;
+  }
+
+  const STATUS_COLOUR = { proposed: "#1f6feb", accepted: "#1a7f37", rejected: "#a40e26", existing: "#8250df" };
+
+  function siteIcon(site) {
+    const level = site.city_level ? " city" : "";
+    return L.divIcon({
+      className: "",
+      html: `<div class="site-marker ${site.status}${level}" data-site-id="${site.id}" data-status="${site.status}"
+              title="#${site.id}"></div>`,
+      iconSize: [18, 18],
+      iconAnchor: [9, 9],
+    });
+  }
+
+  function groupName(key) { const name = T(`group_${key}`); return name === `group_${key}` ? key : name; }
+
+  function pct(x) { return x === undefined || x === null ? "–" : `${(100 * x).toFixed(1)}%`; }
+  function num(x) { return x === undefined || x === null ? "–" : Number(x).toLocaleString(undefined, { maximumFractionDigits: 0 }); }
+
+  return { api, message, create, siteIcon, STATUS_COLOUR, T, pct, num, groupName };
+})();
