@@ -207,7 +207,7 @@ def _covering_bound(coverage, weights, constraints, selected, objective, bound, 
     Time left is shared: 40% to a first bound, then iterated local search (which stops early once the plan is
     within the target gap) gets 10% of the rest, and 40% of what then remains when too many sites survive for
     the MILP; the remainder goes to the MILP over the surviving sites or, when too many sites survive for the MILP, to
-    tightening the bound from the multipliers reached.
+    tightening the bound from the multipliers reached and then to more local search.
     """
     relaxed = lagrangian.bound(
         coverage, weights, constraints, objective, target_gap, time_limit=0.4 * (deadline - time.perf_counter()),
@@ -254,6 +254,16 @@ def _covering_bound(coverage, weights, constraints, selected, objective, bound, 
         )  # fmt: skip
         bound = min(bound, relaxed.bound)
         survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
+        if gap(objective, bound) > target_gap:
+            # The bound has converged: what time is left goes to finding a better plan.
+            best = heuristic.improve(
+                coverage, weights, constraints, selected, deadline - time.perf_counter(), must_cover=must,
+                target=bound * (1.0 - target_gap), patience=4 * heuristic.ILS_PATIENCE, seed=1,
+            )  # fmt: skip
+            value = milp.coverage_value(coverage, weights, best)
+            if value > objective + 1e-9:
+                selected, objective, method = best, value, "greedy+swap, iterated local search, Lagrangian bound"
+            survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
     if gap(objective, bound) > target_gap and survivors <= MILP_MAX_SITES:
         selected, objective, bound, method = _exact(
             coverage, weights, constraints, selected, objective, relaxed.site_bound, deadline, target_gap, bound, must

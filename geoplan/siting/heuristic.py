@@ -207,12 +207,14 @@ def improve(
     must_cover: sp.csr_array | None = None,
     target: float = np.inf,
     patience: int = ILS_PATIENCE,
+    seed: int = 0,
 ) -> np.ndarray:
     """Improve a feasible plan by iterated local search: close a few sites at random, refill, descend by swaps.
 
     Swap descent stops at the first local optimum; kicking a few sites out and re-descending escapes it. Runs
     until ``time_limit`` seconds pass, the plan's value reaches ``target`` (a proven bound) or ``patience`` kicks
-    in a row find nothing better. Seeded, so a run is reproducible for a given budget.
+    in a row find nothing better. Seeded (``seed``), so a run is reproducible for a given budget; a second run
+    from the first one's answer needs another seed to try other kicks.
 
     Returns
     -------
@@ -222,7 +224,7 @@ def improve(
     state = _State(coverage, weights, constraints, backup, must_cover)
     for j in selected:
         state.add(int(j))
-    _perturb(state, time.perf_counter() + time_limit, target, patience)
+    _perturb(state, time.perf_counter() + time_limit, target, patience, seed)
     return np.flatnonzero(state.chosen)
 
 
