@@ -871,11 +871,12 @@ _BUILD_LOCK = threading.Lock()
 
 @functools.lru_cache(maxsize=4)
 def _cached_workspace(area_name: str, params_json: str) -> Workspace:
-    return build_workspace(_area(area_name), PlanParameters(**json.loads(params_json)))
+    return build_workspace(study_area(area_name), PlanParameters(**json.loads(params_json)))
 
 
 @functools.lru_cache(maxsize=2)
-def _area(area_name: str) -> StudyArea:
+def study_area(area_name: str) -> StudyArea:
+    """Load a registered study area once per process (shared by every workspace of that area)."""
     return load_area(resolve(area_name))
 
 

@@ -322,7 +322,7 @@ def test_requests_are_interactive(ws, proposal):
 @pytest.fixture
 def fresh_cache(monkeypatch, helsinki):
     """An empty workspace cache whose areas come from the session fixture (no second load)."""
-    monkeypatch.setattr(workspace_module, "_area", lambda name: helsinki if name == "helsinki" else None)
+    monkeypatch.setattr(workspace_module, "study_area", lambda name: helsinki if name == "helsinki" else None)
     workspace_module._cached_workspace.cache_clear()
     yield
     workspace_module._cached_workspace.cache_clear()

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from geoplan import coords
 from geoplan.candidates import read_stations
 from geoplan.errors import InputError
-from geoplan.store import Store
+from geoplan.store import NotFoundError, Store
 from web import areas
 from web.auth import planner_required
 
@@ -72,7 +72,7 @@ def create_scenario():
     if mode not in ("plan", "empty"):
         raise InputError("mode: use 'plan' (run the optimiser) or 'empty' (start from scratch).")
     stations = _optional_int(data.get("stations"), "stations", 1, 500)
-    params = {"stations": stations} if stations else {}
+    params: dict = {}
     workspace = areas.workspace({"area": area, "params": params})
     sites, result = ([], {}) if mode == "empty" else workspace.propose(stations)
     scenario = _store().create_scenario(
@@ -122,7 +122,7 @@ def decide(scenario_id: int, site_id: int):
     scenario = store.scenario(scenario_id)
     site = next((s for s in scenario["sites"] if s["id"] == site_id), None)
     if site is None:
-        raise InputError(f"Site {site_id} is not part of scenario {scenario_id}.")
+        raise NotFoundError(f"Site {site_id} is not part of scenario {scenario_id}.")
     changes: dict = {}
     if SITE_ACTIONS[action] is not None:
         changes["status"] = SITE_ACTIONS[action]
@@ -137,6 +137,8 @@ def decide(scenario_id: int, site_id: int):
                        district=spot.get("district"))  # fmt: skip
         if site["status"] == "proposed":
             changes["status"] = "accepted"
+    after = [dict(s, **changes) if s["id"] == site_id else s for s in scenario["sites"]]
+    areas.check_sites(areas.workspace(scenario), after)  # refuse before saving what could not be shown
     updated = store.update_site(scenario_id, site_id, _version(data), current_user.username, action, **changes)
     return jsonify(_with_figures(updated))
 
@@ -184,7 +186,10 @@ def import_stations(scenario_id: int):
         {"status": "existing", "lon": point.x, "lat": point.y, "name": name, "candidate_id": None}
         for name, point in zip(frame["name"], frame.geometry, strict=True)
     ]
-    updated = _store().add_sites(scenario_id, _version(request.form), current_user.username, stations, "import")
+    store = _store()
+    scenario = store.scenario(scenario_id)
+    areas.check_sites(areas.workspace(scenario), scenario["sites"] + stations)  # refuse before saving
+    updated = store.add_sites(scenario_id, _version(request.form), current_user.username, stations, "import")
     return jsonify(_with_figures(updated))
 
 

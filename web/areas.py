@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-
 from geoplan import areas as registry
-from geoplan.areas import StudyArea, load_area
+from geoplan.areas import StudyArea
 from geoplan.errors import InputError
 from geoplan.plan import default_stations
 from geoplan.workspace import Workspace, workspace_for
+from geoplan.workspace import study_area as workspace_area
 
 
 def area_name(name: str | None) -> str:
@@ -26,21 +25,43 @@ def area_names() -> tuple[list[str], str]:
     return sorted(specs), default
 
 
-@functools.lru_cache(maxsize=4)
 def study_area(name: str) -> StudyArea:
-    """Load a study area once per process."""
-    return load_area(registry.resolve(area_name(name)))
+    """Return a study area, loaded once per process (the same copy the workspaces use)."""
+    return workspace_area(area_name(name))
 
 
 def workspace(scenario: dict) -> Workspace:
-    """Return the review workspace of a scenario's area and parameters (built once per process)."""
-    ws = workspace_for(area_name(scenario["area"]), scenario.get("params") or {})
-    return ws
+    """Return the review workspace of a scenario's area and parameters (built once per process).
+
+    The station count is not part of the workspace's key (it is the scenario's own ``stations``), so scenarios
+    that differ only in their count share one workspace.
+    """
+    params = {k: v for k, v in (scenario.get("params") or {}).items() if k != "stations"}
+    return workspace_for(area_name(scenario["area"]), params)
 
 
 def stations_for(ws: Workspace) -> int:
     """Return the station count a new scenario plans for by default."""
-    return ws.params.stations or default_stations(ws.area, ws.params)
+    return default_stations(ws.area, ws.params)
+
+
+def check_sites(ws: Workspace, sites: list[dict]) -> dict:
+    """Evaluate a scenario's sites before they are saved: raises the planner's error if they cannot stand.
+
+    Two sites on one candidate spot are refused here (a moved site dropped onto a spot another site holds).
+    """
+    held: dict[str, dict] = {}
+    for site in sites:
+        spot = site.get("candidate_id")
+        if spot and spot in held:
+            other = held[spot]
+            raise InputError(
+                f"Candidate spot {spot} is already held by site #{other.get('id', '?')} ({other.get('status')}); "
+                "choose another spot, or change that site instead."
+            )
+        if spot:
+            held[spot] = site
+    return ws.evaluate(sites)
 
 
 def _key(site: dict) -> str:

@@ -19,12 +19,23 @@
         L.marker([s.lat, s.lon], { icon: GeoMap.siteIcon(Object.assign({}, s, { status: changed ? "rejected" : s.status })) })
           .bindTooltip(`#${s.id} ${s.name || s.candidate_id || ""}`).addTo(maps[side]);
       }
-      maps[side].on("moveend", () => {
-        const other = maps[side === "a" ? "b" : "a"];
-        if (!other.getCenter().equals(maps[side].getCenter()) || other.getZoom() !== maps[side].getZoom())
-          other.setView(maps[side].getCenter(), maps[side].getZoom(), { animate: false });
-      });
     }
+    // Keep both maps on the same view, once both have one (Leaflet throws before a map has a centre).
+    let ready = 0;
+    const link = () => {
+      ready += 1;
+      if (ready < 2) return;
+      for (const side of ["a", "b"]) {
+        const other = maps[side === "a" ? "b" : "a"];
+        maps[side].on("moveend", () => {
+          const here = maps[side];
+          if (!other.getCenter().equals(here.getCenter()) || other.getZoom() !== here.getZoom())
+            other.setView(here.getCenter(), here.getZoom(), { animate: false });
+        });
+      }
+    };
+    maps.a.whenReady(link);
+    maps.b.whenReady(link);
     const wa = data.workers.a, wb = data.workers.b;
     document.getElementById("compare-title").textContent =
       `A: ${data.a.name} ${GeoMap.pct(wa.share)} · B: ${data.b.name} ${GeoMap.pct(wb.share)}`;

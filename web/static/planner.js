@@ -19,7 +19,7 @@
   const siteLayer = L.layerGroup().addTo(map);
   const layerControl = L.control.layers(null, {
     [T("districts")]: districtLayer, [T("candidates")]: candidateLayer, [T("sites")]: siteLayer,
-  }, { collapsed: false }).addTo(map);
+  }, { collapsed: window.innerWidth < 1400 }).addTo(map);
   let scenario = null;
 
   async function load() {
