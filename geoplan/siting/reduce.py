@@ -33,12 +33,19 @@ def demand_groups(
     coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray
 ) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
     """Like :func:`merge_demand`, also returning the merged column of each original column (-1 when dropped)."""
-    matrix = sp.csc_array(coverage)
-    matrix = sp.csc_array(sp.diags_array(usable.astype(float)) @ matrix)
-    matrix.eliminate_zeros()
+    rows = sp.csr_array(coverage, copy=True)
+    if not usable.all():
+        # Zero the rows of unusable sites in place (cheaper than a product with a diagonal matrix).
+        starts, ends = rows.indptr[:-1][~usable], rows.indptr[1:][~usable]
+        lengths = ends - starts
+        rows.data[np.repeat(starts, lengths) + (np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths,
+                                                                                      lengths))] = 0  # fmt: skip
+    rows.eliminate_zeros()
+    matrix = rows.tocsc()
     keep = (np.diff(matrix.indptr) > 0) & (weights > 0)
     kept = np.flatnonzero(keep)
-    matrix = matrix[:, kept]
+    if len(kept) < matrix.shape[1]:
+        matrix = matrix[:, kept]
     kept_weights = weights[keep]
     column_of = np.full(len(weights), -1, dtype=np.int64)
     if matrix.shape[1] == 0:
