@@ -62,6 +62,7 @@ class AreaSpec:
     unsupported_checks: tuple[str, ...] = ()
     points: tuple[PointLayerSpec, ...] = ()
     ignore_edge_tags: tuple[str, ...] = ()
+    timezone: str = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,18 @@ def _spec_from_table(name: str, table: dict, registry: Path) -> AreaSpec:
         unsupported_checks=tuple(table.get("unsupported_checks", ())),
         points=points,
         ignore_edge_tags=tuple(table.get("ignore_edge_tags", ())),
+        timezone=_timezone(name, table.get("timezone", "Asia/Shanghai"), registry),
     )
+
+
+def _timezone(name: str, zone: str, registry: Path) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"Area registry {registry}: area {name!r} has an unknown timezone {zone!r}.") from None
+    return zone
 
 
 #: Road class inferred from the speed limit (km/h) where a network carries no OSM highway tag, fastest first.

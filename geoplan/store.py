@@ -31,6 +31,23 @@ STATUSES = ("proposed", "accepted", "rejected", "existing")
 #: Site fields a planner's change may set.
 SITE_FIELDS = ("status", "city_level", "candidate_id", "lon", "lat", "name", "district", "covered_workers")
 
+#: Services a station can offer (the fields provincial station databases list), in display order.
+SERVICES = ("drinking_water", "heating_food", "toilet", "rest", "phone_charging", "ebike_charging", "air_conditioning",
+            "first_aid", "wifi", "repair_kit", "umbrella", "reading")  # fmt: skip
+
+#: Who hosts a station.
+HOSTS = ("union", "bank", "post_office", "fuel_station", "shop", "government", "sanitation_depot", "other")
+
+#: Where a station stands in its life.
+STATION_STATUSES = ("planned", "building", "open", "suspended", "closed")
+
+#: Station details a planner edits, with their maximum lengths (lists: services, photos).
+DETAIL_FIELDS = {"name": 200, "address": 300, "phone": 60, "manager": 120, "host": 40, "hours": 120,
+                 "services": None, "photos": None, "station_status": 20}  # fmt: skip
+
+#: Site statuses shown on the public side (of published scenarios only).
+PUBLIC_STATUSES = ("accepted", "existing")
+
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -73,6 +90,7 @@ class Scenario(Base):
     result: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     source: Mapped[str] = mapped_column(sa.String(40))
     version: Mapped[int] = mapped_column(default=1)
+    published: Mapped[bool] = mapped_column(default=False)
     created_by: Mapped[str] = mapped_column(sa.String(80))
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=_now)
@@ -92,6 +110,14 @@ class Site(Base):
     lat: Mapped[float]
     city_level: Mapped[bool] = mapped_column(default=False)
     covered_workers: Mapped[float | None]
+    address: Mapped[str | None] = mapped_column(sa.String(300))
+    phone: Mapped[str | None] = mapped_column(sa.String(60))
+    manager: Mapped[str | None] = mapped_column(sa.String(120))
+    host: Mapped[str | None] = mapped_column(sa.String(40))
+    hours: Mapped[str | None] = mapped_column(sa.String(120))
+    services: Mapped[list | None] = mapped_column(sa.JSON)
+    photos: Mapped[list | None] = mapped_column(sa.JSON)
+    station_status: Mapped[str | None] = mapped_column(sa.String(20))
 
 
 class AuditEntry(Base):
@@ -271,7 +297,8 @@ class Store:
             session.add(copy)
             session.flush()
             for site in _sites(session, scenario_id):
-                session.add(Site(scenario_id=copy.id, **_site_values(site)))
+                details = {k: getattr(site, k) for k in DETAIL_FIELDS}  # a copy keeps the stations' details
+                session.add(Site(scenario_id=copy.id, **{**_site_values(site), **details}))
             _log(session, user, copy.id, None, "duplicate", {"scenario": scenario_id}, {"name": name})
             session.flush()
             return _scenario_dict(copy, _sites(session, copy.id))
@@ -360,6 +387,48 @@ class Store:
             scenario = _get_scenario(session, scenario_id)
             if scenario.version != _as_version(version):
                 raise _stale(session, scenario, version)
+
+    def update_details(self, scenario_id: int, site_id: int, version: int, user: str, details: dict) -> dict:
+        """Edit a station's public details (name, address, phone, manager, host, hours, services, photos, status).
+
+        Raises
+        ------
+        InputError
+            Unknown field, unknown service/host/status, text too long, unreadable opening hours.
+        """
+        values = check_details(details)
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            site = session.get(Site, site_id)
+            if site is None or site.scenario_id != scenario_id:
+                raise NotFoundError(f"Site {site_id} is not part of scenario {scenario_id}.")
+            before = {k: getattr(site, k) for k in values}
+            for key, value in values.items():
+                setattr(site, key, value)
+            _log(session, user, scenario_id, site_id, "edit details", before, values)
+            session.flush()
+            return _scenario_dict(scenario, _sites(session, scenario_id))
+
+    def publish(self, scenario_id: int, version: int, user: str, published: bool) -> dict:
+        """Publish a scenario (its accepted and existing stations become public) or withdraw it."""
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            before = scenario.published
+            scenario.published = bool(published)
+            _log(session, user, scenario_id, None, "publish" if published else "unpublish", {"published": before},
+                 {"published": bool(published)})  # fmt: skip
+            return _scenario_dict(scenario, _sites(session, scenario_id))
+
+    def public_stations(self) -> list[dict]:
+        """Return the public stations: accepted and existing sites of published scenarios, public fields only."""
+        with self._session() as session:
+            rows = session.execute(
+                sa.select(Site, Scenario.area)
+                .join(Scenario, Site.scenario_id == Scenario.id)
+                .where(Scenario.published.is_(True), Site.status.in_(PUBLIC_STATUSES))
+                .order_by(Site.id)
+            )
+            return [_public_dict(site, area) for site, area in rows]
 
     def audit(self, scenario_id: int | None = None, limit: int = 500) -> list[dict]:
         """Return the newest decisions first, for one scenario or all."""
@@ -473,6 +542,57 @@ def _changed(site: dict, changes: dict) -> dict:
     return {k: site.get(k) for k in changes}
 
 
+def check_details(details: dict) -> dict:
+    """Return validated station details; errors name the field."""
+    from geoplan.siting.hours import parse_hours
+
+    if not isinstance(details, dict) or not details:
+        raise InputError("Send the station details to change (name, address, phone, services...).")
+    unknown = sorted(set(details) - set(DETAIL_FIELDS))
+    if unknown:
+        raise InputError(f"Unknown station field(s): {', '.join(unknown)}; use {', '.join(DETAIL_FIELDS)}.")
+    values: dict = {}
+    for key, value in details.items():
+        if key in ("services", "photos"):
+            values[key] = _string_list(key, value)
+            continue
+        text = None if value is None else str(value).strip() or None
+        if text is not None and len(text) > DETAIL_FIELDS[key]:
+            raise InputError(f"{key}: at most {DETAIL_FIELDS[key]} characters.")
+        values[key] = text
+    for key, allowed in (("host", HOSTS), ("station_status", STATION_STATUSES)):
+        if values.get(key) is not None and values[key] not in allowed:
+            raise InputError(f"{key}: {values[key]!r} is unknown; use one of {', '.join(allowed)}.")
+    unknown_services = sorted(set(values.get("services") or ()) - set(SERVICES))
+    if unknown_services:
+        raise InputError(f"services: {', '.join(unknown_services)} unknown; use {', '.join(SERVICES)}.")
+    if values.get("hours"):
+        parse_hours(values["hours"])  # raises InputError naming what it could not read
+    return values
+
+
+def _string_list(key: str, value) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [part.strip() for part in value.replace("，", ",").split(",")]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(f"{key}: send a list of texts.")
+    cleaned = [v.strip() for v in value if v.strip()]
+    if len(cleaned) > 20 or any(len(v) > 500 for v in cleaned):
+        raise InputError(f"{key}: at most 20 entries of up to 500 characters.")
+    return list(dict.fromkeys(cleaned))
+
+
+def _public_dict(site: Site, area: str) -> dict:
+    """Return the fields the public may see: no candidate ids, planner statuses or coverage figures."""
+    return {"id": site.id, "area": area, "name": site.name, "district": site.district, "lon": site.lon,
+            "lat": site.lat, "address": site.address, "phone": site.phone, "manager": site.manager,
+            "host": site.host, "hours": site.hours, "services": list(site.services or []),
+            "photos": list(site.photos or []), "status": site.station_status or "open",
+            "level": "city" if site.city_level else "district"}  # fmt: skip
+
+
 def _user_dict(user: User) -> dict:
     return {"id": user.id, "username": user.username, "role": user.role}
 
@@ -480,7 +600,9 @@ def _user_dict(user: User) -> dict:
 def _site_dict(site: Site) -> dict:
     return {"id": site.id, "status": site.status, "candidate_id": site.candidate_id, "name": site.name,
             "district": site.district, "lon": site.lon, "lat": site.lat, "city_level": bool(site.city_level),
-            "covered_workers": site.covered_workers}  # fmt: skip
+            "covered_workers": site.covered_workers, "address": site.address, "phone": site.phone,
+            "manager": site.manager, "host": site.host, "hours": site.hours, "services": site.services or [],
+            "photos": site.photos or [], "station_status": site.station_status}  # fmt: skip
 
 
 def _scenario_dict(scenario: Scenario, sites: Sequence[Site] | None = None) -> dict:
@@ -493,6 +615,7 @@ def _scenario_dict(scenario: Scenario, sites: Sequence[Site] | None = None) -> d
         "result": scenario.result or {},
         "source": scenario.source,
         "version": scenario.version,
+        "published": bool(scenario.published),
         "created_by": scenario.created_by,
         "created_at": scenario.created_at.isoformat(timespec="seconds"),
         "updated_at": scenario.updated_at.isoformat(timespec="seconds"),

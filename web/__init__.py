@@ -11,14 +11,21 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, jsonify, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from geoplan import settings
 from geoplan.errors import GeoplanError, InfeasibleError
 from geoplan.store import NotFoundError, StaleError, Store, default_url
-from web import api, auth, i18n, pages
+from web import api, auth, i18n, pages, public, public_pages
 
 csrf = CSRFProtect()
+
+#: Per-client limits of the public API (flask-limiter syntax); ``GEOPLAN_RATE_LIMIT`` overrides the first.
+PUBLIC_RATE_LIMIT = "600 per minute"
+BULK_RATE_LIMIT = "10 per minute"
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -50,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
+        RATE_LIMIT=os.environ.get("GEOPLAN_RATE_LIMIT", PUBLIC_RATE_LIMIT),
     )
     app.config.update(config)
     app.json.ensure_ascii = False
@@ -62,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
+    _public(app)
     _errors(app)
     app.after_request(_compress)
     return app
@@ -90,6 +99,17 @@ def _compress(response):
     return response
 
 
+def _public(app: Flask) -> None:
+    """Register the public side: no login, no CSRF (nothing it does changes data), rate-limited per address."""
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    limiter.limit(lambda: app.config["RATE_LIMIT"])(public.blueprint)
+    limiter.limit(BULK_RATE_LIMIT)(public.bulk_nearest)
+    csrf.exempt(public.blueprint)
+    csrf.exempt(public_pages.blueprint)
+    app.register_blueprint(public.blueprint)
+    app.register_blueprint(public_pages.blueprint)
+
+
 def _secret_key(instance: Path) -> str:
     """Return the session key kept in the instance folder (made once), so logins survive a restart."""
     path = instance / "secret_key"
@@ -107,6 +127,12 @@ def _errors(app: Flask) -> None:
     def _geoplan_error(error: GeoplanError):
         status = next(code for kind, code in statuses if isinstance(error, kind))
         return jsonify(error=str(error), kind=type(error).__name__), status
+
+    @app.errorhandler(RateLimitExceeded)
+    def _limited(error: RateLimitExceeded):
+        response = jsonify(error=f"Too many requests ({error.description}); wait a little and try again.",
+                           kind="RateLimited")  # fmt: skip
+        return response, 429
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):

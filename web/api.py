@@ -143,6 +143,31 @@ def decide(scenario_id: int, site_id: int):
     return jsonify(_with_figures(updated))
 
 
+@blueprint.post("/scenarios/<int:scenario_id>/sites/<int:site_id>/details")
+@planner_required
+def edit_details(scenario_id: int, site_id: int):
+    """Edit a station's public details.
+
+    Body: ``{"version", "details": {...}}`` with any of name, address, phone, manager, host, hours, services,
+    photos, station_status.
+    """
+    data = _body()
+    details = data.get("details")
+    if not isinstance(details, dict):
+        raise InputError("details: send an object of station fields.")
+    return jsonify(_with_figures(_store().update_details(scenario_id, site_id, _version(data), current_user.username,
+                                                         details)))  # fmt: skip
+
+
+@blueprint.post("/scenarios/<int:scenario_id>/publish")
+@planner_required
+def publish(scenario_id: int):
+    """Publish the scenario's accepted and existing stations (``{"version", "published": true|false}``)."""
+    data = _body()
+    published = _flag(data.get("published"), "published")
+    return jsonify(_with_figures(_store().publish(scenario_id, _version(data), current_user.username, published)))
+
+
 @blueprint.post("/scenarios/<int:scenario_id>/reoptimise")
 @planner_required
 def reoptimise(scenario_id: int):

@@ -81,6 +81,131 @@ TEXT: dict[str, dict[str, str]] = {
 # Worker groups by their display names ("group_couriers" -> 快递外卖骑手 / couriers and delivery riders).
 TEXT.update({f"group_{key}": {"zh": group.name_zh, "en": group.name_en} for key, group in WORKER_GROUPS.items()})
 
+# --- Public pages (/near, /bulk): service labels and page text -------------------------------------------------------
+TEXT.update(
+    {
+        "service_drinking_water": {"zh": "饮水", "en": "Drinking water"},
+        "service_heating_food": {"zh": "热饭", "en": "Heat food"},
+        "service_toilet": {"zh": "如厕", "en": "Toilet"},
+        "service_rest": {"zh": "休息", "en": "Rest"},
+        "service_phone_charging": {"zh": "手机充电", "en": "Phone charging"},
+        "service_ebike_charging": {"zh": "电动车充电", "en": "E-bike charging"},
+        "service_air_conditioning": {"zh": "空调", "en": "Air conditioning"},
+        "service_first_aid": {"zh": "急救药箱", "en": "First aid kit"},
+        "service_wifi": {"zh": "无线网络", "en": "Wi-Fi"},
+        "service_repair_kit": {"zh": "维修工具", "en": "Repair tools"},
+        "service_umbrella": {"zh": "借伞", "en": "Umbrella loan"},
+        "service_reading": {"zh": "阅读", "en": "Reading"},
+        "near_title": {"zh": "附近的爱心驿站", "en": "Rest stations near me"},
+        "near_link": {"zh": "附近驿站", "en": "Near me"},
+        "bulk_title": {"zh": "批量查询最近驿站", "en": "Nearest stations for a list of places"},
+        "bulk_link": {"zh": "批量查询", "en": "Bulk lookup"},
+        "locate": {"zh": "使用我的位置", "en": "Use my location"},
+        "place_placeholder": {"zh": "输入驿站名称、地址或区县", "en": "Station name, address or district"},
+        "place_go": {"zh": "查找", "en": "Find"},
+        "mode_walk": {"zh": "步行", "en": "Walk"},
+        "mode_ride": {"zh": "骑行", "en": "Ride"},
+        "travel_mode": {"zh": "出行方式", "en": "Travel mode"},
+        "services_filter": {"zh": "所需服务", "en": "Services"},
+        "open_now": {"zh": "正在开放", "en": "Open now"},
+        "badge_open": {"zh": "开放中", "en": "Open"},
+        "badge_closed": {"zh": "已关闭", "en": "Closed"},
+        "hours_unknown": {"zh": "未注明开放时间", "en": "Hours not given"},
+        "hours_24h": {"zh": "24小时", "en": "24 hours"},
+        "unit_minutes": {"zh": "分钟", "en": "min"},
+        "unit_m": {"zh": "米", "en": "m"},
+        "unit_km": {"zh": "公里", "en": "km"},
+        "your_position": {"zh": "我的位置", "en": "Your position"},
+        "near_hint": {
+            "zh": "点击“使用我的位置”、在地图上点选位置，或输入地点。",
+            "en": "Use your location, tap the map, or type a place.",
+        },
+        "locating": {"zh": "正在定位…", "en": "Finding your position…"},
+        "geo_denied": {
+            "zh": "无法定位：您拒绝了位置权限。请在地图上点选位置或输入地点。",
+            "en": "Location permission was refused. Tap the map or type a place instead.",
+        },
+        "geo_unavailable": {
+            "zh": "暂时无法获取您的位置。请在地图上点选位置或输入地点。",
+            "en": "Your position is not available right now. Tap the map or type a place instead.",
+        },
+        "geo_unsupported": {
+            "zh": "此浏览器无法定位（需要 HTTPS）。请在地图上点选位置或输入地点。",
+            "en": "This browser cannot give your position here (it needs HTTPS). Tap the map or type a place instead.",
+        },
+        "place_not_found": {"zh": "没有找到匹配的驿站、地址或区县", "en": "No station, address or district matches"},
+        "no_stations": {"zh": "暂无已开放的驿站", "en": "No stations are published yet"},
+        "no_results": {"zh": "附近没有符合条件的驿站", "en": "No station nearby matches these filters"},
+        "results_from": {"zh": "离您最近的驿站", "en": "Nearest stations"},
+        "route_to": {"zh": "前往", "en": "Route to"},
+        "call": {"zh": "拨打电话", "en": "Call"},
+        "unnamed_station": {"zh": "爱心驿站", "en": "Rest station"},
+        "show_more": {"zh": "展开列表", "en": "Show list"},
+        "show_less": {"zh": "收起列表", "en": "Show map"},
+        "load_failed": {"zh": "加载失败", "en": "Could not load"},
+        "bulk_intro": {
+            "zh": "上传 CSV 文件（列：name,lon,lat），为每一行查找沿道路最近的驿站。",
+            "en": "Upload a CSV file (columns name,lon,lat) to find the nearest stations along the streets "
+            "for each row.",
+        },
+        "bulk_file": {"zh": "CSV 文件", "en": "CSV file"},
+        "bulk_limit": {"zh": "每行驿站数", "en": "Stations per row"},
+        "bulk_submit": {"zh": "查询", "en": "Look up"},
+        "bulk_download": {"zh": "下载 CSV", "en": "Download CSV"},
+        "bulk_line": {"zh": "行号", "en": "Line"},
+        "bulk_place": {"zh": "地点", "en": "Place"},
+        "bulk_nearest": {"zh": "最近驿站", "en": "Nearest stations"},
+        "bulk_errors": {"zh": "无法读取的行", "en": "Rows that could not be read"},
+        "bulk_line_n": {"zh": "第 {n} 行", "en": "Line {n}"},
+        "bulk_answered": {"zh": "已查询 {n} 行，{e} 行有误", "en": "{n} rows answered, {e} with errors"},
+        "bulk_pick_file": {"zh": "请选择一个 CSV 文件", "en": "Choose a CSV file first"},
+        "coords_wgs84": {"zh": "WGS-84（GPS）", "en": "WGS-84 (GPS)"},
+        "coords_gcj02": {"zh": "GCJ-02（高德/腾讯）", "en": "GCJ-02 (Amap/Tencent)"},
+        "coords_bd09": {"zh": "BD-09（百度）", "en": "BD-09 (Baidu)"},
+    }
+)
+
+# --- Station details editor of the review map (web/static/details.js): fields, hosts, statuses, publishing -----------
+TEXT.update(
+    {
+        "details_title": {"zh": "站点详情", "en": "Station details"},
+        "details_hint": {"zh": "点击站点列表或地图上的站点以编辑详情", "en": "Click a site in the list or on the map"},
+        "details_edit": {"zh": "编辑详情", "en": "Edit details"},
+        "details_name": {"zh": "站点名称", "en": "Name"},
+        "details_address": {"zh": "地址", "en": "Address"},
+        "details_phone": {"zh": "联系电话", "en": "Phone"},
+        "details_manager": {"zh": "负责人", "en": "Manager"},
+        "details_host": {"zh": "建设单位", "en": "Host"},
+        "details_hours": {"zh": "开放时间", "en": "Opening hours"},
+        "details_hours_hint": {"zh": "如 08:30-17:00、24h、08:00-12:00,14:00-18:00", "en": "e.g. 08:30-17:00, 24h"},
+        "details_services": {"zh": "服务项目", "en": "Services"},
+        "details_photos": {"zh": "照片链接（每行一个）", "en": "Photo URLs (one per line)"},
+        "details_station_status": {"zh": "站点状态", "en": "Station status"},
+        "details_unset": {"zh": "（未填写）", "en": "(not set)"},
+        "details_save": {"zh": "保存详情", "en": "Save details"},
+        "details_reloading": {"zh": "方案已被他人修改，正在重新加载…", "en": "The plan changed; reloading…"},
+        "details_host_union": {"zh": "工会", "en": "Trade union"},
+        "details_host_bank": {"zh": "银行网点", "en": "Bank branch"},
+        "details_host_post_office": {"zh": "邮政网点", "en": "Post office"},
+        "details_host_fuel_station": {"zh": "加油站", "en": "Fuel station"},
+        "details_host_shop": {"zh": "商铺", "en": "Shop"},
+        "details_host_government": {"zh": "政府机关", "en": "Government office"},
+        "details_host_sanitation_depot": {"zh": "环卫站所", "en": "Sanitation depot"},
+        "details_host_other": {"zh": "其他", "en": "Other"},
+        "details_status_planned": {"zh": "规划中", "en": "Planned"},
+        "details_status_building": {"zh": "建设中", "en": "Being built"},
+        "details_status_open": {"zh": "开放", "en": "Open"},
+        "details_status_suspended": {"zh": "暂停开放", "en": "Suspended"},
+        "details_status_closed": {"zh": "已关闭", "en": "Closed"},
+        "details_published": {"zh": "已发布", "en": "Published"},
+        "details_unpublished": {"zh": "未发布", "en": "Not published"},
+        "details_publish_hint": {
+            "zh": "点击切换：发布后，已采纳和现有站点对公众可见",
+            "en": "Click to switch: once published, accepted and existing stations are public",
+        },
+    }
+)
+
 
 def language() -> str:
     """Return the request's language: ``?lang=``, else the ``lang`` cookie, else Chinese."""

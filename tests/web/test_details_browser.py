@@ -1,0 +1,204 @@
+"""The station details editor of the review map (web/static/details.js) in a real browser, against ``geoplan serve``.
+
+A planner opens a site's details from the site list and from its map popup, fills them in, publishes the scenario,
+and the station appears with its name in the public API; a stale save is refused and the page reloads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+
+import pytest
+from _web_helpers import PASSWORD, Server, add_user
+
+from geoplan.store import HOSTS, SERVICES, STATION_STATUSES
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+DETAILS_JS = Path(__file__).resolve().parents[2] / "web" / "static" / "details.js"
+
+WAIT_MS = 30_000
+PLAN_MS = 120_000
+
+try:
+    from playwright import sync_api
+except ImportError:  # pragma: no cover - the test extra installs it
+    sync_api = None
+
+
+def _js_list(name: str) -> list[str]:
+    text = DETAILS_JS.read_text()
+    found = re.search(rf"const {name} = \[(.*?)\];", text, re.DOTALL)
+    assert found, f"details.js has no {name} list"
+    return re.findall(r'"(\w+)"', found.group(1))
+
+
+def test_editor_choices_match_the_store():
+    assert _js_list("HOSTS") == list(HOSTS)
+    assert _js_list("SERVICES") == list(SERVICES)
+    assert _js_list("STATUSES") == list(STATION_STATUSES)
+
+
+# --- the browser -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("details")
+    database = f"sqlite:///{folder / 'db.sqlite'}"
+    add_user(database, folder, "alice", "planner")
+    running = Server(database, folder, folder / "server.log").wait()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def page(server):
+    errors = []
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        context.set_default_timeout(WAIT_MS)
+        opened = context.new_page()
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+        yield opened
+        context.close()
+        browser.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def _api(page, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    answer = page.evaluate(
+        """async ([method, path, body]) => {
+            const token = document.querySelector('meta[name="csrf-token"]').content;
+            const options = { method, headers: { "X-CSRFToken": token, Accept: "application/json" } };
+            if (body !== null) {
+                options.headers["Content-Type"] = "application/json";
+                options.body = JSON.stringify(body);
+            }
+            const response = await fetch(path, options);
+            return { status: response.status, body: await response.json() };
+        }""",
+        [method, path, body],
+    )
+    return answer["status"], answer["body"]
+
+
+def _public_stations(server) -> list[dict]:
+    """GET /api/v1/stations without any cookie, as the public would."""
+    with urllib.request.urlopen(f"{server.url}/api/v1/stations", timeout=30) as response:
+        return json.loads(response.read())["stations"]
+
+
+def _wait_for_map(page, count: int) -> None:
+    expect = sync_api.expect
+    expect(page.locator(".site-marker")).to_have_count(count, timeout=PLAN_MS)
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#covered-total")).not_to_have_text("–")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run scripts/system-deps.sh")
+@pytest.mark.skipif(sync_api is None, reason="playwright is not installed: pip install -e '.[test]'")
+def test_planner_edits_details_publishes_and_the_public_sees_the_station(server, page):
+    expect = sync_api.expect
+    page.goto(f"{server.url}/login")
+    page.fill("#username", "alice")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{server.url}/")
+    status, scenario = _api(page, "POST", "/api/planner/scenarios", {"name": "详情方案", "mode": "plan"})
+    assert status == 201, scenario
+    sid = scenario["id"]
+    site, other = scenario["sites"][0], scenario["sites"][1]
+    status, scenario = _api(page, "POST", f"/api/planner/scenarios/{sid}/sites/{site['id']}",
+                            {"action": "accept", "version": scenario["version"]})  # fmt: skip
+    assert status == 200, scenario
+    assert _public_stations(server) == []
+
+    page.goto(f"{server.url}/scenarios/{sid}")
+    _wait_for_map(page, len(scenario["sites"]))
+    expect(page.locator("#publish")).to_have_text("未发布")
+    expect(page.locator("#details-panel")).to_contain_text("点击站点列表")
+
+    # from a marker's popup
+    page.locator(f'.site-marker[data-site-id="{other["id"]}"]').click()
+    page.locator(f'.site-popup[data-site-id="{other["id"]}"] button[data-action="details"]').click()
+    expect(page.locator("#details-form")).to_have_attribute("data-site-id", str(other["id"]))
+
+    # from the site list
+    page.locator(f'#site-list tbody tr[data-site-id="{site["id"]}"]').click()
+    form = page.locator("#details-form")
+    expect(form).to_have_attribute("data-site-id", str(site["id"]))
+    expect(form).to_have_attribute("data-version", "2")
+    expect(page.locator("#details-services")).to_contain_text("如厕")
+    assert page.locator("#details-host option").evaluate_all("o => o.map(x => x.value)") == ["", *HOSTS]
+    assert page.locator("#details-station_status option").evaluate_all("o => o.map(x => x.value)") == [
+        "", *STATION_STATUSES,
+    ]  # fmt: skip
+    assert page.locator("#details-services input").evaluate_all("o => o.map(x => x.value)") == list(SERVICES)
+    expect(page.locator("#details-host")).to_contain_text("银行网点")
+
+    # a bad field is refused with the reason, nothing saved
+    page.fill("#details-name", "江边爱心驿站")
+    page.fill("#details-hours", "全天")
+    page.click("#details-save")
+    expect(page.locator("#details-error")).to_contain_text("Hours")
+    expect(page.locator("#scenario-version")).to_have_text("2")
+
+    page.fill("#details-address", "滨江路 8 号")
+    page.fill("#details-phone", "0791-86000000")
+    page.fill("#details-manager", "张站长")
+    page.select_option("#details-host", "bank")
+    page.fill("#details-hours", "08:30-17:00")
+    page.check('#details-services input[value="toilet"]')
+    page.check('#details-services input[value="drinking_water"]')
+    page.fill("#details-photos", "https://example.org/1.jpg\n\n  https://example.org/2.jpg  \n")
+    page.select_option("#details-station_status", "open")
+    page.click("#details-save")
+    expect(page.locator("#message")).to_have_text("已保存")  # shown after the page reloads
+    expect(page.locator("#scenario-version")).to_have_text("3")
+    _, saved = _api(page, "GET", f"/api/planner/scenarios/{sid}")
+    mine = next(s for s in saved["sites"] if s["id"] == site["id"])
+    assert {k: mine[k] for k in ("name", "address", "phone", "manager", "host", "hours", "services", "photos",
+                                 "station_status")} == {
+        "name": "江边爱心驿站", "address": "滨江路 8 号", "phone": "0791-86000000", "manager": "张站长",
+        "host": "bank", "hours": "08:30-17:00", "services": ["drinking_water", "toilet"],
+        "photos": ["https://example.org/1.jpg", "https://example.org/2.jpg"], "station_status": "open",
+    }  # fmt: skip
+
+    # the saved details come back into the form
+    page.locator(f'#site-list tbody tr[data-site-id="{site["id"]}"]').click()
+    expect(page.locator("#details-name")).to_have_value("江边爱心驿站")
+    expect(page.locator('#details-services input[value="toilet"]')).to_be_checked()
+    expect(page.locator('#details-services input[value="wifi"]')).not_to_be_checked()
+    expect(page.locator("#details-host")).to_have_value("bank")
+
+    # publish: the station is public with its name
+    page.click("#publish")
+    expect(page.locator("#publish")).to_have_text("已发布")
+    expect(page.locator("#scenario-version")).to_have_text("4")
+    public = _public_stations(server)
+    assert [s["name"] for s in public] == ["江边爱心驿站"]
+    assert public[0]["services"] == ["drinking_water", "toilet"]
+
+    # someone else changes the scenario while the form is open: the save is refused and the page reloads
+    page.locator(f'#site-list tbody tr[data-site-id="{site["id"]}"]').click()
+    expect(page.locator("#details-form")).to_have_attribute("data-version", "4")
+    status, _ = _api(page, "POST", f"/api/planner/scenarios/{sid}/rename", {"name": "详情方案 改", "version": 4})
+    assert status == 200
+    page.fill("#details-name", "不该保存")
+    page.click("#details-save")
+    expect(page.locator("#message")).to_contain_text("重新加载")
+    expect(page.locator("#message")).to_have_class(re.compile(r"\berror\b"))
+    expect(page.locator("#scenario-version")).to_have_text("5")
+    assert [s["name"] for s in _public_stations(server)] == ["江边爱心驿站"]
+
+    # withdraw it again
+    page.click("#publish")
+    expect(page.locator("#publish")).to_have_text("未发布")
+    assert _public_stations(server) == []

@@ -1,0 +1,178 @@
+/* Station details editor of the review map (planners only): click a site in the site list, or "edit details" in
+   its map popup, to edit the details the public sees (name, address, phone, manager, host, hours, services, photos,
+   station status); the #publish button publishes or withdraws the scenario. planner.js keeps the scenario in its
+   own closure, so this script reads the scenario itself and reloads the page after each saved change (the page then
+   shows the new version everywhere). */
+"use strict";
+
+(() => {
+  const root = document.getElementById("review");
+  const panel = document.getElementById("details-panel");
+  if (!root || !panel || root.dataset.planner !== "1") return;
+  const id = root.dataset.scenarioId;
+  const url = `/api/planner/scenarios/${id}`;
+  const T = GeoMap.T;
+  const FLASH = "geoplan-details-flash";
+
+  // The codes of geoplan.store (HOSTS, SERVICES, STATION_STATUSES); tests/web/test_details_browser.py keeps them equal.
+  const HOSTS = ["union", "bank", "post_office", "fuel_station", "shop", "government", "sanitation_depot", "other"];
+  const SERVICES = ["drinking_water", "heating_food", "toilet", "rest", "phone_charging", "ebike_charging",
+    "air_conditioning", "first_aid", "wifi", "repair_kit", "umbrella", "reading"];
+  const STATUSES = ["planned", "building", "open", "suspended", "closed"];
+  const TEXT_FIELDS = ["name", "address", "phone", "manager", "hours"];
+
+  /** Interface text, or the fallback when the table has no such key. */
+  const label = (key, fallback) => { const text = T(key); return text === key ? fallback : text; };
+
+  function element(tag, attributes, text) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function field(form, name, control, caption) {
+    const wrap = element("label", { class: "details-field" });
+    wrap.append(element("span", {}, caption || T(`details_${name}`)), control);
+    form.appendChild(wrap);
+    return control;
+  }
+
+  function select(name, codes, value, prefix) {
+    const box = element("select", { name, id: `details-${name}` });
+    box.appendChild(element("option", { value: "" }, T("details_unset")));
+    for (const code of codes) {
+      const option = element("option", { value: code }, label(`${prefix}${code}`, code));
+      if (code === value) option.selected = true;
+      box.appendChild(option);
+    }
+    return box;
+  }
+
+  /** Keep a message across the reload that follows a change. */
+  function reloadWith(text, kind) {
+    try { sessionStorage.setItem(FLASH, JSON.stringify({ text, kind })); } catch (e) { /* private mode */ }
+    window.location.reload();
+  }
+
+  function showFlash() {
+    let saved = null;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(FLASH) || "null");
+      sessionStorage.removeItem(FLASH);
+    } catch (e) { saved = null; }
+    if (saved) GeoMap.message(saved.text, saved.kind);
+  }
+
+  function failed(error, where) {
+    if (error.status === 409) {
+      reloadWith(`${error.message} ${T("details_reloading")}`, "error");
+      return;
+    }
+    if (where) where.textContent = error.message;
+    GeoMap.message(error.message, "error");
+  }
+
+  async function show(siteId) {
+    let scenario;
+    try {
+      scenario = await GeoMap.api("GET", url);
+    } catch (error) { failed(error); return; }
+    const site = scenario.sites.find((s) => String(s.id) === String(siteId));
+    if (!site) return;
+    panel.innerHTML = "";
+    const form = element("form", { id: "details-form", class: "stack details-form" });
+    form.dataset.siteId = site.id;
+    form.dataset.version = scenario.version;
+    form.appendChild(element("h2", {}, `${T("details_title")} #${site.id}`));
+    for (const name of TEXT_FIELDS) {
+      const input = element("input", { name, id: `details-${name}`, type: name === "phone" ? "tel" : "text" });
+      input.value = site[name] || "";
+      if (name === "hours") input.placeholder = T("details_hours_hint");
+      field(form, name, input);
+      if (name === "manager") field(form, "host", select("host", HOSTS, site.host, "details_host_"));
+    }
+    const services = element("fieldset", { id: "details-services", class: "details-services" });
+    services.appendChild(element("legend", {}, T("details_services")));
+    const chosen = new Set(site.services || []);
+    for (const code of SERVICES) {
+      const box = element("input", { type: "checkbox", name: "services", value: code });
+      box.checked = chosen.has(code);
+      const item = element("label", { class: "details-service" });
+      item.append(box, document.createTextNode(` ${label(`service_${code}`, code)}`));
+      services.appendChild(item);
+    }
+    form.appendChild(services);
+    const photos = element("textarea", { name: "photos", id: "details-photos", rows: "3" });
+    photos.value = (site.photos || []).join("\n");
+    field(form, "photos", photos);
+    field(form, "station_status", select("station_status", STATUSES, site.station_status, "details_status_"));
+    const save = element("button", { type: "submit", id: "details-save" }, T("details_save"));
+    const problem = element("div", { id: "details-error", class: "message error", role: "alert" });
+    form.append(save, problem);
+    form.addEventListener("submit", (event) => { event.preventDefault(); submit(form, problem); });
+    panel.appendChild(form);
+    panel.scrollIntoView({ block: "nearest" });
+  }
+
+  async function submit(form, problem) {
+    const data = new FormData(form);
+    const details = {};
+    for (const name of TEXT_FIELDS) details[name] = (data.get(name) || "").trim() || null;
+    details.host = data.get("host") || null;
+    details.station_status = data.get("station_status") || null;
+    details.services = data.getAll("services");
+    details.photos = (data.get("photos") || "").split("\n").map((line) => line.trim()).filter(Boolean);
+    problem.textContent = "";
+    GeoMap.message(T("working"), "busy");
+    try {
+      await GeoMap.api("POST", `${url}/sites/${form.dataset.siteId}/details`,
+        { version: Number(form.dataset.version), details });
+      reloadWith(T("saved"), "ok");
+    } catch (error) { failed(error, problem); }
+  }
+
+  function showPublished(button, published) {
+    button.dataset.published = published ? "1" : "0";
+    button.textContent = published ? T("details_published") : T("details_unpublished");
+  }
+
+  const publish = document.getElementById("publish");
+  if (publish) {
+    publish.addEventListener("click", async () => {
+      GeoMap.message(T("working"), "busy");
+      try {
+        const scenario = await GeoMap.api("GET", url);
+        const done = await GeoMap.api("POST", `${url}/publish`,
+          { version: scenario.version, published: !scenario.published });
+        showPublished(publish, done.published);
+        reloadWith(`${T("saved")} · ${done.published ? T("details_published") : T("details_unpublished")}`, "ok");
+      } catch (error) { failed(error); }
+    });
+  }
+
+  // A click on a row of the site list (planner.js redraws the rows: listen on the table).
+  const list = document.getElementById("site-list");
+  if (list) {
+    list.addEventListener("click", (event) => {
+      const row = event.target.closest("tbody tr[data-site-id]");
+      if (row) show(row.dataset.siteId);
+    });
+  }
+
+  // An "edit details" button in every site popup planner.js opens on the map.
+  const map = document.getElementById("map");
+  if (map && window.MutationObserver) {
+    new MutationObserver(() => {
+      for (const box of map.querySelectorAll(".site-popup[data-site-id]")) {
+        if (box.querySelector('button[data-action="details"]')) continue;
+        const button = element("button", { type: "button", "data-action": "details" }, T("details_edit"));
+        button.addEventListener("click", () => show(box.dataset.siteId));
+        box.appendChild(button);
+      }
+    }).observe(map, { childList: true, subtree: true });
+  }
+
+  panel.appendChild(element("p", { class: "note" }, T("details_hint")));
+  showFlash();
+})();

@@ -1,0 +1,146 @@
+"""The public station data behind the map page and the v1 API: published stations, their network index, filters.
+
+Public stations are the accepted and existing sites of published scenarios (:meth:`geoplan.store.Store.
+public_stations`); proposals, rejected sites and the audit log never reach this module. The network index of an
+area's stations is built once per set of station positions and reused by every query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import threading
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from geoplan import coords, nearby
+from geoplan.errors import InputError
+from geoplan.network import street_graph
+from geoplan.siting.hours import parse_hours
+from geoplan.store import SERVICES, Store
+from web import areas
+
+#: Largest bbox side accepted by the station list (degrees).
+MAX_BBOX_DEG = 2.0
+
+#: Most stations one nearby query returns.
+MAX_LIMIT = 50
+
+#: Coordinate systems a client may speak.
+SYSTEMS = ("wgs84", "gcj02", "bd09")
+
+_lock = threading.Lock()
+
+
+def public(store: Store) -> list[dict]:
+    """Return every public station."""
+    return store.public_stations()
+
+
+def filtered(stations: list[dict], district: str | None = None, service: str | None = None,
+             bbox: str | None = None, open_now: bool = False) -> list[dict]:  # fmt: skip
+    """Return the stations matching a district, a service, a WGS-84 bbox ``minlon,minlat,maxlon,maxlat`` and opening."""
+    if service is not None and service not in SERVICES:
+        raise InputError(f"service: {service!r} is unknown; use one of {', '.join(SERVICES)}.")
+    box = parse_bbox(bbox) if bbox else None
+    out = []
+    for s in stations:
+        if district and s["district"] != district:
+            continue
+        if service and service not in s["services"]:
+            continue
+        if box and not (box[0] <= s["lon"] <= box[2] and box[1] <= s["lat"] <= box[3]):
+            continue
+        if open_now and not is_open(s):
+            continue
+        out.append(s)
+    return out
+
+
+def parse_bbox(text: str) -> tuple[float, float, float, float]:
+    """Read ``minlon,minlat,maxlon,maxlat`` (WGS-84), refusing boxes larger than :data:`MAX_BBOX_DEG` a side."""
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError("bbox: write minlon,minlat,maxlon,maxlat in degrees.") from None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise InputError("bbox: min must be below max, within -180..180 / -90..90.")
+    if east - west > MAX_BBOX_DEG or north - south > MAX_BBOX_DEG:
+        raise InputError(f"bbox: at most {MAX_BBOX_DEG:g} degrees a side.")
+    return west, south, east, north
+
+
+def is_open(station: dict, at: dt.datetime | None = None) -> bool:
+    """Tell whether a station is open at a moment (default: now, in its area's time zone)."""
+    if station.get("status", "open") != "open":
+        return False
+    hours = station.get("hours")
+    if not hours:
+        return True  # no hours given: open whenever the station is in service
+    try:
+        mask = parse_hours(hours).minutes
+    except InputError:
+        return False
+    local = (at or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(_timezone(station["area"])))
+    return bool(mask[local.hour * 60 + local.minute])
+
+
+@functools.lru_cache(maxsize=16)
+def _timezone(area: str) -> str:
+    return areas.study_area(area).spec.timezone
+
+
+def in_system(lon: float, lat: float, system: str) -> tuple[float, float]:
+    """Convert a WGS-84 position to a client's system, rounded to 7 decimals."""
+    x, y = coords.from_wgs84(lon, lat, system)
+    return round(float(x), 7), round(float(y), 7)
+
+
+def system(value: str | None) -> str:
+    """Return a checked coordinate system name (default wgs84)."""
+    value = (value or "wgs84").lower()
+    if value not in SYSTEMS:
+        raise InputError(f"coords: use one of {', '.join(SYSTEMS)}.")
+    return value
+
+
+def area_of(stations: list[dict], lon: float, lat: float) -> str:
+    """Return the area (among those with public stations) whose street network is nearest to a WGS-84 point."""
+    names = sorted({s["area"] for s in stations})
+    if not names:
+        raise InputError("No stations are published yet.")
+    if len(names) == 1:
+        return names[0]
+    best = min(names, key=lambda name: _distance_to_area(name, lon, lat))
+    return best
+
+
+def _distance_to_area(name: str, lon: float, lat: float) -> float:
+    area = areas.study_area(name)
+    xy = nearby._project(area.crs, np.array([[lon, lat]]))
+    import shapely
+
+    return float(shapely.distance(area.boundary, shapely.points(xy[0])))
+
+
+def index_for(area: str, stations: list[dict]) -> tuple[nearby.StationIndex, list[dict]]:
+    """Return the network index of an area's public stations (built once per set of positions)."""
+    mine = [s for s in stations if s["area"] == area]
+    key = (area, tuple((s["id"], round(s["lon"], 7), round(s["lat"], 7)) for s in mine))
+    with _lock:
+        return _index(key), mine
+
+
+@functools.lru_cache(maxsize=8)
+def _index(key: tuple) -> nearby.StationIndex:
+    area_name, rows = key
+    area = areas.study_area(area_name)
+    graph = _graph(area_name)
+    lonlat = np.array([[lon, lat] for _, lon, lat in rows], dtype=float).reshape(-1, 2)
+    return nearby.build_index(graph, area.crs, lonlat)
+
+
+@functools.lru_cache(maxsize=4)
+def _graph(area_name: str):
+    return street_graph(areas.study_area(area_name).edges)
