@@ -753,8 +753,12 @@ def write_report(path: Path, command: str, body: list[str], elapsed: float, meas
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n" + MARKER
     if MARKER not in text:
         text = text.rstrip("\n") + "\n\n" + MARKER
-    head = text.split(MARKER, 1)[0]
-    path.write_text(head + MARKER + "\n".join(header + body) + "\n", encoding="utf-8")
+    head, old = text.split(MARKER, 1)
+    # Sections after ours that other benchmarks write (a "## " heading other than ours) are kept.
+    later = [part for part in old.split("\n## ")[1:] if not part.startswith("Siting solvers")]
+    tail = "".join("\n## " + part for part in later)
+    path.write_text(head + MARKER + "\n".join(header + body) + "\n" + tail.rstrip("\n") + ("\n" if tail else ""),
+                    encoding="utf-8")  # fmt: skip
     print(f"wrote {path}", flush=True)
 
 

@@ -7,6 +7,7 @@ is read back from the stored predecessors.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,8 @@ class StationIndex:
         end of its own segment (``inf`` when unreachable).
     pred_u, pred_v : numpy.ndarray
         Matching shortest-path predecessors (-9999 at the root and where unreachable).
+    station_xy : numpy.ndarray
+        (stations, 2) the stations' own positions in the graph's CRS.
     """
 
     graph: StreetGraph
@@ -55,6 +58,7 @@ class StationIndex:
     to_v: np.ndarray
     pred_u: np.ndarray
     pred_v: np.ndarray
+    station_xy: np.ndarray
 
     def __len__(self) -> int:
         return len(self.stations)
@@ -104,7 +108,9 @@ def build_index(graph: StreetGraph, crs: pyproj.CRS, lonlat: np.ndarray) -> Stat
     k = len(stations)
     to_u = (dist[:k] + stations.along_m[:, None]).astype(np.float32)
     to_v = (dist[k:] + (graph.length_m[stations.edge] - stations.along_m)[:, None]).astype(np.float32)
-    return StationIndex(graph, crs, stations, to_u, to_v, pred[:k].astype(np.int32), pred[k:].astype(np.int32))
+    return StationIndex(
+        graph, crs, stations, to_u, to_v, pred[:k].astype(np.int32), pred[k:].astype(np.int32), xy.reshape(-1, 2)
+    )
 
 
 def nearest(index: StationIndex, lon: float, lat: float, limit: int = 10, max_m: float = np.inf) -> Nearby:
@@ -164,13 +170,13 @@ def route(index: StationIndex, station: int, lon: float, lat: float) -> list[lis
     metres, node, through_u = _via_junctions(index, here, station)
     same_street = int(here.edge[0]) == int(index.stations.edge[station])
     if same_street and _same_segment_distance(index, here, station) <= metres:
-        points = [xy[0], spot, target]
+        points = [xy[0], spot, target, index.station_xy[station]]
     else:
         pred = index.pred_u[station] if through_u else index.pred_v[station]
         path = [node]
         while pred[path[-1]] >= 0:  # back along the tree to the station's own junction
             path.append(int(pred[path[-1]]))
-        points = [xy[0], spot, *index.graph.node_xy[path], target]
+        points = [xy[0], spot, *index.graph.node_xy[path], target, index.station_xy[station]]
     return _unproject(index.crs, np.asarray(points)).round(6).tolist()
 
 
@@ -225,15 +231,19 @@ def _project(crs: pyproj.CRS, lonlat: np.ndarray) -> np.ndarray:
     if lonlat.size and not (np.isfinite(lonlat).all() and np.all(np.abs(lonlat[:, 0]) <= 180)
                             and np.all(np.abs(lonlat[:, 1]) <= 90)):  # fmt: skip
         raise InputError("lon/lat must be finite degrees (lon -180..180, lat -90..90).")
-    transformer = pyproj.Transformer.from_crs(settings.WGS84, crs, always_xy=True)
-    x, y = transformer.transform(lonlat[:, 0], lonlat[:, 1])
+    x, y = _transformer(crs, False).transform(lonlat[:, 0], lonlat[:, 1])
     return np.column_stack([x, y])
 
 
 def _unproject(crs: pyproj.CRS, xy: np.ndarray) -> np.ndarray:
-    transformer = pyproj.Transformer.from_crs(crs, settings.WGS84, always_xy=True)
-    lon, lat = transformer.transform(xy[:, 0], xy[:, 1])
+    lon, lat = _transformer(crs, True).transform(xy[:, 0], xy[:, 1])
     return np.column_stack([lon, lat])
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(crs: pyproj.CRS, to_wgs84: bool) -> pyproj.Transformer:
+    source, target = (crs, settings.WGS84) if to_wgs84 else (settings.WGS84, crs)
+    return pyproj.Transformer.from_crs(source, target, always_xy=True)
 
 
 __all__ = ["SPEEDS", "Nearby", "StationIndex", "build_index", "distances", "minutes", "nearest", "route"]

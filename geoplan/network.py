@@ -14,6 +14,7 @@ the searches run on the street graph's junctions, not on one node per point.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -70,6 +71,11 @@ class StreetGraph:
     def size(self) -> int:
         """Number of junctions."""
         return len(self.node_ids)
+
+    @functools.cached_property
+    def tree(self) -> shapely.STRtree:
+        """Spatial index of the segments (built once; snapping uses it)."""
+        return shapely.STRtree(self.lines)
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,7 @@ def snap(graph: StreetGraph, xy: np.ndarray) -> Snapped:
     if len(points) == 0:
         empty = np.zeros(0)
         return Snapped(np.zeros(0, dtype=np.int64), empty, empty, np.zeros((0, 2)))
-    point_index, edge_index = shapely.STRtree(graph.lines).query_nearest(points, all_matches=False)
+    point_index, edge_index = graph.tree.query_nearest(points, all_matches=False)
     edge = np.empty(len(points), dtype=np.int64)
     edge[point_index] = edge_index
     lines = graph.lines[edge]

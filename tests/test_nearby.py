@@ -220,7 +220,6 @@ LENGTH_SLACK = 1.005
 
 #: geoplan/nearby.py ``route`` stops at the station's spot on the street: the last leg, from the street to the
 #: station, is missing (so the route is also shorter than the distance it reports). Strict: remove when fixed.
-ROUTE_BUG = "route() ends at the station's spot on the street, not at the station (reported to the lead)"
 
 
 def test_route_starts_at_the_query_point_and_is_no_longer_than_the_distance(index, queries):
@@ -234,7 +233,6 @@ def test_route_starts_at_the_query_point_and_is_no_longer_than_the_distance(inde
             assert walked <= distance * LENGTH_SLACK + 1.0, f"{walked:.1f} m route for a {distance:.1f} m distance"
 
 
-@pytest.mark.xfail(reason=ROUTE_BUG, strict=True)
 def test_route_ends_at_the_station_along_the_network(index, stations, queries):
     for lon, lat in queries[:10]:
         found = nearby.nearest(index, lon, lat, limit=3)

@@ -15,6 +15,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoplan import settings
 from geoplan.errors import GeoplanError, InfeasibleError
@@ -103,11 +104,14 @@ def _public(app: Flask) -> None:
     """Register the public side: no login, no CSRF (nothing it does changes data), rate-limited per address."""
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
     limiter.limit(lambda: app.config["RATE_LIMIT"])(public.blueprint)
-    limiter.limit(BULK_RATE_LIMIT)(public.bulk_nearest)
     csrf.exempt(public.blueprint)
     csrf.exempt(public_pages.blueprint)
     app.register_blueprint(public.blueprint)
     app.register_blueprint(public_pages.blueprint)
+    # The bulk lookup's own, tighter limit wraps the registered view (decorating the function after the blueprint
+    # registered it would limit nothing).
+    endpoint = "public_api.bulk_nearest"
+    app.view_functions[endpoint] = limiter.limit(BULK_RATE_LIMIT)(app.view_functions[endpoint])
 
 
 def _secret_key(instance: Path) -> str:
@@ -127,6 +131,11 @@ def _errors(app: Flask) -> None:
     def _geoplan_error(error: GeoplanError):
         status = next(code for kind, code in statuses if isinstance(error, kind))
         return jsonify(error=str(error), kind=type(error).__name__), status
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(error: RequestEntityTooLarge):
+        megabytes = app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024
+        return jsonify(error=f"Upload too large: at most {megabytes:g} MB.", kind="TooLarge"), 413
 
     @app.errorhandler(RateLimitExceeded)
     def _limited(error: RateLimitExceeded):

@@ -143,6 +143,7 @@ TEXT.update(
         "show_more": {"zh": "展开列表", "en": "Show list"},
         "show_less": {"zh": "收起列表", "en": "Show map"},
         "load_failed": {"zh": "加载失败", "en": "Could not load"},
+        "outside_area": {"zh": "这个位置不在驿站服务的区域内", "en": "This position is outside the stations' area"},
         "bulk_intro": {
             "zh": "上传 CSV 文件（列：name,lon,lat），为每一行查找沿道路最近的驿站。",
             "en": "Upload a CSV file (columns name,lon,lat) to find the nearest stations along the streets "

@@ -101,17 +101,20 @@ def stations_nearby():
     system = data.system(request.args.get("coords"))
     lon, lat = data.coords.to_wgs84(_number("lon", -180, 180), _number("lat", -90, 90), system)
     mode, limit = _mode(), _int("limit", 10, 1, data.MAX_LIMIT)
-    everything = data.filtered(data.public(_store()), service=request.args.get("service") or None,
-                               open_now=_flag("open_now"))  # fmt: skip
+    everything = data.public(_store())
     if not everything:
         return jsonify(query=_query(lon, lat, system, mode), stations=[])
+    # The area is the one the worker stands in, whatever the filters leave; the index covers all its stations.
     area = data.area_of(everything, lon, lat)
     index, mine = data.index_for(area, everything)
-    found = nearby.nearest(index, lon, lat, limit=limit)
+    wanted = {s["id"] for s in data.filtered(mine, service=request.args.get("service") or None,
+                                             open_now=_flag("open_now"))}  # fmt: skip
+    found = nearby.nearest(index, lon, lat, limit=len(mine))
     rows = [
         _shown(mine[i], system, distance_m=round(float(d), 1), minutes=round(float(nearby.minutes(d, mode)), 1))
         for i, d in zip(found.order, found.distance_m, strict=True)
-    ]
+        if mine[i]["id"] in wanted
+    ][:limit]
     return jsonify(query=_query(lon, lat, system, mode), area=area, stations=rows)
 
 

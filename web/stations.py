@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from geoplan import areas as registry
 from geoplan import coords, nearby
 from geoplan.errors import InputError
 from geoplan.network import street_graph
@@ -88,7 +89,7 @@ def is_open(station: dict, at: dt.datetime | None = None) -> bool:
 
 @functools.lru_cache(maxsize=16)
 def _timezone(area: str) -> str:
-    return areas.study_area(area).spec.timezone
+    return registry.resolve(area).timezone
 
 
 def in_system(lon: float, lat: float, system: str) -> tuple[float, float]:

