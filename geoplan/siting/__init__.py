@@ -260,14 +260,18 @@ def _covering_bound(coverage, weights, constraints, selected, objective, bound, 
         bound = min(bound, relaxed.bound)
         survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
         if gap(objective, bound) > target_gap:
-            # The bound has converged: what time is left goes to finding a better plan.
-            best = heuristic.improve(
-                coverage, weights, constraints, selected, deadline - time.perf_counter(), must_cover=must,
-                target=bound * (1.0 - target_gap), patience=4 * heuristic.ILS_PATIENCE, seed=1,
-            )  # fmt: skip
-            value = milp.coverage_value(coverage, weights, best)
-            if value > objective + 1e-9:
-                selected, objective, method = best, value, "greedy+swap, iterated local search, Lagrangian bound"
+            # The bound has converged: what time is left goes to finding a better plan, round after round of
+            # local search with fresh kicks (each round ends when its kicks stop paying off).
+            seed = 1
+            while gap(objective, bound) > target_gap and deadline - time.perf_counter() > 0.01:
+                best = heuristic.improve(
+                    coverage, weights, constraints, selected, deadline - time.perf_counter(), must_cover=must,
+                    target=bound * (1.0 - target_gap), patience=4 * heuristic.ILS_PATIENCE, seed=seed,
+                )  # fmt: skip
+                seed += 1
+                value = milp.coverage_value(coverage, weights, best)
+                if value > objective + 1e-9:
+                    selected, objective, method = best, value, "greedy+swap, iterated local search, Lagrangian bound"
             survivors = int(np.count_nonzero(relaxed.site_bound >= objective))
     if (
         gap(objective, bound) > target_gap
