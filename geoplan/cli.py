@@ -89,7 +89,30 @@ def _parser() -> argparse.ArgumentParser:
     cands.add_argument("--refusals", action="store_true", help="list every refused site, not only the counts")
     cands.set_defaults(run=_run_candidates)
     _web_commands(sub)
+    _export_command(sub)
     return parser
+
+
+def _export_command(sub) -> None:
+    export = sub.add_parser(
+        "export",
+        help="export a saved scenario: stations, service areas and coverage as GeoJSON, GeoPackage, KML, CSV, an "
+        "HTML map, a PNG map or a PDF report",
+    )
+    export.add_argument("scenario", metavar="SCENARIO", help="scenario id or exact name")
+    export.add_argument(
+        "--format", dest="formats", action="append", required=True, metavar="FMT",
+        help="geojson, gpkg, kml, csv, html, png or pdf; repeat for several",
+    )  # fmt: skip
+    export.add_argument(
+        "--out", type=Path, required=True,
+        help="output file, or a folder (existing, or a path without a suffix); with several formats and a file "
+        "path, each format gets that path with its own suffix",
+    )  # fmt: skip
+    export.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of labels (zh)")
+    export.add_argument("--minutes", type=float, default=15.0, help="travel time of the service areas, min (15)")
+    _database_argument(export)
+    export.set_defaults(run=_run_export)
 
 
 def _web_commands(sub) -> None:
@@ -319,6 +342,50 @@ def _run_user_list(args: argparse.Namespace) -> int:
     for user in _store(args).users():
         print(f"{user['username']}\t{user['role']}")
     return 0
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from geoplan import scenario_export as sx
+
+    formats = list(dict.fromkeys(sx.check_format(fmt) for fmt in args.formats))
+    store = _store(args)
+    try:
+        scenario = _find_scenario(store, args.scenario)
+    finally:
+        store.engine.dispose()
+    outs = {fmt: _export_path(args.out, fmt, len(formats)) for fmt in formats}
+    for fmt, out in outs.items():
+        sx.planned_files(scenario, fmt, out)  # refuse a bad path before the slow part
+    data = sx.build_export_data(scenario, minutes=args.minutes)
+    written = [path for fmt, out in outs.items() for path in sx.write_export(data, fmt, out, lang=args.lang)]
+    print(f"方案 scenario #{scenario['id']} {scenario['name']!r}: {len(data.stations)} stations exported")
+    print("文件 files:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+def _export_path(out: Path, fmt: str, count: int) -> Path:
+    """Each format's output: the folder, the file itself, or (several formats) the file with the format's suffix."""
+    if count == 1 or out.is_dir() or not out.suffix:
+        return out
+    return out.with_suffix(f".{fmt}")
+
+
+def _find_scenario(store, key: str) -> dict:
+    """Return the scenario whose id or exact name is ``key``; unknown or ambiguous keys raise InputError."""
+    from geoplan.store import NotFoundError
+
+    key = key.strip()
+    listing = store.scenarios()
+    matches = [s for s in listing if (key.isdigit() and s["id"] == int(key)) or s["name"] == key]
+    if not matches:
+        known = ", ".join(f"#{s['id']} {s['name']!r}" for s in listing[:10]) or "none saved yet"
+        raise NotFoundError(f"No scenario with id or name {key!r}; scenarios: {known}.")
+    if len(matches) > 1:
+        which = ", ".join(f"#{s['id']} {s['name']!r} ({s['updated_at']})" for s in matches)
+        raise InputError(f"{len(matches)} scenarios match {key!r}: {which}; give the id instead.")
+    return store.scenario(matches[0]["id"])
 
 
 def _print_summary(plan, files) -> None:

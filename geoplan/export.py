@@ -128,7 +128,27 @@ def plan_map(plan: Plan) -> folium.Map:
 
 
 def _demand_layer(plan: Plan) -> folium.GeoJson:
-    demand = plan.demand
+    demand = plan.demand if plan.demand.crs is not None else plan.demand.set_crs(plan.area.crs)
+    return demand_grid_layer(demand, "外勤人员 workers (red: mostly not covered)")
+
+
+def demand_grid_layer(demand: gpd.GeoDataFrame, name: str, labels: tuple[str, str] = ("workers", "% covered")):
+    """Return a map layer of demand aggregated on a :data:`MAP_CELL_M` grid, coloured by the share covered.
+
+    Parameters
+    ----------
+    demand : geopandas.GeoDataFrame
+        Points with ``weight`` (workers) and ``covered`` (bool), in a metric CRS.
+    name : str
+        Layer name in the layer control.
+    labels : tuple of str
+        Tooltip labels of the workers and the percentage covered.
+
+    Returns
+    -------
+    folium.GeoJson
+        One circle per grid cell (size by workers; green when at least half are covered, else red).
+    """
     xy = shapely.get_coordinates(demand.geometry.values)
     cell = np.floor(xy / MAP_CELL_M).astype(np.int64)
     frame = demand[["weight", "covered"]].copy()
@@ -136,9 +156,9 @@ def _demand_layer(plan: Plan) -> folium.GeoJson:
     frame["covered_weight"] = frame["weight"] * frame["covered"]
     cells = frame.groupby(["cx", "cy"]).agg(weight=("weight", "sum"), covered=("covered_weight", "sum")).reset_index()
     centres = gpd.GeoSeries(
-        shapely.points((cells["cx"] + 0.5) * MAP_CELL_M, (cells["cy"] + 0.5) * MAP_CELL_M), crs=plan.area.crs
+        shapely.points((cells["cx"] + 0.5) * MAP_CELL_M, (cells["cy"] + 0.5) * MAP_CELL_M), crs=demand.crs
     ).to_crs(settings.WGS84)
-    top = max(float(cells["weight"].max()), 1e-9)
+    top = max(float(cells["weight"].max()), 1e-9) if len(cells) else 1.0
     share = np.where(cells["weight"] > 0, cells["covered"] / cells["weight"].where(cells["weight"] > 0, 1.0), 0.0)
     frame = gpd.GeoDataFrame(
         {
@@ -152,7 +172,7 @@ def _demand_layer(plan: Plan) -> folium.GeoJson:
     )
     return folium.GeoJson(
         frame,
-        name="外勤人员 workers (red: mostly not covered)",
+        name=name,
         marker=folium.CircleMarker(stroke=False, fill=True, fill_opacity=0.45),
         style_function=lambda feature: {
             "radius": feature["properties"]["radius"],
@@ -160,7 +180,7 @@ def _demand_layer(plan: Plan) -> folium.GeoJson:
             "stroke": False,
             "fillOpacity": 0.45,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["workers", "covered"], aliases=["workers", "% covered"]),
+        tooltip=folium.GeoJsonTooltip(fields=["workers", "covered"], aliases=list(labels)),
     )
 
 

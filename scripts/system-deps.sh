@@ -4,6 +4,8 @@
 # - Chromium and CJK fonts for the browser tests (tests/web/test_browser.py): failing to install them fails CI.
 # - PostgreSQL with role geoplan (password geoplan, CREATEDB) and database geoplan_test for the store tests
 #   against PostgreSQL: if it cannot be installed or started this only warns, and those tests skip.
+# - fonts-noto-cjk (embedded in the PDF reports) and poppler-utils (pdftotext, pdffonts, pdftoppm check them in
+#   tests/test_report.py): failing to install them fails CI.
 #
 # Usage: sudo sh scripts/system-deps.sh
 set -eu
@@ -37,6 +39,18 @@ else
     apt_install chromium fonts-noto-cjk || { echo "system-deps: ERROR: could not install chromium" >&2; exit 1; }
     [ -x /usr/bin/chromium ] || { echo "system-deps: ERROR: /usr/bin/chromium missing after install" >&2; exit 1; }
 fi
+
+# --- PDF reports (required): the CJK font they embed, and poppler's pdftotext/pdffonts/pdftoppm that check them ---
+if ! installed fonts-noto-cjk; then
+    say "installing fonts-noto-cjk"
+    apt_install fonts-noto-cjk || { echo "system-deps: ERROR: could not install fonts-noto-cjk" >&2; exit 1; }
+fi
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdffonts >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+    say "installing poppler-utils"
+    apt_install poppler-utils || { echo "system-deps: ERROR: could not install poppler-utils" >&2; exit 1; }
+    command -v pdftotext >/dev/null 2>&1 || { echo "system-deps: ERROR: pdftotext missing after install" >&2; exit 1; }
+fi
+say "poppler-utils present: $(pdftotext -v 2>&1 | head -n 1)"
 
 # --- PostgreSQL (optional) -------------------------------------------------------------------------------------
 # Commands in a function called from an `if` do not stop on errors (set -e is off there): every step says `|| return`.

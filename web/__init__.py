@@ -20,7 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from geoplan import settings
 from geoplan.errors import GeoplanError, InfeasibleError
 from geoplan.store import NotFoundError, StaleError, Store, default_url
-from web import api, auth, i18n, pages, public, public_pages
+from web import api, auth, exports, i18n, pages, public, public_pages
 
 csrf = CSRFProtect()
 
@@ -71,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(exports.blueprint)
     _public(app)
     _errors(app)
     app.after_request(_compress)

@@ -208,6 +208,26 @@ TEXT.update(
 )
 
 
+# --- Downloads of the review map (web/exports.py): formats, labels --------------------------------------------------
+TEXT.update(
+    {
+        "export_title": {"zh": "导出方案", "en": "Export the plan"},
+        "export_format": {"zh": "格式", "en": "Format"},
+        "export_lang": {"zh": "标注语言", "en": "Labels in"},
+        "export_download": {"zh": "下载", "en": "Download"},
+        "export_working": {"zh": "正在生成文件…", "en": "Preparing the file…"},
+        "export_done": {"zh": "已下载", "en": "Downloaded"},
+        "export_format_geojson": {"zh": "GeoJSON 图层（压缩包）", "en": "GeoJSON layers (zip)"},
+        "export_format_gpkg": {"zh": "GeoPackage（GIS 软件）", "en": "GeoPackage (GIS)"},
+        "export_format_kml": {"zh": "KML（奥维地图、Google 地球）", "en": "KML (Google Earth)"},
+        "export_format_csv": {"zh": "CSV 站点表（Excel）", "en": "CSV table of stations (Excel)"},
+        "export_format_html": {"zh": "交互式网页地图（HTML）", "en": "Interactive web map (HTML)"},
+        "export_format_png": {"zh": "覆盖范围图（PNG）", "en": "Coverage map (PNG)"},
+        "export_format_pdf": {"zh": "规划报告（PDF）", "en": "Planning report (PDF)"},
+    }
+)
+
+
 def language() -> str:
     """Return the request's language: ``?lang=``, else the ``lang`` cookie, else Chinese."""
     chosen = getattr(g, "lang", None)
