@@ -257,6 +257,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _remember(response):
         chosen = request.args.get("lang")
-        if chosen in LANGUAGES:
+        # An export's ?lang= picks the language of the file, not of the interface.
+        if chosen in LANGUAGES and request.blueprint != "exports":
             response.set_cookie("lang", chosen, max_age=365 * 24 * 3600, samesite="Lax")
         return response

@@ -259,11 +259,6 @@ def test_review_page_offers_the_downloads(planner, viewer, plan_scenario):
         assert "export-download" in script.get_data(as_text=True)
 
 
-@pytest.mark.xfail(
-    reason="web/i18n.py's after-request hook keeps every ?lang= in the interface cookie, a download's too; "
-    "fix there: skip requests with request.blueprint == 'exports'",
-    strict=True,
-)
 def test_export_language_does_not_switch_the_interface(viewer, plan_scenario):
     response = viewer.get(_url(plan_scenario["id"], "csv", "en"))
     assert response.status_code == 200
