@@ -11,18 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _web_helpers import PASSWORD, Server, add_user
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from _web_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Server, add_user
 
 pytestmark = [
     pytest.mark.slow,

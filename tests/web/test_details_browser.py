@@ -12,13 +12,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from _web_helpers import PASSWORD, Server, add_user
+from _web_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Server, add_user
 
 from geoplan.store import HOSTS, SERVICES, STATION_STATUSES
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 DETAILS_JS = Path(__file__).resolve().parents[2] / "web" / "static" / "details.js"
 
 WAIT_MS = 30_000

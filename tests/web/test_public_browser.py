@@ -12,8 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from _web_helpers import Server
-from test_browser import CHROMIUM, CHROMIUM_ARGS
+from _web_helpers import CHROMIUM, CHROMIUM_ARGS, Server
 
 from geoplan.store import Store
 from geoplan.workspace import workspace_for
