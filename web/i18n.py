@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, g, request
 
 from geoplan.demand import WORKER_GROUPS
+from geoplan.scenario_export import LABELS
 
 LANGUAGES = ("zh", "en")
 
@@ -81,21 +82,12 @@ TEXT: dict[str, dict[str, str]] = {
 # Worker groups by their display names ("group_couriers" -> 快递外卖骑手 / couriers and delivery riders).
 TEXT.update({f"group_{key}": {"zh": group.name_zh, "en": group.name_en} for key, group in WORKER_GROUPS.items()})
 
-# --- Public pages (/near, /bulk): service labels and page text -------------------------------------------------------
+# Station services by their display names, as the exports label them ("service_toilet" -> 如厕 / Toilet).
+TEXT.update({key: names for key, names in LABELS.items() if key.startswith("service_")})
+
+# --- Public pages (/near, /bulk): page text ------------------------------------------------------------------------
 TEXT.update(
     {
-        "service_drinking_water": {"zh": "饮水", "en": "Drinking water"},
-        "service_heating_food": {"zh": "热饭", "en": "Heat food"},
-        "service_toilet": {"zh": "如厕", "en": "Toilet"},
-        "service_rest": {"zh": "休息", "en": "Rest"},
-        "service_phone_charging": {"zh": "手机充电", "en": "Phone charging"},
-        "service_ebike_charging": {"zh": "电动车充电", "en": "E-bike charging"},
-        "service_air_conditioning": {"zh": "空调", "en": "Air conditioning"},
-        "service_first_aid": {"zh": "急救药箱", "en": "First aid kit"},
-        "service_wifi": {"zh": "无线网络", "en": "Wi-Fi"},
-        "service_repair_kit": {"zh": "维修工具", "en": "Repair tools"},
-        "service_umbrella": {"zh": "借伞", "en": "Umbrella loan"},
-        "service_reading": {"zh": "阅读", "en": "Reading"},
         "near_title": {"zh": "附近的爱心驿站", "en": "Rest stations near me"},
         "near_link": {"zh": "附近驿站", "en": "Near me"},
         "bulk_title": {"zh": "批量查询最近驿站", "en": "Nearest stations for a list of places"},
