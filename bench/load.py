@@ -70,13 +70,15 @@ def make_database(folder: Path, stations: int) -> tuple[str, list[list[float]], 
 
     Returns (database url, station lon/lat, area, where the stations came from).
     """
+    from geoplan.data.areas import resolve
     from geoplan.errors import GeoplanError
+    from geoplan.planning.cache import ModelCache
+    from geoplan.planning.workspace import Workspace
     from geoplan.store import Store
-    from geoplan.workspace import workspace_for
 
-    workspace = workspace_for(None, {})
+    workspace = Workspace(ModelCache().prepared(resolve(None)))
     try:
-        sites, result = workspace.propose(stations)
+        sites, result, _ = workspace.propose(stations)
         origin = "the review workspace's optimised plan"
     except GeoplanError as error:  # a spacing rule the area cannot meet with this many: take spread-out candidates
         print(f"propose({stations}) refused ({error}); using spread-out roadside candidates", flush=True)
@@ -103,7 +105,10 @@ def make_database(folder: Path, stations: int) -> tuple[str, list[list[float]], 
 
 
 def _spread_candidates(workspace, count: int) -> list[dict]:
-    features = [f for f in workspace.candidates_geojson()["features"] if f["properties"]["source"] == "roadside"]
+    from geoplan.outputs import layers
+
+    features = layers.candidates_geojson(workspace.prepared)["features"]
+    features = [f for f in features if f["properties"]["source"] == "roadside"]
     xy = np.array([f["geometry"]["coordinates"] for f in features])
     chosen = [0]
     gap = np.linalg.norm(xy - xy[0], axis=1)
@@ -118,7 +123,7 @@ def random_points(area, count: int, seed: int = 2026) -> np.ndarray:
     """WGS-84 points uniformly inside the area's street network extent."""
     import shapely
 
-    from geoplan.workspace import to_wgs84
+    from geoplan import crs
 
     rng = np.random.default_rng(seed)
     west, south, east, north = area.boundary.bounds
@@ -128,7 +133,7 @@ def random_points(area, count: int, seed: int = 2026) -> np.ndarray:
         y = rng.uniform(south, north, count)
         inside = shapely.contains_xy(area.boundary, x, y)
         points.extend(zip(x[inside], y[inside], strict=True))
-    return to_wgs84(area, np.array(points[:count]))
+    return crs.to_wgs84(area.crs, np.array(points[:count]))
 
 
 def free_port() -> int:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from geoplan import __version__, settings
+from geoplan import __version__, i18n, settings
 from geoplan.errors import GeoplanError, InputError
 
 log = logging.getLogger("geoplan")
@@ -28,11 +28,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except GeoplanError as exc:
-        print(f"错误 error: {exc}", file=sys.stderr)
+        print(f"错误 error: {_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _message(error: GeoplanError) -> str:
+    """Say an error as the command line does: a coded error in Chinese with its English, else its message."""
+    chinese = i18n.error_text(error, "zh")
+    return chinese if chinese == str(error) else f"{chinese}（{error}）"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -143,7 +149,8 @@ def _web_commands(sub) -> None:
 def _database_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--database", metavar="URL",
-        help="database URL (default: $DATABASE_URL, else SQLite under instance/); e.g. postgresql+psycopg://...",
+        help="database URL (default: $DATABASE_URL, else SQLite in the instance folder, $GEOPLAN_INSTANCE); "
+        "e.g. postgresql+psycopg://...",
     )  # fmt: skip
 
 
@@ -159,9 +166,7 @@ def _store(args: argparse.Namespace):
 
 
 def _instance() -> Path:
-    import os
-
-    return Path(os.environ.get("GEOPLAN_INSTANCE", settings.PROJECT_ROOT / "instance"))
+    return settings.INSTANCE_FOLDER
 
 
 def _area_arguments(parser: argparse.ArgumentParser) -> None:
@@ -191,7 +196,7 @@ def _configure_output(args: argparse.Namespace) -> None:
 
 
 def _candidate_rules(args: argparse.Namespace):
-    from geoplan.candidates import CandidateRules
+    from geoplan.inputs.candidates import CandidateRules
 
     try:
         width, depth = (float(x) for x in args.footprint.lower().split("x"))
@@ -206,7 +211,7 @@ def _candidate_rules(args: argparse.Namespace):
 
 
 def _load(args: argparse.Namespace):
-    from geoplan.areas import load_area, resolve
+    from geoplan.data.areas import load_area, resolve
 
     spec = resolve(args.area)
     if args.districts is not None:
@@ -228,10 +233,13 @@ def _load(args: argparse.Namespace):
 
 
 def _run_plan(args: argparse.Namespace) -> int:
-    from geoplan.candidates import read_sites
-    from geoplan.demand import read_layer
-    from geoplan.export import write_plan
-    from geoplan.plan import PlanParameters, default_stations, make_plan
+    from geoplan.inputs.candidates import read_sites
+    from geoplan.inputs.demand import read_layer
+    from geoplan.inputs.user_data import UserData
+    from geoplan.outputs.plan_files import write_plan
+    from geoplan.planning.parameters import PlanParameters, default_stations
+    from geoplan.planning.plan import plan_prepared
+    from geoplan.planning.prepare import prepare
 
     params = PlanParameters(
         stations=args.stations,
@@ -252,6 +260,8 @@ def _run_plan(args: argparse.Namespace) -> int:
         phases=args.phases,
         target_coverage=args.target_coverage,
     )
+    if args.scenario:
+        _check_scenario_area(args)  # before the slow part
     layers = []
     for item in args.layer:
         path, group = _layer_argument(item)
@@ -260,6 +270,7 @@ def _run_plan(args: argparse.Namespace) -> int:
     existing = (
         read_sites(args.existing, crs=args.sites_crs, default_footprint_m2=args.min_area) if args.existing else None
     )
+    user_data = UserData.from_frames(layers, user_sites, existing)
     area = _load(args)
     if args.stations is None:
         chosen = default_stations(area, params)
@@ -269,7 +280,8 @@ def _run_plan(args: argparse.Namespace) -> int:
             f"registry default {area.spec.default_stations}" if area.spec.default_stations else "1 per km², max 35",
             params.city_level_min, params.district_min,
         )  # fmt: skip
-    plan = make_plan(area, params, layers=layers, user_sites=user_sites, fixed_sites=existing)
+    prepared = prepare(area, params, user_data)
+    plan = plan_prepared(prepared, params)
     out = args.out or Path("out") / area.spec.name
     files = write_plan(plan, out)
     _print_summary(plan, files)
@@ -278,32 +290,48 @@ def _run_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_scenario_area(args: argparse.Namespace) -> None:
+    """Refuse areas the registry cannot give back: a saved scenario is reopened by its area's registry name."""
+    from geoplan.data.areas import load_registry
+
+    specs, default = load_registry()
+    name = args.area or default
+    if name not in specs:
+        raise InputError(
+            f"--scenario needs a registered area (see 'geoplan areas'); {name!r} is not one. Add it to the area "
+            "registry (GEOPLAN_AREAS), then plan it by name.",
+            code="scenario_needs_registered_area", area=name,
+        )
+    if args.districts is not None:
+        raise InputError(
+            "--scenario cannot be combined with --districts: the review map reopens the area with its registered "
+            "districts. Register the area with these districts instead.",
+            code="scenario_with_districts",
+        )
+
+
 def _save_scenario(args: argparse.Namespace, plan) -> None:
     import getpass
 
-    from geoplan.export import proposals_wgs84
+    from geoplan.planning.cache import ModelCache
+    from geoplan.planning.scenarios import encode_multipliers, plan_sites
 
-    table = proposals_wgs84(plan)
-    sites = [
-        {"status": "existing" if row.source == "fixed" else "proposed", "candidate_id": row.id, "name": row.name,
-         "district": row.district, "lon": row.geometry.x, "lat": row.geometry.y, "city_level": row.level == "city",
-         "covered_workers": row.covered_workers}
-        for row in table.itertuples()
-    ]  # fmt: skip
-    params = {"stations": plan.stations, "district_min": plan.params.district_min,
-              "city_level_min": plan.params.city_level_min, "min_spacing_m": plan.params.min_spacing_m}  # fmt: skip
+    sites = plan_sites(plan)
     result = {k: v for k, v in plan.summary()["optimality"].items() if k != "solve_seconds"}
+    user_data = plan.prepared.user_data
     scenario = _store(args).create_scenario(
-        args.scenario, plan.area.spec.name, getpass.getuser(), params=params, stations=plan.stations, sites=sites,
-        result=result, source="geoplan plan",
+        args.scenario, plan.area.spec.name, getpass.getuser(), params=plan.params.to_json(), stations=plan.stations,
+        sites=sites, result=result, source="geoplan plan", user_data=user_data.to_json(),
+        data_summary=user_data.summary(), warm_start=encode_multipliers(plan.result.multipliers),
     )  # fmt: skip
+    # The review map opens this scenario from the model just prepared, not by preparing it again.
+    ModelCache(settings.MODEL_CACHE_FOLDER).put(plan.prepared)
     print(f"方案 scenario #{scenario['id']} {scenario['name']!r} saved ({len(sites)} sites)")
 
 
 def _run_serve(args: argparse.Namespace) -> int:
     import waitress
-
-    from web import create_app
+    from geoplan_web import create_app
 
     config = {"DATABASE_URL": args.database} if args.database else {}
     app = create_app(config)
@@ -345,19 +373,24 @@ def _run_user_list(args: argparse.Namespace) -> int:
 
 
 def _run_export(args: argparse.Namespace) -> int:
-    from geoplan import scenario_export as sx
+    from geoplan.outputs import exporters
+    from geoplan.outputs.export_data import build_export_data
+    from geoplan.planning.cache import ModelCache
+    from geoplan.planning.scenarios import scenario_workspace
 
-    formats = list(dict.fromkeys(sx.check_format(fmt) for fmt in args.formats))
+    formats = list(dict.fromkeys(exporters.check_format(fmt) for fmt in args.formats))
     store = _store(args)
     try:
         scenario = _find_scenario(store, args.scenario)
+        user_data = store.user_data(scenario["id"])
     finally:
         store.engine.dispose()
     outs = {fmt: _export_path(args.out, fmt, len(formats)) for fmt in formats}
     for fmt, out in outs.items():
-        sx.planned_files(scenario, fmt, out)  # refuse a bad path before the slow part
-    data = sx.build_export_data(scenario, minutes=args.minutes)
-    written = [path for fmt, out in outs.items() for path in sx.write_export(data, fmt, out, lang=args.lang)]
+        exporters.planned_files(scenario, fmt, out)  # refuse a bad path before the slow part
+    workspace = scenario_workspace(ModelCache(settings.MODEL_CACHE_FOLDER), scenario, lambda: user_data)
+    data = build_export_data(scenario, workspace, minutes=args.minutes)
+    written = [path for fmt, out in outs.items() for path in exporters.write_export(data, fmt, out, lang=args.lang)]
     print(f"方案 scenario #{scenario['id']} {scenario['name']!r}: {len(data.stations)} stations exported")
     print("文件 files:")
     for path in written:
@@ -374,7 +407,7 @@ def _export_path(out: Path, fmt: str, count: int) -> Path:
 
 def _find_scenario(store, key: str) -> dict:
     """Return the scenario whose id or exact name is ``key``; unknown or ambiguous keys raise InputError."""
-    from geoplan.store import NotFoundError
+    from geoplan.errors import NotFoundError
 
     key = key.strip()
     listing = store.scenarios()
@@ -431,7 +464,7 @@ def _print_summary(plan, files) -> None:
 
 
 def _run_areas(args: argparse.Namespace) -> int:
-    from geoplan.areas import load_registry
+    from geoplan.data.areas import load_registry
 
     areas, default = load_registry()
     for name, spec in areas.items():
@@ -441,8 +474,8 @@ def _run_areas(args: argparse.Namespace) -> int:
 
 
 def _run_candidates(args: argparse.Namespace) -> int:
-    from geoplan.candidates import build_candidates
-    from geoplan.plan import refusals_table
+    from geoplan.inputs.candidates import build_candidates
+    from geoplan.planning.plan import refusals_table
 
     area = _load(args)
     candidates = build_candidates(area, _candidate_rules(args))

@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from geoplan.errors import InputError
+from geoplan.vocabulary import COORDINATE_SYSTEMS
 
 __all__ = [
     "COORDINATE_SYSTEMS",
@@ -44,9 +45,6 @@ __all__ = [
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
-
-COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")
-"""Names accepted by :func:`to_wgs84` and :func:`from_wgs84` (case-insensitive; ``"epsg:4326"`` = wgs84)."""
 
 _ALIASES = {"wgs84": "wgs84", "epsg:4326": "wgs84", "gcj02": "gcj02", "bd09": "bd09"}
 

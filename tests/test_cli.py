@@ -10,8 +10,8 @@ import time
 import pytest
 
 from geoplan import settings
-from geoplan.candidates import build_candidates
 from geoplan.cli import main
+from geoplan.inputs.candidates import build_candidates
 
 ERROR_PREFIX = "错误 error: "
 

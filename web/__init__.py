@@ -15,12 +15,14 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from geoplan_web import api, auth, exports, i18n, pages, public, public_pages
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from geoplan import i18n as geoplan_i18n
 from geoplan import settings
-from geoplan.errors import GeoplanError, InfeasibleError
-from geoplan.store import NotFoundError, StaleError, Store, default_url
-from web import api, auth, exports, i18n, pages, public, public_pages
+from geoplan.errors import GeoplanError, InfeasibleError, NotFoundError, StaleError
+from geoplan.planning.cache import ModelCache
+from geoplan.store import Store, default_url
 
 csrf = CSRFProtect()
 
@@ -35,17 +37,22 @@ def create_app(config: dict | None = None) -> Flask:
     Parameters
     ----------
     config : dict, optional
-        Overrides: ``DATABASE_URL`` (default: env ``DATABASE_URL``, else ``instance/geoplan.sqlite``),
-        ``SECRET_KEY`` (default: env ``GEOPLAN_SECRET_KEY``, else a key kept in ``instance/secret_key``),
+        Overrides: ``DATABASE_URL`` (default: env ``DATABASE_URL``, else ``geoplan.sqlite`` in the instance
+        folder), ``SECRET_KEY`` (default: env ``GEOPLAN_SECRET_KEY``, else a key kept in the instance folder),
         ``GEOPLAN_AREA`` (default area for new scenarios), ``TILE_URL`` (optional online tile layer; the
-        basemap is otherwise drawn from the area's own OSM data), ``INSTANCE_PATH``.
+        basemap is otherwise drawn from the area's own OSM data), ``INSTANCE_PATH`` (default
+        :data:`geoplan.settings.INSTANCE_FOLDER`), ``MODEL_CACHE`` (folder of prepared models kept across
+        restarts, default :data:`geoplan.settings.MODEL_CACHE_FOLDER`; None keeps them in memory only),
+        ``MODEL_CACHE_SIZE`` (prepared models kept in memory, default 4), ``MODELS`` (a
+        :class:`~geoplan.planning.cache.ModelCache` to use instead of making one: several apps of one process,
+        tests, may share one).
 
     Returns
     -------
     flask.Flask
     """
     config = dict(config or {})
-    instance = Path(config.pop("INSTANCE_PATH", os.environ.get("GEOPLAN_INSTANCE", settings.PROJECT_ROOT / "instance")))
+    instance = Path(config.pop("INSTANCE_PATH", settings.INSTANCE_FOLDER))
     app = Flask(__name__, instance_path=str(instance.resolve()), instance_relative_config=False)
     instance.mkdir(parents=True, exist_ok=True)
     app.config.update(
@@ -59,12 +66,17 @@ def create_app(config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
         RATE_LIMIT=os.environ.get("GEOPLAN_RATE_LIMIT", PUBLIC_RATE_LIMIT),
+        MODEL_CACHE=settings.MODEL_CACHE_FOLDER,
+        MODEL_CACHE_SIZE=4,
     )
     app.config.update(config)
     app.json.ensure_ascii = False
     store = Store(app.config["DATABASE_URL"])
     store.upgrade()
     app.extensions["geoplan_store"] = store
+    # Prepared models are shared by every request and every user, and never changed: the cache belongs to the app.
+    models = config.get("MODELS") or ModelCache(app.config["MODEL_CACHE"], capacity=app.config["MODEL_CACHE_SIZE"])
+    app.extensions["geoplan_models"] = models
     csrf.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
@@ -131,7 +143,7 @@ def _errors(app: Flask) -> None:
     @app.errorhandler(GeoplanError)
     def _geoplan_error(error: GeoplanError):
         status = next(code for kind, code in statuses if isinstance(error, kind))
-        return jsonify(error=str(error), kind=type(error).__name__), status
+        return jsonify(error=geoplan_i18n.error_text(error, i18n.language()), kind=type(error).__name__), status
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(error: RequestEntityTooLarge):

@@ -11,13 +11,19 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user, login_required
+from geoplan_web import scenarios
+from geoplan_web.auth import planner_required
 
 from geoplan import coords
-from geoplan.candidates import read_stations
-from geoplan.errors import InputError
-from geoplan.store import NotFoundError, Store
-from web import areas
-from web.auth import planner_required
+from geoplan.errors import InputError, NotFoundError
+from geoplan.inputs.candidates import read_sites, read_stations
+from geoplan.inputs.demand import read_layer
+from geoplan.inputs.user_data import UserData
+from geoplan.outputs import layers
+from geoplan.planning.parameters import PlanParameters
+from geoplan.planning.scenarios import decode_multipliers, encode_multipliers
+from geoplan.store import Store
+from geoplan.vocabulary import COORDINATE_SYSTEMS
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/planner")
 
@@ -28,6 +34,9 @@ SITE_ACTIONS = {"accept": "accepted", "reject": "rejected", "propose": "proposed
 REOPTIMISE_SECONDS = (0.5, 30.0)
 
 _UPLOAD_SUFFIXES = (".csv", ".geojson", ".json")
+
+#: What a planner may upload into a scenario's data: a demand layer or extra candidate sites.
+DATA_KINDS = ("layer", "sites")
 
 
 def _store() -> Store:
@@ -50,7 +59,7 @@ def _version(data: dict) -> int:
 
 
 def _with_figures(scenario: dict) -> dict:
-    workspace = areas.workspace(scenario)
+    workspace = scenarios.workspace(scenario)
     scenario["figures"] = workspace.evaluate(scenario["sites"])
     return scenario
 
@@ -65,20 +74,27 @@ def list_scenarios():
 @blueprint.post("/scenarios")
 @planner_required
 def create_scenario():
-    """Create a scenario: ``{"name", "area"?, "mode": "plan"|"empty", "stations"?}``."""
+    """Create a scenario: ``{"name", "area"?, "mode": "plan"|"empty", "stations"?, "params"?}``.
+
+    ``params`` holds any plan parameters (opening hours and the 24-hour quota, phases, a coverage target, cross
+    coverage, the maximum gap, spacing, minimums, cutoffs...), as ``geoplan plan`` takes them.
+    """
     data = _body()
-    area = areas.area_name(data.get("area"))
+    area = scenarios.area_name(data.get("area"))
     mode = data.get("mode", "plan")
     if mode not in ("plan", "empty"):
         raise InputError("mode: use 'plan' (run the optimiser) or 'empty' (start from scratch).")
     stations = _optional_int(data.get("stations"), "stations", 1, 500)
-    params: dict = {}
-    workspace = areas.workspace({"area": area, "params": params})
-    sites, result = ([], {}) if mode == "empty" else workspace.propose(stations)
+    params = PlanParameters.from_json(data.get("params") or {})
+    if stations is not None:
+        params = PlanParameters.from_json({**params.to_json(), "stations": stations})
+    workspace = scenarios.workspace({"area": area, "params": params.to_json()})
+    sites, result, multipliers = ([], {}, None) if mode == "empty" else workspace.propose(stations)
     scenario = _store().create_scenario(
-        data.get("name", ""), area, current_user.username, params=params,
-        stations=stations or areas.stations_for(workspace), sites=sites, result=result,
-        source="plan" if mode == "plan" else "scratch",
+        data.get("name", ""), area, current_user.username, params=params.to_json(),
+        stations=stations or workspace.stations, sites=sites, result=result,
+        source="plan" if mode == "plan" else "scratch", data_summary=UserData().summary(),
+        warm_start=encode_multipliers(multipliers),
     )  # fmt: skip
     return jsonify(_with_figures(scenario)), 201
 
@@ -132,13 +148,13 @@ def decide(scenario_id: int, site_id: int):
         if site["status"] == "existing":
             raise InputError("Existing stations stay where they are built; import corrected coordinates instead.")
         lon, lat = _lonlat(data)
-        spot = areas.workspace(scenario).place(lon, lat)
+        spot = scenarios.workspace(scenario).place(lon, lat)
         changes.update(candidate_id=spot["candidate_id"], lon=spot["lon"], lat=spot["lat"],
                        district=spot.get("district"))  # fmt: skip
         if site["status"] == "proposed":
             changes["status"] = "accepted"
     after = [dict(s, **changes) if s["id"] == site_id else s for s in scenario["sites"]]
-    areas.check_sites(areas.workspace(scenario), after)  # refuse before saving what could not be shown
+    scenarios.check_sites(scenarios.workspace(scenario), after)  # refuse before saving what could not be shown
     updated = store.update_site(scenario_id, site_id, _version(data), current_user.username, action, **changes)
     return jsonify(_with_figures(updated))
 
@@ -182,10 +198,14 @@ def reoptimise(scenario_id: int):
         seconds = min(max(float(seconds), REOPTIMISE_SECONDS[0]), REOPTIMISE_SECONDS[1])
     except (TypeError, ValueError):
         raise InputError("time_limit: give seconds as a number.") from None
-    workspace = areas.workspace(scenario)
-    sites, result = workspace.reoptimise(scenario["sites"], scenario["stations"] or None, time_limit=seconds)
+    workspace = scenarios.workspace(scenario)
+    # The warm start is this scenario's own, from its last solve: no other planner's work leaks in.
+    sites, result, multipliers = workspace.reoptimise(scenario["sites"], scenario["stations"] or None,
+                                                      time_limit=seconds,
+                                                      multipliers=decode_multipliers(store.warm_start(scenario_id)))
     proposals = [s for s in sites if s.get("status") == "proposed"]
-    updated = store.replace_proposals(scenario_id, version, current_user.username, proposals, result, "reoptimise")
+    updated = store.replace_proposals(scenario_id, version, current_user.username, proposals, result, "reoptimise",
+                                      warm_start=encode_multipliers(multipliers))  # fmt: skip
     return jsonify(_with_figures(updated))
 
 
@@ -199,22 +219,58 @@ def import_stations(scenario_id: int):
     suffix = Path(upload.filename).suffix.lower()
     if suffix not in _UPLOAD_SUFFIXES:
         raise InputError(f"{upload.filename}: use a .csv or .geojson file.")
-    system = request.form.get("coords", "wgs84")
+    system = _system(request.form.get("coords"))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"stations{suffix}"
         upload.save(path)
-        try:
-            frame = read_stations(path, crs=system)
-        except InputError as error:
-            raise InputError(str(error).replace(str(path), upload.filename)) from None
+        frame = read_stations(path, crs=system, shown=upload.filename)
     stations = [
         {"status": "existing", "lon": point.x, "lat": point.y, "name": name, "candidate_id": None}
         for name, point in zip(frame["name"], frame.geometry, strict=True)
     ]
     store = _store()
     scenario = store.scenario(scenario_id)
-    areas.check_sites(areas.workspace(scenario), scenario["sites"] + stations)  # refuse before saving
+    scenarios.check_sites(scenarios.workspace(scenario), scenario["sites"] + stations)  # refuse before saving
     updated = store.add_sites(scenario_id, _version(request.form), current_user.username, stations, "import")
+    return jsonify(_with_figures(updated))
+
+
+@blueprint.post("/scenarios/<int:scenario_id>/data")
+@planner_required
+def upload_data(scenario_id: int):
+    """Add to the data a scenario is planned from: a demand layer or candidate sites.
+
+    Multipart ``file``, ``kind`` (layer|sites), ``group`` (a layer's worker group, unless the file has a group
+    column), ``coords``, ``version``. A demand layer (CSV ``lon,lat,weight[,group]`` or GeoJSON points) adds
+    workers, replacing the derived layer of the same groups; candidate sites (CSV ``lon,lat,footprint_m2[,name]``)
+    add places a station could stand. The scenario's sites are kept and its figures recomputed on the new model;
+    re-optimise to plan with the new data.
+    """
+    kind = request.form.get("kind", "layer")
+    if kind not in DATA_KINDS:
+        raise InputError(f"kind: use one of {', '.join(DATA_KINDS)} (a demand layer or candidate sites).",
+                         code="unknown_data_kind", kinds=", ".join(DATA_KINDS))  # fmt: skip
+    upload = _upload(".csv", ".geojson", ".json") if kind == "layer" else _upload(".csv")
+    system = _system(request.form.get("coords"))
+    group = (request.form.get("group") or "").strip() or None
+    store = _store()
+    scenario = store.scenario(scenario_id)
+    store.check_version(scenario_id, _version(request.form))  # refuse before reading and routing
+    current = UserData.from_json(store.user_data(scenario_id))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{Path(upload.filename).suffix.lower()}"
+        upload.save(path)
+        if kind == "layer":
+            added = current.with_layer(read_layer(path, crs=system, group=group, shown=upload.filename))
+        else:
+            added = current.with_sites(read_sites(path, crs=system, shown=upload.filename))
+    # Prepare the model on the new data and evaluate the scenario's sites on it before anything is saved.
+    workspace = scenarios.workspace(scenario, added)
+    if kind == "sites":
+        _check_new_sites(scenarios.workspace(scenario), workspace, upload.filename)
+    scenarios.check_sites(workspace, scenario["sites"])
+    updated = store.set_user_data(scenario_id, _version(request.form), current_user.username, added.to_json(),
+                                  added.summary(), f"upload {kind}")  # fmt: skip
     return jsonify(_with_figures(updated))
 
 
@@ -223,21 +279,21 @@ def import_stations(scenario_id: int):
 def demand(scenario_id: int):
     """Worker locations as GeoJSON, each marked covered or not under the scenario's stations."""
     scenario = _store().scenario(scenario_id)
-    return jsonify(areas.workspace(scenario).demand_geojson(scenario["sites"]))
+    return jsonify(layers.demand_geojson(scenarios.workspace(scenario), scenario["sites"]))
 
 
 @blueprint.get("/scenarios/<int:scenario_id>/candidates")
 @login_required
 def candidates(scenario_id: int):
-    """Every candidate site of the scenario's area, as GeoJSON."""
-    return jsonify(areas.workspace(_store().scenario(scenario_id)).candidates_geojson())
+    """Every candidate site of the scenario's model, as GeoJSON."""
+    return jsonify(layers.candidates_geojson(scenarios.workspace(_store().scenario(scenario_id)).prepared))
 
 
 @blueprint.get("/scenarios/<int:scenario_id>/districts")
 @login_required
 def districts(scenario_id: int):
     """District polygons of the scenario's area, as GeoJSON."""
-    return jsonify(areas.workspace(_store().scenario(scenario_id)).districts_geojson())
+    return jsonify(layers.districts_geojson(scenarios.workspace(_store().scenario(scenario_id)).prepared))
 
 
 @blueprint.get("/compare")
@@ -249,7 +305,7 @@ def compare():
         first, second = (store.scenario(int(request.args[key])) for key in ("a", "b"))
     except (KeyError, ValueError):
         raise InputError("Give two scenario ids: ?a=1&b=2.") from None
-    return jsonify(areas.comparison(_with_figures(first), _with_figures(second)))
+    return jsonify(scenarios.comparison(_with_figures(first), _with_figures(second)))
 
 
 @blueprint.get("/audit")
@@ -281,6 +337,34 @@ def _flag(value, name: str) -> bool:
     if isinstance(value, bool):
         return value
     raise InputError(f"{name}: send true or false.")
+
+
+def _check_new_sites(before, after, filename: str) -> None:
+    """Refuse a file of candidate sites none of which can hold a station, saying why."""
+    kept = [int(ws.candidates.sites["source"].eq("user").sum()) for ws in (before, after)]
+    if kept[1] > kept[0]:
+        return
+    refused = after.candidates.refused
+    reasons = refused[refused["source"].eq("user")]["reason"].value_counts()
+    listed = "; ".join(f"{reason} ({count})" for reason, count in reasons.items()) or "outside every district"
+    raise InputError(f"{filename}: none of its sites can hold a station: {listed}.", code="no_usable_sites",
+                     file=filename, reasons=listed)  # fmt: skip
+
+
+def _system(value: str | None) -> str:
+    system = (value or "wgs84").strip().lower()
+    if system not in COORDINATE_SYSTEMS:
+        raise InputError(f"coords: {value!r} is unknown; use one of {', '.join(COORDINATE_SYSTEMS)}.")
+    return system
+
+
+def _upload(*suffixes: str):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InputError("file: choose a file to upload.")
+    if Path(upload.filename).suffix.lower() not in suffixes:
+        raise InputError(f"{upload.filename}: use a {' or '.join(suffixes)} file.")
+    return upload
 
 
 def _lonlat(data: dict) -> tuple[float, float]:

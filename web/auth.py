@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
-
-from web.i18n import t
+from geoplan_web.i18n import t
 
 blueprint = Blueprint("auth", __name__)
 _login = LoginManager()

@@ -1,7 +1,7 @@
 """Download a scenario as files planners can hand on: GeoJSON, GeoPackage, KML, CSV, HTML map, PNG map, PDF report.
 
 ``GET /api/planner/scenarios/<id>/export?format=FMT&lang=zh|en`` is open to every logged-in user (viewers too:
-an export changes nothing). The files are written by :func:`geoplan.scenario_export.export_scenario` into a
+an export changes nothing). The files are written by :func:`geoplan.outputs.exporters.export_scenario` into a
 temporary folder, read back and the folder removed before the answer leaves, so nothing is left on disk whether
 the export succeeds, fails or the client goes away. Errors answer as JSON (400 bad format or nothing to export,
 404 unknown scenario) through the app's :class:`~geoplan.errors.GeoplanError` handler.
@@ -18,11 +18,11 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
 from flask_login import login_required
+from geoplan_web import i18n, scenarios
 
 from geoplan.errors import InputError
-from geoplan.scenario_export import FORMATS, export_scenario
+from geoplan.outputs.exporters import FORMATS, export_scenario
 from geoplan.store import Store
-from web import i18n
 
 blueprint = Blueprint("exports", __name__, url_prefix="/api/planner")
 
@@ -63,7 +63,7 @@ def export(scenario_id: int):
             out.mkdir()
         else:
             out = Path(folder) / f"scenario-{scenario_id}.{extension}"
-        paths = export_scenario(scenario, fmt, out, lang=lang)
+        paths = export_scenario(scenario, fmt, out, workspace=scenarios.workspace(scenario), lang=lang)
         if fmt in ZIPPED or len(paths) > 1:
             body, mimetype = _zip(paths, out if out.is_dir() else Path(folder)), "application/zip"
             plain, full = _filenames(scenario_id, scenario["name"], f"-{fmt}.zip", ascii_name=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geoplan.store import SERVICES
+from geoplan.vocabulary import SERVICES, STATION_STATUSES
 
 _COORDS = {"name": "coords", "in": "query", "description": "Coordinate system of lon/lat in and out.",
            "schema": {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84"}}  # fmt: skip
@@ -26,7 +26,7 @@ _STATION = {
                                                       "description": "e.g. 08:30-17:00, 24h, 08:00-12:00,14:00-18:00"},
         "services": {"type": "array", "items": {"type": "string", "enum": list(SERVICES)}},
         "photos": {"type": "array", "items": {"type": "string"}},
-        "status": {"type": "string", "enum": ["planned", "building", "open", "suspended", "closed"]},
+        "status": {"type": "string", "enum": list(STATION_STATUSES)},
         "level": {"type": "string", "enum": ["city", "district"]},
         "lon": {"type": "number"}, "lat": {"type": "number"}, "coords": {"type": "string"},
         "open_now": {"type": "boolean"},

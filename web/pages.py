@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import json
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import login_required
+from geoplan_web import scenarios
 
-from geoplan import basemap
 from geoplan.errors import InputError
-from web import areas
+from geoplan.outputs import basemap
+from geoplan.planning.cache import area_key
+from geoplan.vocabulary import WORKER_GROUP_KEYS
 
 blueprint = Blueprint("pages", __name__)
 
@@ -19,7 +20,7 @@ blueprint = Blueprint("pages", __name__)
 @login_required
 def index():
     """List scenarios; create, rename, duplicate and compare them."""
-    names, default = areas.area_names()
+    names, default = scenarios.area_names()
     return render_template("index.html", scenarios=current_app.extensions["geoplan_store"].scenarios(),
                            areas=names, default_area=default)  # fmt: skip
 
@@ -29,7 +30,7 @@ def index():
 def scenario(scenario_id: int):
     """Show the review map of one scenario."""
     found = current_app.extensions["geoplan_store"].scenario(scenario_id)
-    return render_template("scenario.html", scenario=found, layers=_layer_zooms())
+    return render_template("scenario.html", scenario=found, layers=_layer_zooms(), group_keys=WORKER_GROUP_KEYS)
 
 
 @blueprint.get("/compare")
@@ -54,8 +55,7 @@ def audit():
 @blueprint.get("/basemap/<area>/bounds.json")
 def basemap_bounds(area: str):
     """Return the bounds of an area's basemap ([[south, west], [north, east]])."""
-    return Response(json.dumps(basemap.basemap_bounds(areas.study_area(areas.area_name(area)))),
-                    mimetype="application/json")  # fmt: skip
+    return Response(json.dumps(basemap.basemap_bounds(scenarios.study_area(area))), mimetype="application/json")
 
 
 @blueprint.get("/basemap/<area>/<layer>.geojson")
@@ -63,16 +63,20 @@ def basemap_layer(area: str, layer: str):
     """Return one basemap layer (streets, water, buildings, landuse) drawn from the area's own OSM data."""
     if layer not in basemap.LAYERS:
         raise InputError(f"Basemap layer {layer!r} is unknown; use one of {', '.join(basemap.LAYERS)}.")
-    response = Response(_layer_json(areas.area_name(area), layer), mimetype="application/geo+json")
+    response = Response(_layer_json(area, layer), mimetype="application/geo+json")
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
 
 
-@functools.lru_cache(maxsize=16)
 def _layer_json(area: str, layer: str) -> str:
-    return json.dumps(basemap.basemap_layer(areas.study_area(area), layer), ensure_ascii=False,
-                      separators=(",", ":"))  # fmt: skip
+    """One basemap layer as JSON text, made once per area and layer (kept by the app's cache)."""
+    spec = scenarios.spec(area)
+    study = scenarios.models().area(spec)
+    return scenarios.models().derived(
+        ("basemap", area_key(spec), layer),
+        lambda: json.dumps(basemap.basemap_layer(study, layer), ensure_ascii=False, separators=(",", ":")),
+    )
 
 
 def _layer_zooms() -> dict[str, int]:

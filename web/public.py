@@ -1,6 +1,6 @@
 """The public, read-only side: station list, nearby search, route, feeds and bulk lookup (``/api/v1``).
 
-No login. Only published stations' public fields are ever returned (see :mod:`web.stations`). Every parameter is
+No login. Only published stations' public fields are ever returned (see :mod:`geoplan_web.stations`). Every parameter is
 checked and capped; errors are JSON ``{"error": ...}`` with status 400 (bad input), 404 (unknown station) or 429
 (rate limit).
 """
@@ -14,12 +14,13 @@ from pathlib import Path
 
 import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
+from geoplan_web import stations as data
+from geoplan_web.openapi import OPENAPI
 
-from geoplan import nearby
-from geoplan.errors import InputError
-from geoplan.store import SERVICES, NotFoundError
-from web import stations as data
-from web.openapi import OPENAPI
+from geoplan.coverage import nearby
+from geoplan.data.readers import scan_points_csv
+from geoplan.errors import InputError, NotFoundError
+from geoplan.vocabulary import SERVICES
 
 blueprint = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
@@ -234,41 +235,12 @@ def _bulk_rows(system: str) -> tuple[list[dict], list[dict]]:
 
 
 def _read_lenient(path: Path, system: str, shown: str):
-    """Read the CSV row by row; malformed rows become errors with their line numbers, the rest are kept."""
-    import pandas as pd
-
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("gbk", errors="replace")
-    reader = list(csv.reader(io.StringIO(text)))
-    if not reader:
-        raise InputError(f"{shown}: the file is empty.")
-    header = [h.strip().lower() for h in reader[0]]
-    missing = [c for c in ("lon", "lat") if c not in header]
-    if missing:
-        raise InputError(f"{shown}: line 1 needs columns name,lon,lat (missing {', '.join(missing)}).")
-    good, errors = [], []
-    for number, cells in enumerate(reader[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue
-        record = dict(zip(header, cells, strict=False))
-        try:
-            lon, lat = float(record.get("lon", "")), float(record.get("lat", ""))
-            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-                raise ValueError
-        except ValueError:
-            errors.append({"line": number, "error": f"line {number}: lon/lat must be numbers in degrees."})
-            continue
-        good.append({"csv_line": number, "name": record.get("name"), "lon": lon, "lat": lat})
-    frame = pd.DataFrame(good, columns=["csv_line", "name", "lon", "lat"])
-    x, y = data.coords.to_wgs84(frame["lon"].to_numpy(), frame["lat"].to_numpy(), system)
-    import geopandas as gpd
-    import shapely
-
-    geo = gpd.GeoDataFrame(frame[["csv_line", "name"]], geometry=shapely.points(np.column_stack([x, y])))
-    return geo, errors
+    """Read the CSV row by row: malformed rows become errors with their line numbers, the rest are kept."""
+    frame, problems = scan_points_csv(path, crs=system, weight=None, shown=shown)
+    if "name" not in frame.columns:
+        frame["name"] = None
+    errors = [{"line": problem.line, "error": problem.message} for problem in problems]
+    return frame, errors
 
 
 def _bulk_csv(answers: list[dict], errors: list[dict], system: str) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from geoplan.store import SERVICES
+from geoplan.vocabulary import SERVICES
 
 blueprint = Blueprint("public_pages", __name__)
 

@@ -8,19 +8,20 @@ area's stations is built once per set of station positions and reused by every q
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import threading
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import shapely
+from geoplan_web import scenarios
 
-from geoplan import areas as registry
-from geoplan import coords, nearby
+from geoplan import coords
+from geoplan.coverage import nearby
+from geoplan.coverage.network import street_graph
 from geoplan.errors import InputError
-from geoplan.network import street_graph
+from geoplan.planning.cache import area_key
 from geoplan.siting.hours import parse_hours
-from geoplan.store import SERVICES, Store
-from web import areas
+from geoplan.store import Store
+from geoplan.vocabulary import COORDINATE_SYSTEMS, SERVICES
 
 #: Largest bbox side accepted by the station list (degrees).
 MAX_BBOX_DEG = 2.0
@@ -29,9 +30,7 @@ MAX_BBOX_DEG = 2.0
 MAX_LIMIT = 50
 
 #: Coordinate systems a client may speak.
-SYSTEMS = ("wgs84", "gcj02", "bd09")
-
-_lock = threading.Lock()
+SYSTEMS = COORDINATE_SYSTEMS
 
 
 def public(store: Store) -> list[dict]:
@@ -83,13 +82,8 @@ def is_open(station: dict, at: dt.datetime | None = None) -> bool:
         mask = parse_hours(hours).minutes
     except InputError:
         return False
-    local = (at or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(_timezone(station["area"])))
+    local = (at or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(scenarios.spec(station["area"]).timezone))
     return bool(mask[local.hour * 60 + local.minute])
-
-
-@functools.lru_cache(maxsize=16)
-def _timezone(area: str) -> str:
-    return registry.resolve(area).timezone
 
 
 def in_system(lon: float, lat: float, system: str) -> tuple[float, float]:
@@ -118,30 +112,21 @@ def area_of(stations: list[dict], lon: float, lat: float) -> str:
 
 
 def _distance_to_area(name: str, lon: float, lat: float) -> float:
-    area = areas.study_area(name)
-    xy = nearby._project(area.crs, np.array([[lon, lat]]))
-    import shapely
-
+    area = scenarios.study_area(name)
+    xy = nearby.project(area.crs, np.array([[lon, lat]]))
     return float(shapely.distance(area.boundary, shapely.points(xy[0])))
 
 
 def index_for(area: str, stations: list[dict]) -> tuple[nearby.StationIndex, list[dict]]:
-    """Return the network index of an area's public stations (built once per set of positions)."""
+    """Return the network index of an area's public stations (built once per set of positions, kept by the app)."""
     mine = [s for s in stations if s["area"] == area]
-    key = (area, tuple((s["id"], round(s["lon"], 7), round(s["lat"], 7)) for s in mine))
-    with _lock:
-        return _index(key), mine
+    positions = tuple((s["id"], round(s["lon"], 7), round(s["lat"], 7)) for s in mine)
+    spec = scenarios.spec(area)
+    study, version = scenarios.models().area(spec), area_key(spec)
+    graph = scenarios.models().derived(("street graph", version), lambda: street_graph(study.edges))
 
+    def build() -> nearby.StationIndex:
+        lonlat = np.array([[lon, lat] for _, lon, lat in positions], dtype=float).reshape(-1, 2)
+        return nearby.build_index(graph, study.crs, lonlat)
 
-@functools.lru_cache(maxsize=8)
-def _index(key: tuple) -> nearby.StationIndex:
-    area_name, rows = key
-    area = areas.study_area(area_name)
-    graph = _graph(area_name)
-    lonlat = np.array([[lon, lat] for _, lon, lat in rows], dtype=float).reshape(-1, 2)
-    return nearby.build_index(graph, area.crs, lonlat)
-
-
-@functools.lru_cache(maxsize=4)
-def _graph(area_name: str):
-    return street_graph(areas.study_area(area_name).edges)
+    return scenarios.models().derived(("station index", version, positions), build), mine

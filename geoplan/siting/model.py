@@ -1,7 +1,7 @@
 """Siting inputs and results: the constraints every model shares, their validation, and the result object.
 
 This package works on matrices and plain arrays only; it never imports geopandas. Turning geodata into matrices
-is the job of :mod:`geoplan.network`, :mod:`geoplan.candidates` and :mod:`geoplan.demand`.
+is the job of :mod:`geoplan.coverage` and :mod:`geoplan.inputs`, and of :mod:`geoplan.planning`.
 """
 
 from __future__ import annotations
@@ -295,3 +295,87 @@ def _indices(values: Sequence[int] | np.ndarray, n: int, name: str) -> np.ndarra
 
 def _labels(district: np.ndarray) -> list[object]:
     return list(dict.fromkeys(np.asarray(district, dtype=object).tolist()))
+
+
+def check_weights(weights: Sequence[float] | np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """Return demand weights as floats, refusing a count other than the matrix's columns or negative values.
+
+    Parameters
+    ----------
+    weights : array-like
+        One weight per demand column.
+    shape : tuple of int
+        Shape of the candidates x demand matrix.
+    name : str
+        The matrix's name in messages.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    w = np.asarray(weights, dtype=float)
+    if len(shape) != 2 or shape[1] != len(w):
+        raise InputError(f"{name} has {shape[1]} demand columns but {len(w)} weights were given.")
+    if len(w) and (not np.all(np.isfinite(w)) or w.min() < 0):
+        raise InputError("Demand weights must be finite and non-negative.")
+    return w
+
+
+def constraints_from(
+    p: int,
+    district: Sequence[object] | np.ndarray | None,
+    district_min: Mapping[object, int] | int | None,
+    district_max: Mapping[object, int] | None,
+    conflicts: np.ndarray | None,
+    fixed: Sequence[int],
+    excluded: Sequence[int],
+    city_level_min: int,
+    city_level_fixed: Sequence[int],
+    quotas: Sequence[Quota] = (),
+) -> Constraints:
+    """Build :class:`Constraints` from the solvers' rule keywords (see :func:`geoplan.siting.solve_mclp`)."""
+    return Constraints(
+        p=int(p),
+        district=None if district is None else np.asarray(district, dtype=object),
+        district_min=district_min,
+        district_max=district_max,
+        conflicts=np.zeros((0, 2), dtype=np.int64) if conflicts is None else np.asarray(conflicts),
+        fixed=np.asarray(fixed, dtype=np.int64),
+        excluded=np.asarray(excluded, dtype=np.int64),
+        city_level_min=int(city_level_min),
+        city_level_fixed=np.asarray(city_level_fixed, dtype=np.int64),
+        quotas=tuple(quotas),
+    )
+
+
+def minimum_stations(n_candidates: int, **rules) -> int:
+    """Smallest station count the rules allow at all (fixed sites, district and other quota minimums, city level).
+
+    Parameters
+    ----------
+    n_candidates : int
+        Number of candidate sites.
+    **rules
+        The solvers' rule keywords (district, district_min, district_max, conflicts, fixed, excluded,
+        city_level_min, city_level_fixed, quotas); others are ignored.
+
+    Returns
+    -------
+    int
+    """
+    names = ("district", "district_min", "district_max", "conflicts", "fixed", "excluded", "city_level_min",
+             "city_level_fixed", "quotas")  # fmt: skip
+    given = {name: rules[name] for name in names if name in rules}
+    for count in range(1, n_candidates + 1):
+        try:
+            validate(n_candidates, constraints_from(count, **_rule_defaults(given)))
+        except InfeasibleError:
+            continue
+        return count
+    raise InfeasibleError("No station count satisfies the rules with these candidate sites.")
+
+
+def _rule_defaults(given: dict) -> dict:
+    defaults = {"district": None, "district_min": None, "district_max": None, "conflicts": None, "fixed": (),
+                "excluded": (), "city_level_min": 0, "city_level_fixed": (), "quotas": ()}  # fmt: skip
+    return defaults | given

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from geoplan.errors import InfeasibleError, InputError
-from geoplan.siting.model import SitingResult
+from geoplan.siting.model import SitingResult, minimum_stations
 
 Solver = Callable[..., SitingResult]
 
@@ -38,7 +38,9 @@ class PhasedResult:
         return {int(j): 1 if int(j) in first else 2 for j in self.phase2.selected}
 
 
-def solve_phased(solver: Solver, matrix, weights, phase1_p: int, total_p: int, **rules) -> PhasedResult:
+def solve_phased(
+    solver: Solver, matrix, weights, phase1_p: int, total_p: int, *, phase2_fixed=(), **rules
+) -> PhasedResult:
     """Solve phase 1 with ``phase1_p`` stations and all rules, then phase 2 up to ``total_p`` keeping phase 1.
 
     Parameters
@@ -49,6 +51,9 @@ def solve_phased(solver: Solver, matrix, weights, phase1_p: int, total_p: int, *
         The model's matrix and demand weights.
     phase1_p, total_p : int
         Stations after phase 1 and in total.
+    phase2_fixed : sequence of int
+        Sites that must be part of the plan by the end of phase 2 (a planner's phase-2 decisions when re-planning);
+        phase 1 may take them too.
     **rules
         Keyword arguments of the solver (districts, spacing, fixed, excluded, city level, time limit...). District
         and city-level minimums apply to phase 1; phase 2 inherits them through the kept sites.
@@ -61,7 +66,8 @@ def solve_phased(solver: Solver, matrix, weights, phase1_p: int, total_p: int, *
         raise InputError(f"Phase 1 needs between 1 and {total_p} stations, got {phase1_p}.")
     first = solver(matrix, weights, phase1_p, **rules)
     later = dict(rules)
-    later["fixed"] = np.union1d(np.asarray(rules.get("fixed", ()), dtype=np.int64), first.selected)
+    kept = np.union1d(np.asarray(rules.get("fixed", ()), dtype=np.int64), np.asarray(phase2_fixed, dtype=np.int64))
+    later["fixed"] = np.union1d(kept, first.selected)
     later["city_level_fixed"] = first.city_level
     later.pop("start", None)
     second = solver(matrix, weights, total_p, **later)
@@ -124,8 +130,6 @@ def stations_for_coverage(solver: Solver, coverage, weights, share: float, max_s
     if not 0 < share <= 1:
         raise InputError(f"The coverage target must be a share in (0, 1], got {share}.")
     target = share * float(np.sum(weights))
-    from geoplan.siting import minimum_stations  # the package imports this module's users, not the reverse
-
     low = minimum_stations(coverage.shape[0], **rules)
     best = solver(coverage, weights, max_stations, **rules)
     if best.objective < target - 1e-9:

@@ -11,8 +11,7 @@ import time
 from pathlib import Path
 
 from flask.testing import FlaskClient
-
-from web import create_app
+from geoplan_web import create_app
 
 PASSWORD = "secret-pass-1"
 API = "/api/planner"

@@ -12,9 +12,8 @@ import pytest
 from _web_helpers import PASSWORD, Client, make_app
 
 from geoplan.store import Store
-from geoplan.workspace import workspace_for
 
-_ENVIRONMENT = ("DATABASE_URL", "GEOPLAN_SECRET_KEY", "GEOPLAN_AREA", "GEOPLAN_TILE_URL", "GEOPLAN_INSTANCE")
+_ENVIRONMENT = ("DATABASE_URL", "GEOPLAN_SECRET_KEY", "GEOPLAN_AREA", "GEOPLAN_TILE_URL")
 
 
 @pytest.fixture(scope="session")
@@ -35,12 +34,15 @@ def _template_database(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch, _template_database):
-    """The web app on a temporary SQLite database, with users ``plan`` (planner) and ``look`` (viewer)."""
+def app(tmp_path, monkeypatch, _template_database, model_cache):
+    """The web app on a temporary SQLite database, with users ``plan`` (planner) and ``look`` (viewer).
+
+    Apps share the session's model cache, so an area is prepared once for all tests.
+    """
     for name in _ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
     shutil.copyfile(_template_database, tmp_path / "geoplan.sqlite")
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, MODELS=model_cache)
     yield app
     app.extensions["geoplan_store"].engine.dispose()
 
@@ -83,18 +85,10 @@ def viewer(app) -> Client:
 
 
 @pytest.fixture(scope="session")
-def default_workspace():
-    """The default area's review workspace, built once per test session (loading and routing take ~5 s).
-
-    The app keeps workspaces per process, so every later scenario of the default area is planned in ~0.1 s.
-    """
-    return workspace_for(None, {})
-
-
-@pytest.fixture(scope="session")
 def default_plan(default_workspace) -> tuple[list[dict], dict]:
     """The default area's optimised proposals and solver result (as ``POST /scenarios`` with mode plan makes)."""
-    return default_workspace.propose()
+    sites, result, _ = default_workspace.propose()
+    return sites, result
 
 
 @pytest.fixture
@@ -109,7 +103,7 @@ def plan_scenario(store, default_workspace, default_plan) -> dict:
         "方案一 plan",
         default_workspace.area.spec.name,
         "plan",
-        params={},
+        params=default_workspace.params.to_json(),
         stations=default_workspace.stations,
         sites=sites,
         result=result,

@@ -17,6 +17,8 @@ import pytest
 from _web_helpers import API, PASSWORD, csrf_token, make_app
 
 from geoplan import coords
+from geoplan.outputs import layers
+from geoplan.planning.parameters import PlanParameters
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
@@ -402,7 +404,8 @@ def test_create_with_a_station_count(planner):
     scenario = response.get_json()
     assert scenario["stations"] == 7
     assert len(scenario["sites"]) == 7
-    assert scenario["params"] == {}  # the count is the scenario's own, not part of the shared workspace
+    # The scenario keeps every parameter it was planned with; the count is its own.
+    assert scenario["params"] == PlanParameters(stations=7).to_json()
     assert scenario["figures"]["stations"] == 7
 
 
@@ -559,7 +562,7 @@ def _free_spot_near(workspace, scenario: dict, site: dict) -> dict:
     used = {s["candidate_id"] for s in scenario["sites"]}
     spots = [
         (f["geometry"]["coordinates"], f["properties"]["id"])
-        for f in workspace.candidates_geojson()["features"]
+        for f in layers.candidates_geojson(workspace.prepared)["features"]
         if f["properties"]["source"] in {"roadside", "host"} and f["properties"]["id"] not in used
     ]
     near = sorted((_metres(site["lon"], site["lat"], *xy), ident, xy) for xy, ident in spots)
@@ -975,9 +978,14 @@ def test_session_survives_an_app_restart(tmp_path, monkeypatch):
 
 
 def test_web_package_is_installed(tmp_path):
-    """``geoplan serve`` imports the ``web`` package: it must be importable from anywhere, not only the repo root."""
+    """``geoplan serve`` imports the web app, installed as ``geoplan_web`` (from the ``web/`` folder): it must be
+    importable from anywhere, with its templates, and no package called ``web`` is installed."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    check = "import importlib.resources as r, web; assert (r.files('web') / 'templates' / 'scenario.html').is_file()"
+    check = (
+        "import importlib.resources as r, importlib.util as u, geoplan_web; "
+        "assert (r.files('geoplan_web') / 'templates' / 'scenario.html').is_file(); "
+        "assert u.find_spec('web') is None"
+    )
     done = subprocess.run(
         [sys.executable, "-c", check], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
     )

@@ -25,6 +25,7 @@ expect = sync_api.expect
 
 #: Playwright's default wait, ms; creating the first plan builds the area's workspace in the server (~5 s).
 WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)  # Playwright's own default (5 s) is too short on a busy machine
 PLAN_MS = 120_000
 
 
@@ -366,3 +367,32 @@ def test_compare_page_has_no_script_errors(deployment, new_page):
     expect(page.locator("#compare-title")).to_contain_text("对比 B")
     page.wait_for_load_state("networkidle")
     assert new_page.errors == []
+
+
+def test_planner_plans_with_opening_hours_and_adds_a_worker_layer(deployment, new_page, tmp_path):
+    page = new_page()
+    log_in(page, deployment.url, "alice")
+    page.fill("#new-name", "营业时间方案")
+    page.fill("#new-stations", "6")
+    page.click("#new-params summary")
+    page.fill("#new-hours", "08:30-17:00，24h")
+    page.fill("#new-max-24h", "1")
+    page.click("#create-scenario")
+    page.wait_for_url(re.compile(r"/scenarios/\d+$"), timeout=PLAN_MS)
+    scenario = scenario_json(page, int(page.get_attribute("#review", "data-scenario-id")))
+    assert scenario["params"]["hours_options"] == ["08:30-17:00", "24h"]
+    assert [s["hours"] for s in scenario["sites"]].count("24h") <= 1
+    wait_for_map(page, scenario["sites"])
+    expect(page.locator("#data-files li")).to_have_text([re.compile("仅使用区域自带数据")])
+
+    # add a worker layer of a group the area's own data does not have
+    lon, lat = scenario["sites"][0]["lon"], scenario["sites"][0]["lat"]
+    layer = tmp_path / "骑手分布.csv"
+    layer.write_text(f"lon,lat,weight\n{lon},{lat},25\n{lon + 0.001},{lat},15\n", encoding="utf-8")
+    page.select_option("#data-kind", "layer")
+    page.set_input_files("#data-file", str(layer))
+    page.fill("#data-group", "night_riders")
+    page.click("#data-submit")
+    expect_saved(page, 2)
+    expect(page.locator("#data-files li")).to_have_text([re.compile("骑手分布.csv.*2")])
+    expect(page.locator('#by-group tr[data-group="night_riders"] td:nth-child(2)')).to_have_text("40")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from _web_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Server, add_user
 
-from geoplan.store import HOSTS, SERVICES, STATION_STATUSES
+from geoplan.vocabulary import HOSTS, SERVICES, STATION_STATUSES
 
 DETAILS_JS = Path(__file__).resolve().parents[2] / "web" / "static" / "details.js"
 
@@ -25,6 +25,8 @@ try:
     from playwright import sync_api
 except ImportError:  # pragma: no cover - the test extra installs it
     sync_api = None
+else:
+    sync_api.expect.set_options(timeout=WAIT_MS)  # Playwright's own default (5 s) is too short on a busy machine
 
 
 def _js_list(name: str) -> list[str]:

@@ -6,7 +6,6 @@ point :mod:`tempfile` at a folder of their own and check it is empty afterwards.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import sqlite3
 import tempfile
@@ -17,10 +16,10 @@ from urllib.parse import quote, urlencode
 import pyogrio
 import pytest
 from _web_helpers import API
+from geoplan_web import exports
 
 from geoplan.errors import InputError
-from geoplan.scenario_export import FORMATS
-from web import exports
+from geoplan.outputs.exporters import FORMATS
 
 MEDIA = {
     "geojson": "application/zip",
@@ -31,15 +30,6 @@ MEDIA = {
     "png": "image/png",
     "pdf": "application/pdf",
 }
-
-_RENDERERS = {"png": "geoplan.render", "pdf": "geoplan.report"}
-
-
-def _format_param(fmt: str):
-    module = _RENDERERS.get(fmt)
-    if module and importlib.util.find_spec(module) is None:
-        return pytest.param(fmt, marks=pytest.mark.skip(reason=f"{module} is not part of this checkout yet"))
-    return fmt
 
 
 def _url(scenario_id: int, fmt: str | None = None, lang: str | None = None) -> str:
@@ -124,7 +114,7 @@ def test_every_format_is_tested():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", [_format_param(f) for f in FORMATS])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_each_format_downloads(planner, plan_scenario, scratch, tmp_path, fmt):
     response = planner.get(_url(plan_scenario["id"], fmt, "zh"))
     assert response.status_code == 200, response.get_data(as_text=True)[:500]

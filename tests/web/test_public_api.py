@@ -21,10 +21,11 @@ import pytest
 import shapely
 from _web_helpers import API
 
-from geoplan import coords, nearby
-from geoplan.network import street_graph
-from geoplan.store import HOSTS, SERVICES, STATION_STATUSES
-from geoplan.workspace import study_area, to_wgs84
+from geoplan import coords, crs
+from geoplan.coverage import nearby
+from geoplan.coverage.network import street_graph
+from geoplan.outputs import layers
+from geoplan.vocabulary import HOSTS, SERVICES, STATION_STATUSES
 
 V1 = "/api/v1"
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -94,7 +95,8 @@ def _window(now: dt.datetime, start_min: int, length_min: int) -> str:
 
 def _public_plan(store, workspace) -> dict:
     """Build the published and unpublished scenarios; return what was stored, by role."""
-    features = [f for f in workspace.candidates_geojson()["features"] if f["properties"]["source"] == "roadside"]
+    features = layers.candidates_geojson(workspace.prepared)["features"]
+    features = [f for f in features if f["properties"]["source"] == "roadside"]
     rng = np.random.default_rng(11)
     picked = [features[i] for i in rng.choice(len(features), size=16, replace=False)]
 
@@ -196,9 +198,9 @@ def client(app):
 
 
 @pytest.fixture(scope="module")
-def helsinki_index():
+def helsinki_index(helsinki):
     """The default area's street graph and CRS (the same cached area the app uses)."""
-    area = study_area("helsinki")
+    area = helsinki
     return street_graph(area.edges), area.crs
 
 
@@ -318,7 +320,7 @@ def test_station_list_shows_published_stations_with_public_fields(client, plan):
 
 
 def test_nothing_is_public_before_publishing(client, store, default_workspace):
-    features = default_workspace.candidates_geojson()["features"][:2]
+    features = layers.candidates_geojson(default_workspace.prepared)["features"][:2]
     sites = [
         {
             "status": "accepted",
@@ -431,11 +433,11 @@ def test_nearby_in_chinese_coordinates_round_trips(client, plan, system, forward
         assert _metres((shown[0]["lon"], shown[0]["lat"]), (plain[0]["lon"], plain[0]["lat"])) > 100
 
 
-def test_gcj02_round_trip_inside_china(client, store, plan):
+def test_gcj02_round_trip_inside_china(client, store, plan, nanchang):
     """In Nanchang GCJ-02 moves points by hundreds of metres: queries and answers must be converted both ways."""
-    area = study_area("nanchang")
+    area = nanchang
     middle = shapely.line_interpolate_point(area.edges.geometry.iloc[len(area.edges) // 2], 0.5, normalized=True)
-    station = to_wgs84(area, [[middle.x + 4.0, middle.y]])[0]
+    station = crs.to_wgs84(area.crs, [[middle.x + 4.0, middle.y]])[0]
     scenario = store.create_scenario(
         "南昌",
         "nanchang",
@@ -499,7 +501,7 @@ def test_station_list_filters(client, plan):
 
 
 def test_opening_hours_follow_the_area_time_zone(plan):
-    from web import stations
+    from geoplan_web import stations
 
     hours = plan["sites"][plan["accepted"][2]]["hours"]
     station = {"area": "helsinki", "hours": hours, "status": "open"}

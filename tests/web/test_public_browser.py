@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from _web_helpers import CHROMIUM, CHROMIUM_ARGS, Server
 
+from geoplan.outputs import layers
 from geoplan.store import Store
-from geoplan.workspace import workspace_for
 
 pytestmark = [
     pytest.mark.slow,
@@ -29,6 +29,7 @@ expect = sync_api.expect
 
 #: Playwright's wait, ms (the server builds the area's street index on the first nearby query).
 WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)  # Playwright's own default (5 s) is too short on a busy machine
 
 #: Set to a file name to save a phone screenshot of the near-me page with its results and a route.
 SCREENSHOT = os.environ.get("GEOPLAN_NEAR_SCREENSHOT")
@@ -79,12 +80,11 @@ def pick_sites(features: list[dict]) -> list[dict]:
 class Published:
     """A database with one published scenario, and the server on it."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, workspace):
         database = f"sqlite:///{folder / 'db.sqlite'}"
         store = Store(database)
         store.upgrade()
-        workspace = workspace_for(None, {})
-        sites = pick_sites(workspace.candidates_geojson()["features"])
+        sites = pick_sites(layers.candidates_geojson(workspace.prepared)["features"])
         scenario = store.create_scenario("公开方案", workspace.area.spec.name, "plan", sites=sites, stations=4)
         version = scenario["version"]
         by_status = {}
@@ -114,9 +114,9 @@ class Published:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
+def published(tmp_path_factory, default_workspace):
     """The running server with the published scenario."""
-    published = Published(tmp_path_factory.mktemp("public"))
+    published = Published(tmp_path_factory.mktemp("public"), default_workspace)
     yield published
     published.server.stop()
 

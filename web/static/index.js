@@ -3,12 +3,29 @@
 
 (() => {
   const T = GeoMap.T;
+
+  // The plan parameters a planner filled in (empty fields keep their defaults), as the API takes them.
+  function planParameters(fields) {
+    const params = {};
+    const hours = (fields.hours_options || "").split(/[,，]/).map((h) => h.trim()).filter(Boolean);
+    if (hours.length) params.hours_options = hours;
+    for (const name of ["max_24h", "district_min", "city_level_min"]) {
+      if (fields[name] !== undefined && fields[name] !== "") params[name] = Number(fields[name]);
+    }
+    for (const name of ["backup_weight", "max_gap_m", "min_spacing_m"]) {
+      if (fields[name] !== undefined && fields[name] !== "") params[name] = Number(fields[name]);
+    }
+    if (fields.target_coverage) params.target_coverage = Number(fields.target_coverage) / 100;
+    if (fields.phases) params.phases = true;
+    return params;
+  }
   const form = document.getElementById("new-scenario");
   if (form) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const data = Object.fromEntries(new FormData(form).entries());
-      if (!data.stations) delete data.stations;
+      const fields = Object.fromEntries(new FormData(form).entries());
+      const data = { name: fields.name, area: fields.area, mode: fields.mode, params: planParameters(fields) };
+      if (fields.stations) data.stations = fields.stations;
       GeoMap.message(T("working"), "busy");
       try {
         const created = await GeoMap.api("POST", "/api/planner/scenarios", data);

@@ -54,7 +54,24 @@
     document.getElementById("scenario-gap").textContent = gap === undefined ? "–" : GeoMap.pct(gap);
     drawSites();
     drawFigures(data.figures);
+    drawData(data.user_data || {});
     refreshDemand();
+  }
+
+  function drawData(data) {
+    const list = document.getElementById("data-files");
+    list.innerHTML = "";
+    const entries = [
+      ...(data.layers || []).map((layer) => [T("data_layer"), layer]),
+      ...(data.sites ? [[T("data_sites"), data.sites]] : []),
+      ...(data.existing ? [[T("data_existing"), data.existing]] : []),
+    ];
+    if (!entries.length) entries.push([T("data_none"), null]);
+    for (const [what, file] of entries) {
+      const item = document.createElement("li");
+      item.textContent = file ? `${what}: ${file.source} (${T("data_points").replace("{n}", file.points)})` : what;
+      list.appendChild(item);
+    }
   }
 
   function drawFigures(f) {
@@ -149,6 +166,21 @@
         const data = await GeoMap.api("POST", `/api/planner/scenarios/${id}/reoptimise`, { version: scenario.version });
         show(data);
         GeoMap.message(`${T("saved")} · ${T("gap")} ${GeoMap.pct(data.result.gap)}`, "ok");
+      } catch (error) { GeoMap.message(error.message, "error"); }
+    });
+    document.getElementById("data-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = new FormData(event.target);
+      form.append("version", scenario.version);
+      GeoMap.message(T("working"), "busy");
+      try {
+        const data = await GeoMap.api("POST", `/api/planner/scenarios/${id}/data`, form);
+        show(data);
+        GeoMap.api("GET", `/api/planner/scenarios/${id}/candidates`).then((c) => {
+          candidateLayer.clearLayers();
+          candidateLayer.addData(c);
+        });
+        GeoMap.message(T("saved"), "ok");
       } catch (error) { GeoMap.message(error.message, "error"); }
     });
     document.getElementById("import-form").addEventListener("submit", async (event) => {

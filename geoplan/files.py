@@ -1,0 +1,166 @@
+"""Writing files so that a failure never leaves a half-written file: one file, or a set of files at once.
+
+Every writer writes into a temporary file (or a hidden staging folder) beside its target, and the result is moved
+into place with :func:`os.replace` only when all of it was written; a failed write leaves the folder exactly as it
+was. Paths that cannot be written are refused before any slow work (:func:`check_target`, :func:`check_folder`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from geoplan.errors import InputError
+
+__all__ = ["check_folder", "check_target", "ensure_folder", "write_all", "write_atomic"]
+
+
+def check_target(out: Path | str) -> Path:
+    """Refuse, before any work, a file that cannot be written: its folder is missing or it is a folder.
+
+    Parameters
+    ----------
+    out : pathlib.Path or str
+        The file to be written.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out`` as a Path.
+
+    Raises
+    ------
+    InputError
+        ``out``'s folder does not exist or ``out`` is a folder.
+    """
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise InputError(f"Cannot write {out}: folder {out.parent} does not exist.")
+    if out.is_dir():
+        raise InputError(f"Cannot write {out}: a folder of that name is in the way.")
+    return out
+
+
+def check_folder(folder: Path | str) -> Path:
+    """Refuse a folder that cannot be created or written to (before any work is done).
+
+    Parameters
+    ----------
+    folder : pathlib.Path or str
+        A folder that exists or is to be created.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputError
+        The nearest existing ancestor is a file, or is not writable.
+    """
+    folder = Path(folder)
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise InputError(f"Cannot write to {folder}: {probe} is a file, not a folder.")
+    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"Cannot write to {folder}: {probe} is not writable.")
+    return folder
+
+
+def ensure_folder(folder: Path | str) -> Path:
+    """Create a writable folder (and its parents) or raise InputError saying why it cannot be."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Cannot create output folder {folder}: {exc.strerror or exc}.") from exc
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"Output folder {folder} is not writable.")
+    return folder
+
+
+def write_atomic(out: Path | str, write: Callable[[Path], object], suffix: str | None = None) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``out``, then move it to ``out`` (removing it on failure).
+
+    Parameters
+    ----------
+    out : pathlib.Path or str
+        Target file.
+    write : callable
+        Takes the temporary file's path and writes it.
+    suffix : str, optional
+        Suffix of the temporary file (default: ``out``'s).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+
+    Raises
+    ------
+    InputError
+        The folder does not exist or cannot be written, or ``out`` is a folder.
+    """
+    out = check_target(out)
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=suffix or out.suffix, dir=out.parent)
+    except OSError as exc:
+        raise InputError(f"Cannot write into {out.parent}: {exc.strerror}.") from exc
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise InputError(f"Cannot write {out}: {exc}.") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return out
+
+
+def write_all(folder: Path | str, writers: Mapping[str, Callable[[Path], object]]) -> list[Path]:
+    """Write every file into a hidden staging folder, then move them all into ``folder``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path or str
+        An existing, writable folder.
+    writers : mapping of str to callable
+        File name -> function writing that file's content to a given (temporary) path.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of ``writers``.
+
+    Raises
+    ------
+    InputError
+        The folder cannot be written, or a folder stands where a file is to go. If any writer fails, the staging
+        folder is removed and ``folder`` keeps exactly what it held before.
+    """
+    folder = Path(folder)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".geoplan-", dir=folder))
+    except OSError as exc:
+        raise InputError(f"Output folder {folder} is not writable: {exc.strerror}.") from exc
+    try:
+        for name, write in writers.items():
+            write(staging / name)
+        for name in writers:
+            if (folder / name).is_dir():
+                raise InputError(f"Cannot write {folder / name}: a folder of that name is in the way.")
+        for name in writers:
+            os.replace(staging / name, folder / name)
+    except OSError as exc:
+        raise InputError(f"Cannot write into {folder}: {exc}.") from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in writers]

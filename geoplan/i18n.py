@@ -1,0 +1,498 @@
+"""Everything a person reads, in Chinese (the default) and English: one catalog and the functions that render it.
+
+The catalog is keyed by section and key: ``ui`` (the web interface), ``label`` (exported files), ``group``,
+``service``, ``host``, ``station_status`` (the codes of :mod:`geoplan.vocabulary`), ``png`` and ``pdf`` (the map
+and the report), ``param`` (plan parameters) and ``error`` (messages of coded errors, see
+:class:`geoplan.errors.GeoplanError`). Chinese is written for Chinese planners and workers first; English is a
+translation. Texts may hold ``{name}`` placeholders filled by :func:`text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from geoplan.errors import GeoplanError, InputError
+from geoplan.vocabulary import LANGUAGES
+
+__all__ = [
+    "CATALOG",
+    "check_lang",
+    "entries",
+    "error_text",
+    "group_name",
+    "services_text",
+    "text",
+]
+
+#: zh/en text by section and key.
+CATALOG: dict[str, dict[str, dict[str, str]]] = {
+    # The web interface: templates call t(key), the JavaScript T(key).
+    "ui": {
+        "app_title": {"zh": "户外劳动者服务站点规划", "en": "Outdoor workers' station planning"},
+        "login": {"zh": "登录", "en": "Log in"},
+        "logout": {"zh": "退出", "en": "Log out"},
+        "username": {"zh": "用户名", "en": "User name"},
+        "password": {"zh": "密码", "en": "Password"},
+        "login_failed": {"zh": "用户名或密码错误", "en": "Wrong user name or password"},
+        "scenarios": {"zh": "方案", "en": "Scenarios"},
+        "new_scenario": {"zh": "新建方案", "en": "New scenario"},
+        "name": {"zh": "名称", "en": "Name"},
+        "area": {"zh": "区域", "en": "Area"},
+        "stations": {"zh": "站点数", "en": "Stations"},
+        "from_plan": {"zh": "由优化结果生成", "en": "From an optimised plan"},
+        "from_scratch": {"zh": "空白方案", "en": "From scratch"},
+        "create": {"zh": "创建", "en": "Create"},
+        "open": {"zh": "打开", "en": "Open"},
+        "rename": {"zh": "重命名", "en": "Rename"},
+        "duplicate": {"zh": "复制", "en": "Duplicate"},
+        "compare": {"zh": "对比", "en": "Compare"},
+        "audit": {"zh": "操作记录", "en": "Audit log"},
+        "version": {"zh": "版本", "en": "Version"},
+        "updated": {"zh": "更新时间", "en": "Updated"},
+        "source": {"zh": "来源", "en": "Source"},
+        "accept": {"zh": "采纳", "en": "Accept"},
+        "reject": {"zh": "否决", "en": "Reject"},
+        "undo": {"zh": "恢复为建议", "en": "Back to proposal"},
+        "city_level": {"zh": "市级站点", "en": "City-level"},
+        "district_level": {"zh": "区县级站点", "en": "District-level"},
+        "set_city_level": {"zh": "设为市级", "en": "Make city-level"},
+        "unset_city_level": {"zh": "设为区县级", "en": "Make district-level"},
+        "reoptimise": {"zh": "重新优化", "en": "Re-optimise"},
+        "import_stations": {"zh": "导入现有站点", "en": "Import existing stations"},
+        "coordinates": {"zh": "坐标系", "en": "Coordinates"},
+        "upload": {"zh": "上传", "en": "Upload"},
+        "advanced_params": {"zh": "规划参数（可选）", "en": "Plan parameters (optional)"},
+        "param_hours_options": {"zh": "营业时间方案（逗号分隔）", "en": "Opening-hours options (comma separated)"},
+        "param_hours_hint": {
+            "zh": "如 08:30-17:00,24h；留空则不考虑时段",
+            "en": "e.g. 08:30-17:00,24h; empty: no time of day",
+        },
+        "param_max_24h": {"zh": "24小时站点最多", "en": "At most 24-hour stations"},
+        "param_phases": {"zh": "分两期建设", "en": "Plan in two phases"},
+        "param_target_coverage": {"zh": "覆盖率目标（%，求最少站点）", "en": "Coverage target (%, fewest stations)"},
+        "param_backup_weight": {"zh": "交叉覆盖权重", "en": "Cross-coverage weight"},
+        "param_max_gap": {"zh": "最大服务空白距离（米）", "en": "Maximum gap (m)"},
+        "param_min_spacing": {"zh": "站点最小间距（米）", "en": "Minimum spacing (m)"},
+        "param_district_min": {"zh": "每区县最少站点", "en": "Minimum per district"},
+        "param_city_level_min": {"zh": "市级站点数", "en": "City-level stations"},
+        "data_title": {"zh": "规划数据", "en": "Planning data"},
+        "data_upload": {"zh": "导入劳动者分布或候选点", "en": "Add a worker layer or candidate sites"},
+        "data_kind_layer": {"zh": "劳动者分布（lon,lat,weight）", "en": "Worker layer (lon,lat,weight)"},
+        "data_kind_sites": {"zh": "候选点（lon,lat,footprint_m2）", "en": "Candidate sites (lon,lat,footprint_m2)"},
+        "data_group": {"zh": "人群（文件无 group 列时填写）", "en": "Worker group (if the file has no group column)"},
+        "data_none": {"zh": "仅使用区域自带数据", "en": "The area's own data only"},
+        "data_layer": {"zh": "劳动者分布", "en": "Worker layer"},
+        "data_sites": {"zh": "候选点", "en": "Candidate sites"},
+        "data_existing": {"zh": "现有站点", "en": "Existing stations"},
+        "data_points": {"zh": "{n} 个点", "en": "{n} points"},
+        "proposed": {"zh": "建议", "en": "Proposed"},
+        "accepted": {"zh": "已采纳", "en": "Accepted"},
+        "rejected": {"zh": "已否决", "en": "Rejected"},
+        "existing": {"zh": "现有站点", "en": "Existing"},
+        "covered": {"zh": "已覆盖", "en": "Covered"},
+        "uncovered": {"zh": "未覆盖", "en": "Not covered"},
+        "workers": {"zh": "劳动者", "en": "Workers"},
+        "share": {"zh": "覆盖率", "en": "Share"},
+        "district": {"zh": "区县", "en": "District"},
+        "group": {"zh": "群体", "en": "Group"},
+        "total": {"zh": "合计", "en": "Total"},
+        "gap": {"zh": "最优性差距", "en": "Optimality gap"},
+        "candidates": {"zh": "候选点", "en": "Candidates"},
+        "districts": {"zh": "区县边界", "en": "Districts"},
+        "demand": {"zh": "劳动者分布", "en": "Worker density"},
+        "sites": {"zh": "站点", "en": "Sites"},
+        "added": {"zh": "新增", "en": "Added"},
+        "removed": {"zh": "移除", "en": "Removed"},
+        "when": {"zh": "时间", "en": "When"},
+        "who": {"zh": "操作人", "en": "Who"},
+        "action": {"zh": "操作", "en": "Action"},
+        "before": {"zh": "之前", "en": "Before"},
+        "after": {"zh": "之后", "en": "After"},
+        "viewer_note": {"zh": "只读账户：可查看，不能修改", "en": "Viewer account: you can look, not change"},
+        "working": {"zh": "处理中…", "en": "Working…"},
+        "saved": {"zh": "已保存", "en": "Saved"},
+        "moved": {"zh": "已移动到可容纳站点的位置", "en": "Moved to the nearest spot where the station fits"},
+        "back": {"zh": "返回", "en": "Back"},
+        "language": {"zh": "English", "en": "中文"},
+        "none": {"zh": "无", "en": "none"},
+        "near_title": {"zh": "附近的爱心驿站", "en": "Rest stations near me"},
+        "near_link": {"zh": "附近驿站", "en": "Near me"},
+        "bulk_title": {"zh": "批量查询最近驿站", "en": "Nearest stations for a list of places"},
+        "bulk_link": {"zh": "批量查询", "en": "Bulk lookup"},
+        "locate": {"zh": "使用我的位置", "en": "Use my location"},
+        "place_placeholder": {"zh": "输入驿站名称、地址或区县", "en": "Station name, address or district"},
+        "place_go": {"zh": "查找", "en": "Find"},
+        "mode_walk": {"zh": "步行", "en": "Walk"},
+        "mode_ride": {"zh": "骑行", "en": "Ride"},
+        "travel_mode": {"zh": "出行方式", "en": "Travel mode"},
+        "services_filter": {"zh": "所需服务", "en": "Services"},
+        "open_now": {"zh": "正在开放", "en": "Open now"},
+        "badge_open": {"zh": "开放中", "en": "Open"},
+        "badge_closed": {"zh": "已关闭", "en": "Closed"},
+        "hours_unknown": {"zh": "未注明开放时间", "en": "Hours not given"},
+        "hours_24h": {"zh": "24小时", "en": "24 hours"},
+        "unit_minutes": {"zh": "分钟", "en": "min"},
+        "unit_m": {"zh": "米", "en": "m"},
+        "unit_km": {"zh": "公里", "en": "km"},
+        "your_position": {"zh": "我的位置", "en": "Your position"},
+        "near_hint": {
+            "zh": "点击“使用我的位置”、在地图上点选位置，或输入地点。",
+            "en": "Use your location, tap the map, or type a place.",
+        },
+        "locating": {"zh": "正在定位…", "en": "Finding your position…"},
+        "geo_denied": {
+            "zh": "无法定位：您拒绝了位置权限。请在地图上点选位置或输入地点。",
+            "en": "Location permission was refused. Tap the map or type a place instead.",
+        },
+        "geo_unavailable": {
+            "zh": "暂时无法获取您的位置。请在地图上点选位置或输入地点。",
+            "en": "Your position is not available right now. Tap the map or type a place instead.",
+        },
+        "geo_unsupported": {
+            "zh": "此浏览器无法定位（需要 HTTPS）。请在地图上点选位置或输入地点。",
+            "en": "This browser cannot give your position here (it needs HTTPS). Tap the map or type a place instead.",
+        },
+        "place_not_found": {"zh": "没有找到匹配的驿站、地址或区县", "en": "No station, address or district matches"},
+        "no_stations": {"zh": "暂无已开放的驿站", "en": "No stations are published yet"},
+        "no_results": {"zh": "附近没有符合条件的驿站", "en": "No station nearby matches these filters"},
+        "results_from": {"zh": "离您最近的驿站", "en": "Nearest stations"},
+        "route_to": {"zh": "前往", "en": "Route to"},
+        "call": {"zh": "拨打电话", "en": "Call"},
+        "unnamed_station": {"zh": "爱心驿站", "en": "Rest station"},
+        "show_more": {"zh": "展开列表", "en": "Show list"},
+        "show_less": {"zh": "收起列表", "en": "Show map"},
+        "load_failed": {"zh": "加载失败", "en": "Could not load"},
+        "outside_area": {"zh": "这个位置不在驿站服务的区域内", "en": "This position is outside the stations' area"},
+        "bulk_intro": {
+            "zh": "上传 CSV 文件（列：name,lon,lat），为每一行查找沿道路最近的驿站。",
+            "en": "Upload a CSV file (columns name,lon,lat) to find the nearest stations along the streets "
+            "for each row.",
+        },
+        "bulk_file": {"zh": "CSV 文件", "en": "CSV file"},
+        "bulk_limit": {"zh": "每行驿站数", "en": "Stations per row"},
+        "bulk_submit": {"zh": "查询", "en": "Look up"},
+        "bulk_download": {"zh": "下载 CSV", "en": "Download CSV"},
+        "bulk_line": {"zh": "行号", "en": "Line"},
+        "bulk_place": {"zh": "地点", "en": "Place"},
+        "bulk_nearest": {"zh": "最近驿站", "en": "Nearest stations"},
+        "bulk_errors": {"zh": "无法读取的行", "en": "Rows that could not be read"},
+        "bulk_line_n": {"zh": "第 {n} 行", "en": "Line {n}"},
+        "bulk_answered": {"zh": "已查询 {n} 行，{e} 行有误", "en": "{n} rows answered, {e} with errors"},
+        "bulk_pick_file": {"zh": "请选择一个 CSV 文件", "en": "Choose a CSV file first"},
+        "coords_wgs84": {"zh": "WGS-84（GPS）", "en": "WGS-84 (GPS)"},
+        "coords_gcj02": {"zh": "GCJ-02（高德/腾讯）", "en": "GCJ-02 (Amap/Tencent)"},
+        "coords_bd09": {"zh": "BD-09（百度）", "en": "BD-09 (Baidu)"},
+        "details_title": {"zh": "站点详情", "en": "Station details"},
+        "details_hint": {"zh": "点击站点列表或地图上的站点以编辑详情", "en": "Click a site in the list or on the map"},
+        "details_edit": {"zh": "编辑详情", "en": "Edit details"},
+        "details_name": {"zh": "站点名称", "en": "Name"},
+        "details_address": {"zh": "地址", "en": "Address"},
+        "details_phone": {"zh": "联系电话", "en": "Phone"},
+        "details_manager": {"zh": "负责人", "en": "Manager"},
+        "details_host": {"zh": "建设单位", "en": "Host"},
+        "details_hours": {"zh": "开放时间", "en": "Opening hours"},
+        "details_hours_hint": {"zh": "如 08:30-17:00、24h、08:00-12:00,14:00-18:00", "en": "e.g. 08:30-17:00, 24h"},
+        "details_services": {"zh": "服务项目", "en": "Services"},
+        "details_photos": {"zh": "照片链接（每行一个）", "en": "Photo URLs (one per line)"},
+        "details_station_status": {"zh": "站点状态", "en": "Station status"},
+        "details_unset": {"zh": "（未填写）", "en": "(not set)"},
+        "details_save": {"zh": "保存详情", "en": "Save details"},
+        "details_reloading": {"zh": "方案已被他人修改，正在重新加载…", "en": "The plan changed; reloading…"},
+        "details_published": {"zh": "已发布", "en": "Published"},
+        "details_unpublished": {"zh": "未发布", "en": "Not published"},
+        "details_publish_hint": {
+            "zh": "点击切换：发布后，已采纳和现有站点对公众可见",
+            "en": "Click to switch: once published, accepted and existing stations are public",
+        },
+        "export_title": {"zh": "导出方案", "en": "Export the plan"},
+        "export_format": {"zh": "格式", "en": "Format"},
+        "export_lang": {"zh": "标注语言", "en": "Labels in"},
+        "export_download": {"zh": "下载", "en": "Download"},
+        "export_working": {"zh": "正在生成文件…", "en": "Preparing the file…"},
+        "export_done": {"zh": "已下载", "en": "Downloaded"},
+        "export_format_geojson": {"zh": "GeoJSON 图层（压缩包）", "en": "GeoJSON layers (zip)"},
+        "export_format_gpkg": {"zh": "GeoPackage（GIS 软件）", "en": "GeoPackage (GIS)"},
+        "export_format_kml": {"zh": "KML（奥维地图、Google 地球）", "en": "KML (Google Earth)"},
+        "export_format_csv": {"zh": "CSV 站点表（Excel）", "en": "CSV table of stations (Excel)"},
+        "export_format_html": {"zh": "交互式网页地图（HTML）", "en": "Interactive web map (HTML)"},
+        "export_format_png": {"zh": "覆盖范围图（PNG）", "en": "Coverage map (PNG)"},
+        "export_format_pdf": {"zh": "规划报告（PDF）", "en": "Planning report (PDF)"},
+    },
+    # Exported files: KML, HTML map, GeoPackage tables.
+    "label": {
+        "stations": {"zh": "驿站", "en": "Stations"},
+        "service_areas": {"zh": "服务范围", "en": "Service areas"},
+        "districts": {"zh": "区县覆盖", "en": "Coverage by district"},
+        "workers": {"zh": "外勤人员", "en": "Outdoor workers"},
+        "covered_workers": {"zh": "覆盖外勤人员", "en": "Workers covered"},
+        "uncovered": {"zh": "未覆盖", "en": "not covered"},
+        "share": {"zh": "覆盖率", "en": "Share covered"},
+        "district": {"zh": "区县", "en": "District"},
+        "level": {"zh": "级别", "en": "Level"},
+        "status": {"zh": "状态", "en": "Status"},
+        "address": {"zh": "地址", "en": "Address"},
+        "phone": {"zh": "电话", "en": "Phone"},
+        "hours": {"zh": "开放时间", "en": "Opening hours"},
+        "services": {"zh": "服务", "en": "Services"},
+        "area_km2": {"zh": "面积 (km²)", "en": "Area (km²)"},
+        "level_city": {"zh": "市级", "en": "City-level"},
+        "level_district": {"zh": "区县级", "en": "District-level"},
+        "status_proposed": {"zh": "建议", "en": "Proposed"},
+        "status_accepted": {"zh": "已采纳", "en": "Accepted"},
+        "status_existing": {"zh": "已建成", "en": "Existing"},
+        "mode_walk": {"zh": "步行", "en": "Walking"},
+        "mode_ride": {"zh": "骑行", "en": "Riding"},
+        "minutes": {"zh": "分钟", "en": "minutes"},
+    },
+    # Outdoor-worker groups (geoplan.vocabulary.WORKER_GROUP_KEYS).
+    "group": {
+        "sanitation": {"zh": "环卫工人", "en": "sanitation workers"},
+        "traffic_police": {"zh": "交通警察", "en": "traffic police"},
+        "bus_drivers": {"zh": "公交司机", "en": "bus drivers"},
+        "taxi_drivers": {"zh": "出租车司机", "en": "taxi drivers"},
+        "couriers": {"zh": "快递员与外卖骑手", "en": "couriers and delivery riders"},
+        "urban_management": {"zh": "城管执法人员", "en": "urban-management staff"},
+        "repair_crews": {"zh": "市政维修人员", "en": "municipal repair crews"},
+    },
+    # Station services (geoplan.vocabulary.SERVICES).
+    "service": {
+        "drinking_water": {"zh": "饮水", "en": "Drinking water"},
+        "heating_food": {"zh": "热饭", "en": "Heat food"},
+        "toilet": {"zh": "如厕", "en": "Toilet"},
+        "rest": {"zh": "休息", "en": "Rest"},
+        "phone_charging": {"zh": "手机充电", "en": "Phone charging"},
+        "ebike_charging": {"zh": "电动车充电", "en": "E-bike charging"},
+        "air_conditioning": {"zh": "空调", "en": "Air conditioning"},
+        "first_aid": {"zh": "急救药箱", "en": "First aid kit"},
+        "wifi": {"zh": "无线网络", "en": "Wi-Fi"},
+        "repair_kit": {"zh": "维修工具", "en": "Repair tools"},
+        "umbrella": {"zh": "借伞", "en": "Umbrella loan"},
+        "reading": {"zh": "阅读", "en": "Reading"},
+    },
+    # Station hosts (geoplan.vocabulary.HOSTS).
+    "host": {
+        "union": {"zh": "工会", "en": "Trade union"},
+        "bank": {"zh": "银行网点", "en": "Bank branch"},
+        "post_office": {"zh": "邮政网点", "en": "Post office"},
+        "fuel_station": {"zh": "加油站", "en": "Fuel station"},
+        "shop": {"zh": "商铺", "en": "Shop"},
+        "government": {"zh": "政府机关", "en": "Government office"},
+        "sanitation_depot": {"zh": "环卫站所", "en": "Sanitation depot"},
+        "other": {"zh": "其他", "en": "Other"},
+    },
+    # Where a station stands in its life (geoplan.vocabulary.STATION_STATUSES).
+    "station_status": {
+        "planned": {"zh": "规划中", "en": "Planned"},
+        "building": {"zh": "建设中", "en": "Being built"},
+        "open": {"zh": "开放", "en": "Open"},
+        "suspended": {"zh": "暂停开放", "en": "Suspended"},
+        "closed": {"zh": "已关闭", "en": "Closed"},
+    },
+    # The PNG coverage map.
+    "png": {
+        "stations": {"zh": "{n} 个站点", "en": "{n} stations"},
+        "share": {
+            "zh": "外勤人员覆盖率 {share}（{covered} / {total} 人）",
+            "en": "Outdoor workers covered: {share} ({covered} of {total})",
+        },
+        "legend": {"zh": "图例", "en": "Legend"},
+        "city": {"zh": "市级站点", "en": "City-level station"},
+        "district": {"zh": "区县级站点", "en": "District-level station"},
+        "proposed": {"zh": "建议站点", "en": "Proposed station"},
+        "accepted": {"zh": "已采纳站点", "en": "Accepted station"},
+        "existing": {"zh": "已建成站点", "en": "Existing station"},
+        "service": {"zh": "步行 {minutes:g} 分钟服务范围", "en": "{minutes:g}-minute walk service area"},
+        "covered": {"zh": "已覆盖的外勤人员", "en": "Workers covered"},
+        "uncovered": {"zh": "未覆盖的外勤人员", "en": "Workers not covered"},
+        "streets": {"zh": "街道", "en": "Streets"},
+        "boundary": {"zh": "区县界", "en": "District boundary"},
+        "water": {"zh": "水体", "en": "Water"},
+        "buildings": {"zh": "建筑", "en": "Buildings"},
+        "green": {"zh": "绿地", "en": "Green space"},
+        "landuse": {"zh": "其他用地", "en": "Other land use"},
+        "footer": {
+            "zh": "底图：OpenStreetMap 贡献者（ODbL），{crs} 投影，北箭头为 UTM 坐标北 · geoplan · {date}",
+            "en": "Base map: OpenStreetMap contributors (ODbL), {crs}, north arrow = UTM grid north · geoplan · {date}",
+        },
+    },
+    # The PDF report.
+    "pdf": {
+        "report": {"zh": "爱心驿站布局方案报告", "en": "Rest-station plan report"},
+        "area": {"zh": "研究区域", "en": "Study area"},
+        "scenario_id": {"zh": "方案编号", "en": "Scenario id"},
+        "date": {"zh": "导出时间", "en": "Exported"},
+        "summary": {"zh": "方案概要", "en": "Summary"},
+        "stations": {"zh": "站点数", "en": "Stations"},
+        "stations_value": {
+            "zh": "{n} 个（市级 {city} 个，区县级 {district} 个）",
+            "en": "{n} ({city} city-level, {district} district-level)",
+        },
+        "workers": {"zh": "外勤人员（估计）", "en": "Outdoor workers (estimated)"},
+        "covered": {"zh": "服务范围内的外勤人员", "en": "Workers within a station's service area"},
+        "share": {"zh": "覆盖率", "en": "Share covered"},
+        "service": {"zh": "服务范围", "en": "Service area"},
+        "service_value": {
+            "zh": "步行 {minutes:g} 分钟（沿街道网络）",
+            "en": "{minutes:g} minutes on foot along the street network",
+        },
+        "map": {"zh": "覆盖地图", "en": "Coverage map"},
+        "by_district": {"zh": "各区县覆盖情况", "en": "Coverage by district"},
+        "by_group": {"zh": "各工种覆盖情况", "en": "Coverage by worker group"},
+        "district": {"zh": "区县", "en": "District"},
+        "group": {"zh": "工种", "en": "Worker group"},
+        "col_workers": {"zh": "外勤人员", "en": "Workers"},
+        "col_covered": {"zh": "已覆盖", "en": "Covered"},
+        "station_count": {"zh": "站点", "en": "Stations"},
+        "station_list": {"zh": "站点清单", "en": "Stations"},
+        "id": {"zh": "编号", "en": "Id"},
+        "name": {"zh": "名称", "en": "Name"},
+        "level": {"zh": "级别", "en": "Level"},
+        "status": {"zh": "状态", "en": "Status"},
+        "address": {"zh": "地址", "en": "Address"},
+        "hours": {"zh": "开放时间", "en": "Opening hours"},
+        "covered_workers": {"zh": "覆盖人数", "en": "Workers covered"},
+        "city": {"zh": "市级", "en": "City-level"},
+        "district_level": {"zh": "区县级", "en": "District-level"},
+        "params": {"zh": "规划参数", "en": "Plan parameters"},
+        "param": {"zh": "参数", "en": "Parameter"},
+        "value": {"zh": "取值", "en": "Value"},
+        "result": {"zh": "求解结果与最优性", "en": "Optimiser result and optimality"},
+        "objective": {"zh": "目标值（覆盖的外勤人员）", "en": "Objective (workers covered)"},
+        "bound": {"zh": "上界", "en": "Upper bound"},
+        "gap": {"zh": "最优性差距", "en": "Optimality gap"},
+        "solver_status": {"zh": "求解状态", "en": "Status"},
+        "method": {"zh": "求解方法", "en": "Method"},
+        "seconds": {"zh": "求解用时（秒）", "en": "Solve time (s)"},
+        "no_result": {
+            "zh": "本方案未经优化求解（手工编排或导入），无最优性差距。",
+            "en": "This scenario was not optimised (edited by hand or imported): it has no optimality gap.",
+        },
+        "gap_note": {
+            "zh": "最优性差距 = (上界 − 目标值) / 上界：任何方案的覆盖人数都不会超过上界。",
+            "en": "Optimality gap = (bound - objective) / bound: no plan covers more workers than the bound.",
+        },
+        "notes": {"zh": "数据说明", "en": "About the data"},
+        "district_source": {"zh": "区县划分来源：{source}。", "en": "Districts: {source}."},
+        "demand_note": {
+            "zh": "外勤人员分布由 OpenStreetMap 要素按工种规则估算（见 docs/demand.md），数值为估计值。",
+            "en": "Outdoor workers are estimated from OpenStreetMap features by one rule per group (see "
+            "docs/demand.md); figures are estimates.",
+        },
+        "page": {"zh": "第 {page} 页 / 共 {nb} 页", "en": "Page {page} of {nb}"},
+        "unnamed": {"zh": "（未命名）", "en": "(unnamed)"},
+        "none": {"zh": "—", "en": "-"},
+        "total": {"zh": "合计", "en": "Total"},
+    },
+    # Plan parameters as the PDF report lists them (others are shown by their key).
+    "param": {
+        "stations": {"zh": "站点总数", "en": "Stations"},
+        "district_min": {"zh": "每区县最少站点数", "en": "Minimum stations per district"},
+        "city_level_min": {"zh": "市级站点最少数", "en": "Minimum city-level stations"},
+        "min_spacing_m": {"zh": "站点最小间距（米）", "en": "Minimum spacing between stations (m)"},
+        "time_limit_s": {"zh": "求解时限（秒）", "en": "Optimiser time limit (s)"},
+        "target_gap": {"zh": "目标最优性差距", "en": "Target optimality gap"},
+        "backup_weight": {"zh": "交叉覆盖权重", "en": "Backup coverage weight"},
+        "max_gap_m": {"zh": "最大服务空白距离（米）", "en": "Maximum gap distance (m)"},
+    },
+    # Messages of coded errors (geoplan.errors.GeoplanError(message, code=..., **params)).
+    "error": {
+        "scenario_needs_registered_area": {
+            "zh": "--scenario 需要已登记的研究区域（见 geoplan areas）；{area!r} 不在其中。"
+            "请先在区域登记表（GEOPLAN_AREAS）中登记，再按名称规划。",
+            "en": "--scenario needs a registered area (see 'geoplan areas'); {area!r} is not one.",
+        },
+        "scenario_with_districts": {
+            "zh": "--scenario 不能与 --districts 同时使用：审核地图按登记的区县重新打开区域。请用这些区县登记该区域。",
+            "en": "--scenario cannot be combined with --districts: register the area with these districts instead.",
+        },
+        "no_usable_sites": {
+            "zh": "{file}：文件中没有一个点位能建驿站：{reasons}。",
+            "en": "{file}: none of its sites can hold a station: {reasons}.",
+        },
+        "unknown_data_kind": {
+            "zh": "kind：请使用 {kinds} 之一（劳动者分布或候选点）。",
+            "en": "kind: use one of {kinds} (a demand layer or candidate sites).",
+        },
+        "user_data_changed": {
+            "zh": "规划数据在读取时被修改了，请重新加载后再试。",
+            "en": "The planner's data changed while it was being read; reload and try again.",
+        },
+        "unknown_language": {
+            "zh": "语言 {lang!r} 无法识别；请使用 {languages}。",
+            "en": "Unknown language {lang!r}; use one of {languages}.",
+        },
+    },
+}
+
+
+def check_lang(lang: object) -> str:
+    """Return ``lang`` if it is one of :data:`geoplan.vocabulary.LANGUAGES`, else raise InputError naming them."""
+    if lang not in LANGUAGES:
+        raise InputError(f"Unknown language {lang!r}; use one of {', '.join(LANGUAGES)}.", code="unknown_language",
+                         lang=lang, languages=", ".join(LANGUAGES))  # fmt: skip
+    return str(lang)
+
+
+def text(section: str, key: str, lang: str = "zh", **params: object) -> str:
+    """Return the text of ``key`` in ``section`` and ``lang``, placeholders filled from ``params``.
+
+    Parameters
+    ----------
+    section : str
+        A section of :data:`CATALOG` (``ui``, ``label``, ``group``...).
+    key : str
+        The entry; an unknown key gives the key itself back (a user-defined worker group, say).
+    lang : str
+        ``zh`` or ``en``.
+    **params
+        Values of the text's ``{name}`` placeholders.
+
+    Returns
+    -------
+    str
+    """
+    entry = CATALOG.get(section, {}).get(key)
+    if entry is None:
+        return key
+    template = entry.get(lang) or entry["en"]
+    return template.format(**params) if params else template
+
+
+def entries(section: str, lang: str = "zh") -> dict[str, str]:
+    """Return every text of a section in one language, by key."""
+    return {key: entry.get(lang) or entry["en"] for key, entry in CATALOG.get(section, {}).items()}
+
+
+def group_name(group: str, lang: str = "zh") -> str:
+    """Return the display name of a worker group (the key itself for a group the planner named)."""
+    return text("group", group, lang)
+
+
+def services_text(services: str | Iterable[str], lang: str = "zh") -> str:
+    """Return the display text of a list of service codes (or of a ";"-joined string of them)."""
+    codes = services.split(";") if isinstance(services, str) else list(services)
+    separator = "、" if lang == "zh" else ", "
+    return separator.join(text("service", code, lang) for code in codes if code)
+
+
+def error_text(error: BaseException, lang: str = "zh") -> str:
+    """Return what a person reads for an error: its catalog text in ``lang`` when it carries a code, else its message.
+
+    Parameters
+    ----------
+    error : BaseException
+        Usually a :class:`~geoplan.errors.GeoplanError`; its ``code`` and ``params`` pick and fill the text.
+    lang : str
+        ``zh`` or ``en``.
+
+    Returns
+    -------
+    str
+    """
+    if isinstance(error, GeoplanError) and error.code in CATALOG["error"]:
+        entry: Mapping[str, str] = CATALOG["error"][error.code]
+        try:
+            return entry.get(lang, entry["en"]).format(**error.params)
+        except (KeyError, IndexError, ValueError):
+            return str(error)
+    return str(error)

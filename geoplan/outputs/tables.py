@@ -1,0 +1,102 @@
+"""The data formats of a scenario export: GeoJSON layers, one GeoPackage, and the CSV table of stations.
+
+Column names are the same in every language; the CSV carries WGS-84 and GCJ-02 coordinates and is written as UTF-8
+with a BOM so that Excel shows Chinese text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from geoplan import coords, i18n, settings
+from geoplan.outputs.export_data import ExportData
+from geoplan.planning.plan import Plan
+from geoplan.vocabulary import MODES
+
+__all__ = ["STATION_COLUMNS", "proposals_wgs84", "stations_table", "write_csv", "write_geojson", "write_gpkg"]
+
+#: Columns of the stations in every data format, in order.
+STATION_COLUMNS = ("id", "name", "status", "level", "district", "address", "phone", "hours", "services",
+                   "covered_workers", "lon", "lat", "lon_gcj02", "lat_gcj02")  # fmt: skip
+
+
+def write_gpkg(data: ExportData, path: Path, *, lang: str) -> None:
+    """One GeoPackage: layers stations, service_areas, districts, demand; tables coverage_by_group, scenario."""
+    layers = {
+        "stations": data.stations,
+        "service_areas": data.service_areas,
+        "districts": data.districts,
+        "demand": data.demand,
+        "coverage_by_group": _group_table(data, lang),
+        "scenario": _summary_table(data),
+    }
+    for layer, frame in layers.items():
+        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+
+
+def _group_table(data: ExportData, lang: str) -> pd.DataFrame:
+    table = data.by_group.reset_index()
+    table.insert(1, "label", [i18n.group_name(group, lang) for group in table["group"]])
+    return table
+
+
+def _summary_table(data: ExportData) -> pd.DataFrame:
+    """Return the scenario's key figures as (key, value) text rows."""
+    result = data.result
+    rows = {
+        "scenario_id": data.scenario_id,
+        "name": data.name,
+        "area": data.area.spec.name,
+        "stations": len(data.stations),
+        "workers_total": data.workers.get("total"),
+        "workers_covered": data.workers.get("covered"),
+        "share_covered": data.workers.get("share"),
+        "service_area_minutes": data.minutes,
+        **{f"optimiser_{key}": result.get(key) for key in ("objective", "bound", "gap", "status", "method")},
+        **{f"param_{key}": value for key, value in sorted(data.params.items())},
+        "exported_at": data.exported_at.isoformat(timespec="seconds"),
+    }
+    return pd.DataFrame({"key": list(rows), "value": ["" if v is None else str(v) for v in rows.values()]})
+
+
+def write_csv(data: ExportData, path: Path, *, lang: str) -> None:
+    """Write the stations table (UTF-8 with BOM, so Excel reads Chinese text): see :func:`stations_table`."""
+    stations_table(data).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def stations_table(data: ExportData) -> pd.DataFrame:
+    """Return the stations as the CSV export writes them.
+
+    Columns: ``id``, ``name``, ``status`` (proposed|accepted|existing), ``level`` (city|district), ``district``,
+    ``address``, ``phone``, ``hours``, ``services`` (";"-joined codes), ``covered_workers`` (workers within reach
+    of the station alone, when known), ``lon``, ``lat`` (WGS-84, for GPS and international tools), ``lon_gcj02``,
+    ``lat_gcj02`` (GCJ-02, for Amap and Tencent maps), then ``walk_area_km2`` and ``ride_area_km2`` (size of the
+    station's walking and riding service area within :attr:`ExportData.minutes`).
+    """
+    table = pd.DataFrame(data.stations[list(STATION_COLUMNS)])
+    for mode in MODES:
+        sizes = data.service_areas[data.service_areas["mode"] == mode].set_index("station")["area_km2"]
+        table[f"{mode}_area_km2"] = table["id"].map(sizes).to_numpy()
+    return table
+
+
+def write_geojson(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """Write one layer as RFC 7946 GeoJSON (WGS-84, 8 decimals)."""
+    pyogrio.write_dataframe(
+        frame, path, driver="GeoJSON", layer=layer, layer_options={"COORDINATE_PRECISION": 8, "RFC7946": "YES"}
+    )
+
+
+def proposals_wgs84(plan: Plan) -> gpd.GeoDataFrame:
+    """Return a plan's proposals in WGS-84 with lon/lat and GCJ-02 lon/lat columns, footprint dropped."""
+    frame = plan.proposals.drop(columns="footprint").to_crs(settings.WGS84)
+    lon, lat = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
+    frame["lon"], frame["lat"] = np.round(lon, 7), np.round(lat, 7)
+    gcj_lon, gcj_lat = coords.wgs84_to_gcj02(lon, lat)
+    frame["lon_gcj02"], frame["lat_gcj02"] = np.round(gcj_lon, 7), np.round(gcj_lat, 7)
+    return frame

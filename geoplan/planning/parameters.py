@@ -1,0 +1,260 @@
+"""What a plan can be asked for: :class:`PlanParameters`, their checks, their JSON form, and the default count.
+
+Parameters fall in two kinds: those that shape the prepared model (demand, candidates, network coverage, site rules,
+opening-hours options) and those that only steer a solve (station count, time limit, gap, phases, coverage target,
+cross coverage, the 24-hour quota). Scenarios that differ only in the second kind share one prepared model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from numbers import Real
+
+from geoplan.data.areas import StudyArea
+from geoplan.errors import InputError
+from geoplan.inputs.candidates import CandidateRules
+from geoplan.inputs.demand import WORKER_GROUPS
+
+__all__ = ["CITY_TARGET_STATIONS", "SOLVE_FIELDS", "STATIONS_PER_KM2", "PlanParameters", "default_stations"]
+
+#: Nanchang's second-phase target: at least 35 stations citywide. Also the cap of the scaled default.
+CITY_TARGET_STATIONS = 35
+
+#: Scaled default: one station per km² of the network's extent (a 1 km walking circle covers ~1 km² of streets
+#: once detours are counted, and the national 15-minute circle asks for overlapping coverage).
+STATIONS_PER_KM2 = 1.0
+
+#: Parameters that only steer a solve; every other field shapes the prepared model.
+SOLVE_FIELDS = frozenset(
+    {"stations", "time_limit_s", "target_gap", "backup_weight", "max_24h", "phases", "target_coverage"}
+)
+
+
+@dataclass(frozen=True)
+class PlanParameters:
+    """Everything a plan run can be asked for; defaults follow Nanchang's plan and the national 15-minute circle.
+
+    Attributes
+    ----------
+    stations : int or None
+        Total stations (existing ones included); None scales the default to the area (see :func:`default_stations`).
+    district_min : int
+        Minimum stations per district (Nanchang: every county/district union builds at least 1).
+    city_level_min : int
+        Stations designated city-level (Nanchang: the city union builds at least 3).
+    min_spacing_m : float
+        Minimum straight-line distance between two stations, metres.
+    cutoff_m : mapping of str to float
+        Service cutoff along the network per worker group, metres (default: 1,000 m walking; riders 2,000 m).
+    headcounts : mapping of str to float
+        Workers per group, overriding the density defaults.
+    candidate_rules : CandidateRules
+        Footprint, spacing and street-side rules for candidate sites.
+    excluded_ids : tuple of str
+        Candidate ids never to choose.
+    time_limit_s : float
+        Seconds for the optimiser.
+    target_gap : float
+        Relative optimality gap at which the optimiser may stop.
+    backup_weight : float
+        Cross coverage (交叉覆盖): value of a second station within reach, as a share of the first (0 = off).
+    max_gap_m : float or None
+        Maximum-gap rule: every worker location within this network distance of a station (None = off).
+    hours_options : tuple of str
+        Opening-hours options offered for each site (e.g. ``("08:30-17:00", "24h")``); empty = time of day not
+        modelled. With options, a worker counts as covered only by a station open during the worker's shift.
+    max_24h : int or None
+        At most this many stations open 24 hours.
+    min_overlap_min : int
+        Minutes a station must be open during a shift to count for it.
+    phases : bool
+        Plan in two phases: phase 1 the quota stations (city-level + per-district minimum), phase 2 the rest.
+    target_coverage : float or None
+        Instead of a fixed count, the fewest stations (up to ``stations``) covering this share of workers.
+    """
+
+    stations: int | None = None
+    district_min: int = 1
+    city_level_min: int = 3
+    min_spacing_m: float = 300.0
+    cutoff_m: Mapping[str, float] = field(default_factory=dict)
+    headcounts: Mapping[str, float] = field(default_factory=dict)
+    candidate_rules: CandidateRules = field(default_factory=CandidateRules)
+    excluded_ids: tuple[str, ...] = ()
+    time_limit_s: float = 10.0
+    target_gap: float = 0.005
+    backup_weight: float = 0.0
+    max_gap_m: float | None = None
+    hours_options: tuple[str, ...] = ()
+    max_24h: int | None = None
+    min_overlap_min: int = 60
+    phases: bool = False
+    target_coverage: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.stations is not None and self.stations < 1:
+            raise InputError(f"--stations must be at least 1, got {self.stations}.")
+        if self.district_min < 0 or self.city_level_min < 0:
+            raise InputError("District and city-level minimums must be >= 0.")
+        if not (math.isfinite(self.min_spacing_m) and self.min_spacing_m >= 0):
+            raise InputError(f"Minimum spacing must be >= 0 metres, got {self.min_spacing_m}.")
+        for group, cutoff in self.cutoff_m.items():
+            if not (isinstance(cutoff, int | float) and math.isfinite(cutoff) and cutoff > 0):
+                raise InputError(f"Service cutoff for {group!r} must be a positive number of metres, got {cutoff!r}.")
+        if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0) or not 0 <= self.target_gap < 1:
+            raise InputError("time limit must be > 0 s and the target gap within [0, 1).")
+        if not (math.isfinite(self.backup_weight) and self.backup_weight >= 0):
+            raise InputError(f"The cross-coverage weight must be >= 0, got {self.backup_weight}.")
+        if self.max_gap_m is not None and not (math.isfinite(self.max_gap_m) and self.max_gap_m > 0):
+            raise InputError(f"The maximum gap must be a positive number of metres, got {self.max_gap_m}.")
+        if self.target_coverage is not None and not 0 < self.target_coverage <= 1:
+            raise InputError(f"The coverage target must be a share in (0, 1], got {self.target_coverage}.")
+        if self.max_24h is not None and self.max_24h < 0:
+            raise InputError(f"--max-24h must be >= 0, got {self.max_24h}.")
+        if self.min_overlap_min < 1:
+            raise InputError(f"The minimum overlap must be at least 1 minute, got {self.min_overlap_min}.")
+
+    def cutoff_for(self, group: str) -> float:
+        """Service cutoff (m) of a worker group: the parameter, else the group's default, else walking 1 km."""
+        if group in self.cutoff_m:
+            return float(self.cutoff_m[group])
+        known = WORKER_GROUPS.get(group)
+        return known.cutoff_m if known else 1000.0
+
+    def for_preparation(self) -> PlanParameters:
+        """Return these parameters with every solve-only field (:data:`SOLVE_FIELDS`) at its default.
+
+        Two plans whose parameters have the same preparation part share one prepared model.
+        """
+        defaults = PlanParameters()
+        return dataclasses.replace(self, **{name: getattr(defaults, name) for name in SOLVE_FIELDS})
+
+    def to_json(self) -> dict:
+        """Return the parameters as plain JSON values (what a scenario stores); :meth:`from_json` reads them."""
+        data = dataclasses.asdict(self)
+        data["cutoff_m"] = {str(k): float(v) for k, v in sorted(self.cutoff_m.items())}
+        data["headcounts"] = {str(k): float(v) for k, v in sorted(self.headcounts.items())}
+        data["excluded_ids"] = list(self.excluded_ids)
+        data["hours_options"] = list(self.hours_options)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object] | None) -> PlanParameters:
+        """Read parameters from JSON values, checking every name, type and range.
+
+        Parameters
+        ----------
+        data : mapping or None
+            Field names of :class:`PlanParameters` (``candidate_rules`` a mapping of
+            :class:`~geoplan.inputs.candidates.CandidateRules` fields); missing fields take their defaults.
+
+        Returns
+        -------
+        PlanParameters
+
+        Raises
+        ------
+        InputError
+            Unknown names (all of them are named), values of the wrong type or out of range.
+        """
+        if data is None:
+            data = {}
+        if not isinstance(data, Mapping):
+            raise InputError(f"Plan parameters must be an object of names and values, got {type(data).__name__}.")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(str(key) for key in data if key not in known)
+        if unknown:
+            raise InputError(
+                f"Unknown plan parameter(s): {', '.join(unknown)}; known parameters are {', '.join(known)}."
+            )
+        values = {name: _FIELD_READERS[name](name, value) for name, value in data.items()}
+        return cls(**values)
+
+
+def default_stations(area: StudyArea, params: PlanParameters) -> int:
+    """Station count for a run without ``--stations``.
+
+    The registry's ``default_stations`` if set; else one station per km² of network extent, capped at Nanchang's
+    35 and raised to what the quotas need (every planned district's minimum and the city-level stations).
+    """
+    needed = max(params.city_level_min, params.district_min * len(area.planned_districts), 1)
+    if area.spec.default_stations:
+        return max(int(area.spec.default_stations), needed)
+    scaled = math.ceil(area.area_km2 * STATIONS_PER_KM2)
+    return max(min(scaled, CITY_TARGET_STATIONS), needed)
+
+
+# --- reading JSON values ---------------------------------------------------------------------------------------------
+
+
+def _number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+        raise InputError(f"Plan parameter {name!r} must be a number, got {value!r}.")
+    return float(value)
+
+
+def _whole(name: str, value: object) -> int:
+    number = _number(name, value)
+    if number != int(number):
+        raise InputError(f"Plan parameter {name!r} must be a whole number, got {value!r}.")
+    return int(number)
+
+
+def _optional(read):
+    return lambda name, value: None if value is None else read(name, value)
+
+
+def _flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"Plan parameter {name!r} must be true or false, got {value!r}.")
+    return value
+
+
+def _texts(name: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise InputError(f"Plan parameter {name!r} must be a list of texts, got {value!r}.")
+    return tuple(v.strip() for v in value if v.strip())
+
+
+def _per_group(name: str, value: object) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise InputError(f"Plan parameter {name!r} must map worker groups to numbers, got {value!r}.")
+    return {str(group): _number(f"{name}.{group}", number) for group, number in value.items()}
+
+
+def _rules(name: str, value: object) -> CandidateRules:
+    if isinstance(value, CandidateRules):
+        return value
+    if not isinstance(value, Mapping):
+        raise InputError(f"Plan parameter {name!r} must be an object of candidate rules, got {value!r}.")
+    known = {f.name for f in dataclasses.fields(CandidateRules)}
+    unknown = sorted(str(key) for key in value if key not in known)
+    if unknown:
+        raise InputError(
+            f"Unknown candidate rule(s): {', '.join(unknown)}; known rules are {', '.join(sorted(known))}."
+        )
+    return CandidateRules(**{key: _number(f"{name}.{key}", number) for key, number in value.items()})
+
+
+_FIELD_READERS = {
+    "stations": _optional(_whole),
+    "district_min": _whole,
+    "city_level_min": _whole,
+    "min_spacing_m": _number,
+    "cutoff_m": _per_group,
+    "headcounts": _per_group,
+    "candidate_rules": _rules,
+    "excluded_ids": _texts,
+    "time_limit_s": _number,
+    "target_gap": _number,
+    "backup_weight": _number,
+    "max_gap_m": _optional(_number),
+    "hours_options": _texts,
+    "max_24h": _optional(_whole),
+    "min_overlap_min": _whole,
+    "phases": _flag,
+    "target_coverage": _optional(_number),
+}

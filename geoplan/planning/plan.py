@@ -1,0 +1,196 @@
+"""Plan stations for a study area end to end: :func:`make_plan` is :func:`~geoplan.planning.prepare.prepare` + solve.
+
+:func:`make_plan` returns a :class:`Plan` (the chosen sites, the demand marked covered or not, the solver's answer
+and the figures); :mod:`geoplan.outputs.plan_files` writes it to files.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geoplan.data.areas import StudyArea
+from geoplan.inputs.candidates import CandidateSet
+from geoplan.inputs.user_data import UserData
+from geoplan.planning.figures import coverage_figures
+from geoplan.planning.parameters import PlanParameters
+from geoplan.planning.prepare import PreparedModel, prepare
+from geoplan.planning.solve import Solution, solve
+from geoplan.siting import SitingResult
+
+__all__ = ["Plan", "make_plan", "plan_prepared", "refusals_table"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A finished plan.
+
+    Attributes
+    ----------
+    prepared : PreparedModel
+        What the plan was solved on.
+    params : PlanParameters
+        The parameters it was asked with.
+    stations : int
+        Station count actually planned.
+    proposals : geopandas.GeoDataFrame
+        Chosen sites: ``id``, ``district``, ``level`` (city|district), ``covered_workers``, ``footprint_m2``,
+        ``source``, ``kind``, ``name``, [``hours``], [``phase``], ``footprint``, point geometry (area CRS).
+    demand : geopandas.GeoDataFrame
+        Demand pieces (split by shift with opening hours) with ``group``, ``weight``, ``district``, ``covered``.
+    result : SitingResult
+    timings_s : dict of str to float
+        Seconds per stage.
+    """
+
+    prepared: PreparedModel
+    params: PlanParameters
+    stations: int
+    proposals: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame
+    result: SitingResult
+    timings_s: dict[str, float]
+
+    @property
+    def area(self) -> StudyArea:
+        """The study area."""
+        return self.prepared.area
+
+    @property
+    def candidates(self) -> CandidateSet:
+        """The candidate sites and the refused spots."""
+        return self.prepared.candidates
+
+    @property
+    def layer_rules(self) -> dict[str, str]:
+        """How each group's demand layer was made."""
+        return self.prepared.layer_rules
+
+    def summary(self) -> dict:
+        """Coverage figures, optimality and parameters, as plain JSON-ready values."""
+        covered = np.zeros(self.prepared.model.matrix.shape[1], dtype=bool)
+        covered[self.demand.loc[self.demand["covered"], "column"].to_numpy()] = True
+        figures = coverage_figures(self.prepared, covered, self.proposals["district"].astype(str).tolist())
+        params = self.params.to_json()
+        params["stations"] = self.stations
+        params["cutoff_m"] = {g: self.params.cutoff_for(g) for g in sorted(self.demand["group"].unique())}
+        area = self.area
+        return {
+            "area": {
+                "name": area.spec.name,
+                "title": area.spec.title,
+                "title_zh": area.spec.title_zh,
+                "source": area.spec.source,
+                "crs": str(area.crs),
+                "extent_km2": round(area.area_km2, 3),
+                "districts": area.districts["district"].tolist(),
+                "district_source": area.district_source,
+                "unsupported_checks": list(area.notes),
+            },
+            "workers": figures["workers"],
+            "by_group": figures["by_group"],
+            "by_district": figures["by_district"],
+            "optimality": {
+                "objective": round(self.result.objective, 4),
+                "bound": round(self.result.bound, 4),
+                "gap": self.result.gap,
+                "status": self.result.status,
+                "method": self.result.method,
+                "solve_seconds": round(self.result.seconds, 3),
+            },
+            "candidates": {
+                "kept": {str(k): int(v) for k, v in self.candidates.sites["source"].value_counts().items()},
+                "refused": self.candidates.refusal_counts(),
+            },
+            "demand_layers": self.layer_rules,
+            "user_data": self.prepared.user_data.summary(),
+            "parameters": params,
+            "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
+        }
+
+
+def make_plan(
+    area: StudyArea,
+    params: PlanParameters | None = None,
+    user_data: UserData | None = None,
+    *,
+    layers: Sequence[gpd.GeoDataFrame] = (),
+    user_sites: gpd.GeoDataFrame | None = None,
+    fixed_sites: gpd.GeoDataFrame | None = None,
+) -> Plan:
+    """Plan stations for a study area: prepare, then solve.
+
+    Parameters
+    ----------
+    area : StudyArea
+    params : PlanParameters, optional
+    user_data : UserData, optional
+        The planner's demand layers, candidate sites and existing stations.
+    layers, user_sites, fixed_sites : optional
+        The same as frames (from :func:`geoplan.inputs.demand.read_layer` and
+        :func:`geoplan.inputs.candidates.read_sites`), when ``user_data`` is not given.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    InfeasibleError
+        Quotas above the station count, a district without a feasible site, more stations than sites...
+    """
+    params = params or PlanParameters()
+    if user_data is None:
+        user_data = UserData.from_frames(layers, user_sites, fixed_sites)
+    return plan_prepared(prepare(area, params, user_data), params)
+
+
+def plan_prepared(prepared: PreparedModel, params: PlanParameters) -> Plan:
+    """Solve a prepared model as ``params`` ask and return the plan (the second half of :func:`make_plan`)."""
+    started = time.perf_counter()
+    stations = prepared.default_stations(params)
+    log.info("planning %d stations over %d candidate sites and %d demand points", stations,
+             len(prepared.candidates.sites), len(prepared.demand))  # fmt: skip
+    solution = solve(prepared, params, stations)
+    timings = dict(prepared.timings_s, siting=time.perf_counter() - started)
+    proposals, demand = _proposals(prepared, solution)
+    return Plan(prepared, params, solution.stations, proposals, demand, solution.result, timings)
+
+
+def _proposals(prepared: PreparedModel, solution: Solution) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    model, result = prepared.model, solution.result
+    rows = result.selected
+    sites = prepared.candidates.sites
+    proposals = sites.iloc[model.row_site[rows]].copy()
+    proposals["covered_workers"] = np.round(model.matrix[rows] @ model.weights, 2)
+    proposals["level"] = np.where(np.isin(rows, result.city_level), "city", "district")
+    ordered = ["id", "district", "level", "covered_workers", "footprint_m2", "source", "kind", "name"]
+    if model.has_hours:
+        proposals["hours"] = model.row_hours(rows)
+        ordered.append("hours")
+    if solution.phase is not None:
+        proposals["phase"] = [solution.phase[int(row)] for row in rows]
+        ordered.append("phase")
+    proposals = proposals[[*ordered, "footprint", "geometry"]].sort_values(
+        ["level", "covered_workers"], ascending=[True, False]
+    )
+    covered = model.covered_columns(rows)
+    demand = model.pieces.assign(covered=covered[model.pieces["column"].to_numpy()])
+    proposals = gpd.GeoDataFrame(proposals.reset_index(drop=True), geometry="geometry", crs=sites.crs)
+    return proposals, demand
+
+
+def refusals_table(candidates: CandidateSet) -> pd.DataFrame:
+    """Refusal counts per source and reason, for ``geoplan candidates --refusals``."""
+    refused = candidates.refused
+    return (
+        refused.groupby(["source", "reason"]).size().rename("count").reset_index().sort_values("count", ascending=False)
+    )

@@ -1,0 +1,369 @@
+"""A scenario's sites read against a prepared model: which rows of the siting model they are, what else they cover.
+
+Sites travel as plain dicts, which is what the database stores and the review map sends::
+
+    {"status": "proposed" | "accepted" | "rejected" | "existing", "candidate_id": str | None,
+     "lon": float, "lat": float, "city_level": bool, "name": str | None,
+     "hours": str | None, "phase": 1 | 2 | None}
+
+Proposed, accepted and rejected sites refer to a candidate of the prepared model by ``candidate_id``; existing
+stations may have none and stand anywhere, and their coverage is computed along the network when they are read.
+With opening hours modelled, a station counts for a shift only when its ``hours`` are open long enough during it
+(no hours: the first option). Rejected sites count as no station. Coordinates are WGS-84 at the edges, the area's
+UTM zone inside.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from numbers import Real
+
+import numpy as np
+import scipy.sparse as sp
+import shapely
+from scipy.spatial import cKDTree
+
+from geoplan import crs
+from geoplan.coverage import network
+from geoplan.data.areas import StudyArea
+from geoplan.errors import InputError
+from geoplan.inputs.candidates import CandidateSet
+from geoplan.planning.model import SitingModel
+from geoplan.vocabulary import KEPT_STATUSES, PLACEABLE_SOURCES, SITE_STATUSES
+
+__all__ = ["EXTENT_MARGIN_M", "Reading", "SiteIndex", "build_index", "json_scalar", "read_sites", "to_area_xy"]
+
+#: How far outside the area's street network (its convex hull) a lon/lat may lie and still be accepted, metres.
+EXTENT_MARGIN_M = 1000.0
+
+LONLAT_DIGITS = 7  # ~1 cm
+
+
+@dataclass(frozen=True, eq=False)
+class SiteIndex:
+    """Look-ups over a prepared model's candidate sites, built once with it.
+
+    Attributes
+    ----------
+    ids, district : numpy.ndarray
+        Candidate id and district of each site.
+    row_of : dict of str to int
+        Site index of each candidate id.
+    xy, lonlat : numpy.ndarray
+        Positions in the area's CRS and in WGS-84 (7 decimals).
+    site_tree : scipy.spatial.cKDTree or None
+        Over ``xy`` (spacing to existing stations).
+    place_rows : numpy.ndarray
+        Sites a dragged station may land on (:data:`geoplan.vocabulary.PLACEABLE_SOURCES`).
+    place_tree, refused_tree : scipy.spatial.cKDTree or None
+        Over the placeable sites and over the refused spots.
+    refused_reason : numpy.ndarray
+        Why each refused spot was refused.
+    street_tree : shapely.STRtree
+        Over the area's street edges; ``street_class`` their OSM highway class.
+    planned_names : numpy.ndarray
+        Districts that hold streets; ``planned_tree`` over their polygons.
+    """
+
+    ids: np.ndarray
+    district: np.ndarray
+    row_of: dict
+    xy: np.ndarray
+    lonlat: np.ndarray
+    site_tree: cKDTree | None
+    place_rows: np.ndarray
+    place_tree: cKDTree | None
+    refused_reason: np.ndarray
+    refused_tree: cKDTree | None
+    street_tree: shapely.STRtree
+    street_class: np.ndarray
+    planned_names: np.ndarray
+    planned_tree: shapely.STRtree
+
+
+def build_index(area: StudyArea, candidates: CandidateSet) -> SiteIndex:
+    """Build the look-ups of a prepared model's sites."""
+    sites = candidates.sites
+    ids = sites["id"].astype(str).to_numpy(dtype=object)
+    xy = shapely.get_coordinates(sites.geometry.to_numpy())
+    placeable = np.flatnonzero(sites["source"].isin(PLACEABLE_SOURCES).to_numpy())
+    refused_xy = shapely.get_coordinates(candidates.refused.geometry.to_numpy())
+    planned = area.districts[area.districts["has_network"]]
+    if len(planned) == 0:
+        planned = area.districts
+    return SiteIndex(
+        ids=ids,
+        district=sites["district"].astype(str).to_numpy(dtype=object),
+        row_of={ident: row for row, ident in enumerate(ids)},
+        xy=xy,
+        lonlat=np.round(crs.to_wgs84(area.crs, xy), LONLAT_DIGITS),
+        site_tree=cKDTree(xy) if len(xy) else None,
+        place_rows=placeable,
+        place_tree=cKDTree(xy[placeable]) if len(placeable) else None,
+        refused_reason=candidates.refused["reason"].astype(str).to_numpy(dtype=object),
+        refused_tree=cKDTree(refused_xy) if len(refused_xy) else None,
+        street_tree=shapely.STRtree(area.edges.geometry.to_numpy()),
+        street_class=area.edges["highway"].astype(str).to_numpy(dtype=object),
+        planned_names=planned["district"].astype(str).to_numpy(dtype=object),
+        planned_tree=shapely.STRtree(planned.geometry.to_numpy()),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Reading:
+    """A list of site dicts read against a prepared model.
+
+    Attributes
+    ----------
+    rows : numpy.ndarray
+        Model rows of the counted stations that are rows of the siting model.
+    extra : scipy.sparse.csr_array
+        Columns covered by the counted stations that are no model row (existing stations anywhere; stations whose
+        opening hours are none of the options), one row each.
+    extra_must : scipy.sparse.csr_array or None
+        Their maximum-gap rows.
+    extra_xy : numpy.ndarray
+        (k, 2) their positions in the area's CRS.
+    extra_district : numpy.ndarray
+        Their districts.
+    extra_site : numpy.ndarray
+        Their candidate site, or -1 off the candidate set.
+    extra_kept, extra_city, extra_phase2 : numpy.ndarray
+        Which of them are kept (accepted or existing), city-level, kept for phase 2.
+    extra_hours : list of str or None
+        Their opening hours.
+    fixed_rows, city_rows, phase2_rows : numpy.ndarray
+        Model rows kept (accepted and existing), those city-level, those of phase 2.
+    proposed_rows : numpy.ndarray
+        Model rows of the proposals.
+    rejected_sites : numpy.ndarray
+        Candidate sites rejected.
+    station_districts : list of str
+        District of every counted station.
+    kept : list of dict
+        The accepted, existing and rejected dicts as sent (copies, same order).
+    """
+
+    rows: np.ndarray
+    extra: sp.csr_array
+    extra_must: sp.csr_array | None
+    extra_xy: np.ndarray
+    extra_district: np.ndarray
+    extra_site: np.ndarray
+    extra_kept: np.ndarray
+    extra_city: np.ndarray
+    extra_phase2: np.ndarray
+    extra_hours: list[str | None]
+    fixed_rows: np.ndarray
+    city_rows: np.ndarray
+    phase2_rows: np.ndarray
+    proposed_rows: np.ndarray
+    rejected_sites: np.ndarray
+    station_districts: list[str]
+    kept: list[dict]
+
+
+def read_sites(prepared, sites: Sequence[Mapping]) -> Reading:
+    """Read site dicts against a prepared model (see the module docstring for the dicts).
+
+    Parameters
+    ----------
+    prepared : geoplan.planning.prepare.PreparedModel
+    sites : sequence of dict
+
+    Returns
+    -------
+    Reading
+
+    Raises
+    ------
+    InputError
+        Not a list of dicts, an unknown status or candidate id, a site both rejected and kept, an existing station
+        outside the area, unreadable opening hours.
+    """
+    if isinstance(sites, Mapping | str | bytes) or not isinstance(sites, Sequence):
+        raise InputError(f"sites must be a list of site dicts, got {type(sites).__name__}.")
+    model: SitingModel = prepared.model
+    index: SiteIndex = prepared.index
+    rows = {status: [] for status in SITE_STATUSES}
+    city, phase2, kept, off, districts = [], [], [], [], []
+    for number, site in enumerate(sites):
+        status, site_index = _status_and_site(prepared, number, site)
+        if status != "proposed":
+            kept.append(dict(site))
+        if status == "rejected":
+            rows["rejected"].append(site_index)
+            continue
+        hours = _hours(site, number)
+        row = None if site_index is None else model.row_of(site_index, hours)
+        if row is None:  # off the candidate set, or hours that are none of the options
+            off.append((number, site, status, site_index, hours))
+            continue
+        rows[status].append(row)
+        districts.append(str(index.district[site_index]))
+        if status in KEPT_STATUSES:
+            if site.get("city_level"):
+                city.append(row)
+            if site.get("phase") == 2:
+                phase2.append(row)
+    extra = _extra(prepared, off)
+    fixed = np.unique(np.asarray(rows["accepted"] + rows["existing"], dtype=np.int64))
+    proposed = np.setdiff1d(np.asarray(rows["proposed"], dtype=np.int64), fixed)
+    rejected = np.unique(np.asarray(rows["rejected"], dtype=np.int64))
+    used = np.concatenate([model.row_site[np.union1d(fixed, proposed)], extra["site"][extra["site"] >= 0]])
+    both = np.intersect1d(rejected, used)
+    if len(both):
+        raise InputError(
+            f"Candidate site(s) {', '.join(index.ids[both][:5])} are both rejected and kept or proposed: "
+            "a site can have only one status."
+        )
+    return Reading(
+        rows=np.union1d(fixed, proposed),
+        extra=extra["matrix"],
+        extra_must=extra["must"],
+        extra_xy=extra["xy"],
+        extra_district=extra["district"],
+        extra_site=extra["site"],
+        extra_kept=extra["kept"],
+        extra_city=extra["city"],
+        extra_phase2=extra["phase2"],
+        extra_hours=extra["hours"],
+        fixed_rows=fixed,
+        city_rows=np.unique(np.asarray(city, dtype=np.int64)),
+        phase2_rows=np.unique(np.asarray(phase2, dtype=np.int64)),
+        proposed_rows=proposed,
+        rejected_sites=rejected,
+        station_districts=districts + extra["district"].tolist(),
+        kept=kept,
+    )
+
+
+def to_area_xy(area: StudyArea, lon: object, lat: object, what: str) -> np.ndarray:
+    """Area-CRS position of a WGS-84 lon/lat, refusing non-numbers and positions outside the area.
+
+    Parameters
+    ----------
+    area : StudyArea
+    lon, lat : float
+        WGS-84 degrees.
+    what : str
+        What the position is, for messages ("Site 3 (existing station)").
+
+    Returns
+    -------
+    numpy.ndarray
+        (2,) x, y in the area's CRS.
+
+    Raises
+    ------
+    InputError
+        Not finite degrees, or farther than :data:`EXTENT_MARGIN_M` outside the area's street network.
+    """
+    for name, value in (("lon", lon), ("lat", lat)):
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
+            raise InputError(f"{what}: {name} must be a finite number of degrees, got {value!r}.")
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise InputError(f"{what}: ({lon}, {lat}) is not a WGS-84 longitude/latitude pair (longitude first).")
+    xy = crs.from_wgs84(area.crs, [[float(lon), float(lat)]])[0]
+    outside = float(shapely.distance(area.boundary, shapely.Point(xy)))
+    if not outside <= EXTENT_MARGIN_M:
+        raise InputError(
+            f"{what}: ({float(lon):.6f}, {float(lat):.6f}) lies {outside / 1000:.1f} km outside study area "
+            f"{area.spec.name!r}; check that it is WGS-84 longitude, latitude (in that order)."
+        )
+    return xy
+
+
+def json_scalar(value: object) -> object:
+    """JSON-ready scalar: None for missing values (None, NaN), Python types for numpy ones."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _status_and_site(prepared, number: int, site: Mapping) -> tuple[str, int | None]:
+    """Status and candidate site of a site dict (site None: an existing station off the candidate set)."""
+    if not isinstance(site, Mapping):
+        raise InputError(f"Site {number}: expected a dict, got {type(site).__name__}.")
+    status = site.get("status")
+    if status not in SITE_STATUSES:
+        raise InputError(f"Site {number}: status must be one of {', '.join(SITE_STATUSES)}; got {status!r}.")
+    ident = site.get("candidate_id")
+    if ident is None:
+        if status != "existing":
+            raise InputError(
+                f"Site {number}: a {status} site needs the candidate_id of one of the area's candidate sites; "
+                "only existing stations may have none."
+            )
+        return status, None
+    row = prepared.index.row_of.get(str(ident))
+    if row is None:
+        raise InputError(
+            f"Site {number}: {ident!r} is not a candidate site of area {prepared.area.spec.name!r} (was it planned "
+            "with other candidate rules or other data?)."
+        )
+    return status, row
+
+
+def _hours(site: Mapping, number: int) -> str | None:
+    hours = site.get("hours")
+    if hours is None or (isinstance(hours, str) and not hours.strip()):
+        return None
+    if not isinstance(hours, str):
+        raise InputError(f"Site {number}: hours must be a text such as 08:30-17:00 or 24h, got {hours!r}.")
+    return hours
+
+
+def _extra(prepared, items: list[tuple]) -> dict:
+    """Rows of the stations that are no model row: their coverage along the network, districts and flags."""
+    model: SitingModel = prepared.model
+    index: SiteIndex = prepared.index
+    xy = np.zeros((len(items), 2))
+    site = np.full(len(items), -1, dtype=np.int64)
+    for k, (number, item, _status, site_index, _hours) in enumerate(items):
+        if site_index is None:
+            xy[k] = to_area_xy(prepared.area, item.get("lon"), item.get("lat"), f"Site {number} (existing station)")
+        else:
+            xy[k] = index.xy[site_index]
+            site[k] = site_index
+    hours = [entry[4] for entry in items]
+    on_site = site >= 0
+    reach, must = _reach(prepared, site[on_site], xy[~on_site])
+    # Back into the order of the items: on-site ones were stacked first.
+    order = np.argsort(np.concatenate([np.flatnonzero(on_site), np.flatnonzero(~on_site)]), kind="stable")
+    matrix = model.station_rows(reach[order], hours) if len(items) else sp.csr_array((0, model.matrix.shape[1]))
+    if must is not None:
+        must = must[order]
+    district = np.zeros(0, dtype=object)
+    if len(items):
+        _, nearest = index.planned_tree.query_nearest(shapely.points(xy), all_matches=False)
+        district = np.where(on_site, index.district[np.maximum(site, 0)], index.planned_names[nearest]).astype(object)
+    kept = np.array([entry[2] in KEPT_STATUSES for entry in items], dtype=bool)
+    return {
+        "matrix": matrix,
+        "must": must,
+        "xy": xy,
+        "district": district,
+        "site": site,
+        "kept": kept,
+        "city": np.array([bool(entry[1].get("city_level")) for entry in items], dtype=bool) & kept,
+        "phase2": np.array([entry[1].get("phase") == 2 for entry in items], dtype=bool) & kept,
+        "hours": hours,
+    }
+
+
+def _reach(prepared, sites: np.ndarray, xy: np.ndarray) -> tuple[sp.csr_array, sp.csr_array | None]:
+    """Locations (and maximum-gap positions) reached by candidate ``sites``, then by stations at ``xy`` (rows)."""
+    reach = [prepared.distances[sites]]
+    must = None if prepared.must_cover is None else [prepared.must_cover[sites]]
+    if len(xy):
+        spots = network.snap(prepared.graph, xy)
+        reach.append(network.coverage(prepared.graph, spots, prepared.demand_spots, prepared.points[:, 2]))
+        if must is not None:
+            must.append(network.coverage(prepared.graph, spots, prepared.gap_spots, prepared.params.max_gap_m))
+    stacked = sp.csr_array(sp.vstack(reach, format="csr"))
+    return stacked, None if must is None else sp.csr_array(sp.vstack(must, format="csr"))

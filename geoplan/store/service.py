@@ -1,0 +1,487 @@
+"""Planners' scenarios, their decisions and the audit trail, in a real database (SQLAlchemy).
+
+SQLite in the instance folder by default; PostgreSQL by URL (``postgresql+psycopg://...``). The schema is created
+and upgraded by Alembic migrations (:meth:`Store.upgrade`), never by ``create_all``.
+
+Every change to a scenario is one transaction that also writes an audit row (who, when, what, before and after),
+so a failed change leaves nothing behind. Scenarios carry a version number: a change names the version it was
+made on, and a change made on a stale version is refused with :class:`~geoplan.errors.StaleError` instead of
+silently overwriting another planner's work. A scenario keeps what it was planned from: its parameters, and the
+planner's own data (demand layers, candidate sites, existing stations) as data, not as paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from geoplan.errors import InputError, NotFoundError, StaleError
+from geoplan.store.checks import DETAIL_FIELDS, SITE_FIELDS, as_version, check_details, check_site, clean_name
+from geoplan.store.models import (
+    AuditEntry,
+    Scenario,
+    ScenarioData,
+    Site,
+    User,
+    audit_dict,
+    now,
+    public_dict,
+    scenario_dict,
+    site_dict,
+    user_dict,
+)
+from geoplan.vocabulary import PUBLIC_STATUSES, ROLES
+
+__all__ = ["Store", "default_url"]
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+#: Site columns copied when a scenario is duplicated or a site is changed.
+_SITE_VALUES = ("status", "candidate_id", "name", "district", "lon", "lat", "city_level", "covered_workers", "hours",
+                "phase")  # fmt: skip
+
+
+def default_url(instance: Path) -> str:
+    """SQLite database URL of the default file in an instance folder (created if missing)."""
+    instance.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(instance / 'geoplan.sqlite').resolve()}"
+
+
+class Store:
+    """The planner database.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL: ``sqlite:///path`` or ``postgresql+psycopg://user:pass@host/db``.
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        options = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {"pool_pre_ping": True}
+        self.engine = sa.create_engine(url, **options)
+        if url.startswith("sqlite"):
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def upgrade(self) -> None:
+        """Create or upgrade the schema to the newest migration (Alembic)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    # --- users -------------------------------------------------------------------------------------------------------
+
+    def add_user(self, username: str, password: str, role: str = "planner") -> dict:
+        """Add a user with a hashed password.
+
+        Raises
+        ------
+        InputError
+            Empty or taken user name, password shorter than 8 characters, unknown role.
+        """
+        username = (username or "").strip()
+        if not username or len(username) > 80:
+            raise InputError("User name: give 1 to 80 characters.")
+        if len(password or "") < 8:
+            raise InputError("Password: give at least 8 characters.")
+        if role not in ROLES:
+            raise InputError(f"Role {role!r} is unknown: use one of {', '.join(ROLES)}.")
+        with self._session() as session:
+            if session.scalar(sa.select(User).where(User.username == username)) is not None:
+                raise InputError(f"User {username!r} already exists.")
+            user = User(username=username, password_hash=generate_password_hash(password), role=role)
+            session.add(user)
+            session.flush()
+            return user_dict(user)
+
+    def remove_user(self, username: str) -> None:
+        """Remove a user (their past decisions stay in the audit log under their name)."""
+        with self._session() as session:
+            user = session.scalar(sa.select(User).where(User.username == username))
+            if user is None:
+                raise NotFoundError(f"No user named {username!r}.")
+            session.delete(user)
+
+    def authenticate(self, username: str, password: str) -> dict | None:
+        """Return the user when the password is right, else None."""
+        with self._session() as session:
+            user = session.scalar(sa.select(User).where(User.username == (username or "").strip()))
+            if user is None or not check_password_hash(user.password_hash, password or ""):
+                return None
+            return user_dict(user)
+
+    def user(self, user_id: int) -> dict | None:
+        """Return a user by id, or None."""
+        with self._session() as session:
+            user = session.get(User, user_id)
+            return None if user is None else user_dict(user)
+
+    def users(self) -> list[dict]:
+        """Return every user, by name."""
+        with self._session() as session:
+            return [user_dict(u) for u in session.scalars(sa.select(User).order_by(User.username))]
+
+    # --- scenarios ---------------------------------------------------------------------------------------------------
+
+    def scenarios(self) -> list[dict]:
+        """Return every scenario (without its sites), newest first."""
+        with self._session() as session:
+            rows = session.scalars(sa.select(Scenario).order_by(Scenario.updated_at.desc(), Scenario.id.desc()))
+            return [scenario_dict(s) for s in rows]
+
+    def scenario(self, scenario_id: int) -> dict:
+        """Return a scenario with its sites and the summary of the planner's data it was planned from.
+
+        Raises
+        ------
+        NotFoundError
+        """
+        with self._session() as session:
+            return _full(session, _get_scenario(session, scenario_id))
+
+    def user_data(self, scenario_id: int) -> dict:
+        """Return the planner's data a scenario was planned from (JSON of ``UserData``; ``{}`` when none)."""
+        with self._session() as session:
+            _get_scenario(session, scenario_id)
+            data = session.get(ScenarioData, scenario_id)
+            return dict(data.user_data or {}) if data is not None else {}
+
+    def warm_start(self, scenario_id: int) -> str | None:
+        """Return the warm start the scenario's last solve left (opaque text), or None."""
+        with self._session() as session:
+            data = session.get(ScenarioData, scenario_id)
+            return None if data is None else data.warm_start
+
+    def create_scenario(
+        self,
+        name: str,
+        area: str,
+        user: str,
+        *,
+        params: dict | None = None,
+        stations: int = 0,
+        sites: Sequence[dict] = (),
+        result: dict | None = None,
+        source: str = "scratch",
+        user_data: dict | None = None,
+        data_summary: dict | None = None,
+        warm_start: str | None = None,
+    ) -> dict:
+        """Create a scenario, optionally with sites (from a plan run) and the planner's data, and log it.
+
+        Parameters
+        ----------
+        name, area, user : str
+            Scenario name, registered area, who creates it.
+        params : dict, optional
+            The plan parameters (JSON of ``PlanParameters``).
+        stations : int
+            Station count the scenario plans for.
+        sites : sequence of dict
+            Site dicts (see :func:`geoplan.store.checks.check_site`).
+        result : dict, optional
+            The optimiser's answer.
+        source : str
+            Where the scenario came from (``geoplan plan``, ``plan``, ``scratch``...).
+        user_data, data_summary : dict, optional
+            The planner's data (JSON of ``UserData``) and its summary.
+        warm_start : str, optional
+            The solver's warm start, opaque.
+
+        Returns
+        -------
+        dict
+            The scenario with its sites.
+        """
+        name = clean_name(name)
+        checked = [check_site(s, i) for i, s in enumerate(sites)]
+        with self._session() as session:
+            scenario = Scenario(name=name, area=area, params=params or {}, stations=int(stations),
+                                result=result or {}, source=source, created_by=user)  # fmt: skip
+            session.add(scenario)
+            session.flush()
+            session.add_all(Site(scenario_id=scenario.id, **s) for s in checked)
+            session.add(ScenarioData(scenario_id=scenario.id, user_data=user_data or {},
+                                     summary=data_summary or {}, warm_start=warm_start))  # fmt: skip
+            after = {"name": name, "area": area, "source": source, "sites": len(checked)}
+            summary = data_summary or {}
+            if summary.get("layers") or summary.get("sites") or summary.get("existing"):
+                after["user_data"] = summary  # what the planner's own files held
+            _log(session, user, scenario.id, None, "create", None, after)
+            session.flush()
+            return _full(session, scenario)
+
+    def rename_scenario(self, scenario_id: int, name: str, version: int, user: str) -> dict:
+        """Rename a scenario."""
+        name = clean_name(name)
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            before = scenario.name
+            scenario.name = name
+            _log(session, user, scenario_id, None, "rename", {"name": before}, {"name": name})
+            return _full(session, scenario)
+
+    def duplicate_scenario(self, scenario_id: int, name: str, user: str) -> dict:
+        """Copy a scenario with all its sites and the planner's data under a new name."""
+        name = clean_name(name)
+        with self._session() as session:
+            original = _get_scenario(session, scenario_id)
+            copy = Scenario(
+                name=name, area=original.area, params=dict(original.params), stations=original.stations,
+                result=dict(original.result), source=f"copy of #{original.id}", created_by=user,
+            )  # fmt: skip
+            session.add(copy)
+            session.flush()
+            for site in _sites(session, scenario_id):
+                details = {k: getattr(site, k) for k in DETAIL_FIELDS}  # a copy keeps the stations' details
+                session.add(Site(scenario_id=copy.id, **{**{k: getattr(site, k) for k in _SITE_VALUES}, **details}))
+            data = session.get(ScenarioData, scenario_id)
+            if data is not None:
+                session.add(ScenarioData(scenario_id=copy.id, user_data=dict(data.user_data or {}),
+                                         summary=dict(data.summary or {}), warm_start=data.warm_start))  # fmt: skip
+            _log(session, user, copy.id, None, "duplicate", {"scenario": scenario_id}, {"name": name})
+            session.flush()
+            return _full(session, copy)
+
+    def delete_scenario(self, scenario_id: int, version: int, user: str) -> None:
+        """Delete a scenario and its sites (the audit log keeps the record)."""
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            _log(session, user, scenario_id, None, "delete", {"name": scenario.name}, None)
+            session.execute(sa.delete(Site).where(Site.scenario_id == scenario_id))
+            session.execute(sa.delete(ScenarioData).where(ScenarioData.scenario_id == scenario_id))
+            session.delete(scenario)
+
+    def set_user_data(
+        self, scenario_id: int, version: int, user: str, user_data: dict, data_summary: dict, action: str
+    ) -> dict:
+        """Replace the planner's data of a scenario (a demand layer or candidate sites uploaded), logged.
+
+        The warm start is dropped: it belongs to the model planned from the old data.
+        """
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            data = session.get(ScenarioData, scenario_id)
+            before = {} if data is None else dict(data.summary or {})
+            if data is None:
+                session.add(ScenarioData(scenario_id=scenario_id, user_data=user_data, summary=data_summary))
+            else:
+                data.user_data, data.summary, data.warm_start = user_data, data_summary, None
+            _log(session, user, scenario_id, None, action, before, data_summary)
+            session.flush()
+            return _full(session, scenario)
+
+    # --- decisions ---------------------------------------------------------------------------------------------------
+
+    def update_site(self, scenario_id: int, site_id: int, version: int, user: str, action: str, **changes) -> dict:
+        """Change one site (accept, reject, city-level, move...) and log the decision.
+
+        Parameters
+        ----------
+        scenario_id, site_id : int
+        version : int
+            The scenario version the planner saw; a different current version raises StaleError.
+        user : str
+        action : str
+            What the planner did, for the audit log (``accept``, ``reject``, ``move``...).
+        **changes
+            New values of :data:`~geoplan.store.checks.SITE_FIELDS`.
+
+        Returns
+        -------
+        dict
+            The scenario with its sites, at its new version.
+        """
+        unknown = sorted(set(changes) - set(SITE_FIELDS))
+        if unknown:
+            raise InputError(f"Unknown site field(s): {', '.join(unknown)}.")
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            site = session.get(Site, site_id)
+            if site is None or site.scenario_id != scenario_id:
+                raise NotFoundError(f"Site {site_id} is not part of scenario {scenario_id}.")
+            before = site_dict(site)
+            merged = check_site({**{k: before[k] for k in _SITE_VALUES}, **changes}, 0)
+            for key, value in merged.items():
+                setattr(site, key, value)
+            session.flush()
+            after = site_dict(site)
+            _log(session, user, scenario_id, site_id, action, {k: before.get(k) for k in changes},
+                 {k: after.get(k) for k in changes})  # fmt: skip
+            return _full(session, scenario)
+
+    def add_sites(self, scenario_id: int, version: int, user: str, sites: Sequence[dict], action: str) -> dict:
+        """Add sites (imported existing stations, a planner's own site) in one logged change."""
+        checked = [check_site(s, i) for i, s in enumerate(sites)]
+        if not checked:
+            raise InputError("No sites to add.")
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            session.add_all(Site(scenario_id=scenario_id, **s) for s in checked)
+            _log(session, user, scenario_id, None, action, None, {"sites": checked})
+            session.flush()
+            return _full(session, scenario)
+
+    def replace_proposals(
+        self,
+        scenario_id: int,
+        version: int,
+        user: str,
+        proposals: Sequence[dict],
+        result: dict,
+        action: str,
+        warm_start: str | None = None,
+    ) -> dict:
+        """Swap the scenario's proposed sites for new ones (re-optimisation); decided sites are untouched."""
+        checked = [check_site({**s, "status": "proposed"}, i) for i, s in enumerate(proposals)]
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            old = [s for s in _sites(session, scenario_id) if s.status == "proposed"]
+            before = {"proposals": [s.candidate_id for s in old], "result": scenario.result}
+            for site in old:
+                session.delete(site)
+            session.add_all(Site(scenario_id=scenario_id, **s) for s in checked)
+            scenario.result = dict(result)
+            data = session.get(ScenarioData, scenario_id)
+            if data is None:
+                session.add(ScenarioData(scenario_id=scenario_id, user_data={}, summary={}, warm_start=warm_start))
+            else:
+                data.warm_start = warm_start
+            _log(session, user, scenario_id, None, action, before,
+                 {"proposals": [s["candidate_id"] for s in checked], "result": result})  # fmt: skip
+            session.flush()
+            return _full(session, scenario)
+
+    def check_version(self, scenario_id: int, version: int) -> None:
+        """Raise StaleError unless the scenario is still at ``version`` (before long work on it)."""
+        with self._session() as session:
+            scenario = _get_scenario(session, scenario_id)
+            if scenario.version != as_version(version):
+                raise _stale(session, scenario, version)
+
+    def update_details(self, scenario_id: int, site_id: int, version: int, user: str, details: dict) -> dict:
+        """Edit a station's public details (name, address, phone, manager, host, hours, services, photos, status).
+
+        Raises
+        ------
+        InputError
+            Unknown field, unknown service/host/status, text too long, unreadable opening hours.
+        """
+        values = check_details(details)
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            site = session.get(Site, site_id)
+            if site is None or site.scenario_id != scenario_id:
+                raise NotFoundError(f"Site {site_id} is not part of scenario {scenario_id}.")
+            before = {k: getattr(site, k) for k in values}
+            for key, value in values.items():
+                setattr(site, key, value)
+            _log(session, user, scenario_id, site_id, "edit details", before, values)
+            session.flush()
+            return _full(session, scenario)
+
+    def publish(self, scenario_id: int, version: int, user: str, published: bool) -> dict:
+        """Publish a scenario (its accepted and existing stations become public) or withdraw it."""
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            before = scenario.published
+            scenario.published = bool(published)
+            _log(session, user, scenario_id, None, "publish" if published else "unpublish", {"published": before},
+                 {"published": bool(published)})  # fmt: skip
+            return _full(session, scenario)
+
+    def public_stations(self) -> list[dict]:
+        """Return the public stations: accepted and existing sites of published scenarios, public fields only."""
+        with self._session() as session:
+            rows = session.execute(
+                sa.select(Site, Scenario.area)
+                .join(Scenario, Site.scenario_id == Scenario.id)
+                .where(Scenario.published.is_(True), Site.status.in_(PUBLIC_STATUSES))
+                .order_by(Site.id)
+            )
+            return [public_dict(site, area) for site, area in rows]
+
+    def audit(self, scenario_id: int | None = None, limit: int = 500) -> list[dict]:
+        """Return the newest decisions first, for one scenario or all."""
+        with self._session() as session:
+            query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(1, min(int(limit), 5000)))
+            if scenario_id is not None:
+                query = query.where(AuditEntry.scenario_id == scenario_id)
+            return [audit_dict(a) for a in session.scalars(query)]
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _get_scenario(session: Session, scenario_id: int) -> Scenario:
+    scenario = session.get(Scenario, scenario_id)
+    if scenario is None:
+        raise NotFoundError(f"Scenario {scenario_id} does not exist.")
+    return scenario
+
+
+def _full(session: Session, scenario: Scenario) -> dict:
+    """Return the scenario with its sites and the summary of its planner's data."""
+    summary = session.scalar(sa.select(ScenarioData.summary).where(ScenarioData.scenario_id == scenario.id))
+    return scenario_dict(scenario, _sites(session, scenario.id), summary or None)
+
+
+def _claim(session: Session, scenario_id: int, version: int) -> Scenario:
+    """Move the scenario from ``version`` to the next in one conditional UPDATE, or refuse a stale change."""
+    scenario = _get_scenario(session, scenario_id)
+    version = as_version(version)
+    claimed = session.execute(
+        sa.update(Scenario)
+        .where(Scenario.id == scenario_id, Scenario.version == version)
+        .values(version=Scenario.version + 1, updated_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        session.refresh(scenario)
+        raise _stale(session, scenario, version)
+    session.refresh(scenario)
+    return scenario
+
+
+def _stale(session: Session, scenario: Scenario, version: int) -> StaleError:
+    last = session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.scenario_id == scenario.id).order_by(AuditEntry.id.desc()).limit(1)
+    )
+    who = f" by {last.username} at {last.at:%Y-%m-%d %H:%M:%S} UTC" if last is not None else ""
+    return StaleError(
+        f"Scenario {scenario.name!r} was changed{who} after you loaded it (version {scenario.version}, yours "
+        f"{version}); your change was not saved. Reload to see the current plan, then decide again."
+    )
+
+
+def _sites(session: Session, scenario_id: int) -> list[Site]:
+    return list(session.scalars(sa.select(Site).where(Site.scenario_id == scenario_id).order_by(Site.id)))
+
+
+def _log(session: Session, user: str, scenario_id, site_id, action: str, before, after) -> None:
+    session.add(AuditEntry(username=user, scenario_id=scenario_id, site_id=site_id, action=action, before=before,
+                           after=after))  # fmt: skip
