@@ -15,7 +15,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from geoplan_web import api, auth, exports, i18n, pages, public, public_pages
+from geoplan_web import api, auth, exports, i18n, pages, public, public_pages, responses
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoplan import i18n as geoplan_i18n
@@ -90,10 +90,6 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-#: Responses at least this large are gzipped for clients that accept it (map layers run to megabytes).
-GZIP_MIN_BYTES = 2048
-
-
 def _compress(response):
     """Gzip large JSON and GeoJSON answers (waitress does not compress)."""
     if (
@@ -105,9 +101,9 @@ def _compress(response):
     ):
         return response
     body = response.get_data()
-    if len(body) < GZIP_MIN_BYTES:
+    if len(body) < responses.GZIP_MIN_BYTES:
         return response
-    response.set_data(gzip.compress(body, compresslevel=5))
+    response.set_data(gzip.compress(body, compresslevel=responses.GZIP_LEVEL))
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     return response

@@ -6,12 +6,13 @@ names the scenario version it was made on; a stale one is refused with 409 and n
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user, login_required
-from geoplan_web import scenarios
+from geoplan_web import responses, scenarios
 from geoplan_web.auth import planner_required
 
 from geoplan import coords
@@ -279,21 +280,30 @@ def upload_data(scenario_id: int):
 def demand(scenario_id: int):
     """Worker locations as GeoJSON, each marked covered or not under the scenario's stations."""
     scenario = _store().scenario(scenario_id)
-    return jsonify(layers.demand_geojson(scenarios.workspace(scenario), scenario["sites"]))
+    workspace = scenarios.workspace(scenario)
+    features = scenarios.models().derived(("demand features", workspace.prepared.key),
+                                          lambda: layers.demand_features(workspace.prepared))  # fmt: skip
+    return Response(layers.demand_geojson_text(workspace, scenario["sites"], features), mimetype="application/json")
 
 
 @blueprint.get("/scenarios/<int:scenario_id>/candidates")
 @login_required
 def candidates(scenario_id: int):
-    """Every candidate site of the scenario's model, as GeoJSON."""
-    return jsonify(layers.candidates_geojson(scenarios.workspace(_store().scenario(scenario_id)).prepared))
+    """Every candidate site of the scenario's model, as GeoJSON (rendered once per model)."""
+    prepared = scenarios.workspace(_store().scenario(scenario_id)).prepared
+    return responses.cached_json(
+        ("candidates", prepared.key), lambda: json.dumps(layers.candidates_geojson(prepared), ensure_ascii=False)
+    )
 
 
 @blueprint.get("/scenarios/<int:scenario_id>/districts")
 @login_required
 def districts(scenario_id: int):
-    """District polygons of the scenario's area, as GeoJSON."""
-    return jsonify(layers.districts_geojson(scenarios.workspace(_store().scenario(scenario_id)).prepared))
+    """District polygons of the scenario's area, as GeoJSON (rendered once per model)."""
+    prepared = scenarios.workspace(_store().scenario(scenario_id)).prepared
+    return responses.cached_json(
+        ("districts", prepared.key), lambda: json.dumps(layers.districts_geojson(prepared), ensure_ascii=False)
+    )
 
 
 @blueprint.get("/compare")

@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import login_required
-from geoplan_web import scenarios
+from geoplan_web import responses, scenarios
 
 from geoplan.errors import InputError
 from geoplan.outputs import basemap
@@ -63,20 +63,16 @@ def basemap_layer(area: str, layer: str):
     """Return one basemap layer (streets, water, buildings, landuse) drawn from the area's own OSM data."""
     if layer not in basemap.LAYERS:
         raise InputError(f"Basemap layer {layer!r} is unknown; use one of {', '.join(basemap.LAYERS)}.")
-    response = Response(_layer_json(area, layer), mimetype="application/geo+json")
+    spec = scenarios.spec(area)
+    study = scenarios.models().area(spec)
+    response = responses.cached_json(
+        ("basemap", area_key(spec), layer),
+        lambda: json.dumps(basemap.basemap_layer(study, layer), ensure_ascii=False, separators=(",", ":")),
+        mimetype="application/geo+json",
+    )  # one JSON text and one gzip per area and layer, kept by the app
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
-
-
-def _layer_json(area: str, layer: str) -> str:
-    """One basemap layer as JSON text, made once per area and layer (kept by the app's cache)."""
-    spec = scenarios.spec(area)
-    study = scenarios.models().area(spec)
-    return scenarios.models().derived(
-        ("basemap", area_key(spec), layer),
-        lambda: json.dumps(basemap.basemap_layer(study, layer), ensure_ascii=False, separators=(",", ":")),
-    )
 
 
 def _layer_zooms() -> dict[str, int]:

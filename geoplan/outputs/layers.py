@@ -6,8 +6,10 @@ Each layer is drawn from a prepared model (and, for the workers, a set of statio
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -19,12 +21,77 @@ from geoplan.planning.prepare import PreparedModel
 from geoplan.planning.sites import LONLAT_DIGITS, json_scalar
 from geoplan.planning.workspace import Workspace
 
-__all__ = ["candidates_geojson", "demand_frame", "demand_geojson", "districts_geojson"]
+__all__ = [
+    "DemandFeatures", "candidates_geojson", "demand_features", "demand_frame", "demand_geojson",
+    "demand_geojson_text", "districts_geojson",
+]
 
 _DEMAND_DIGITS = 6  # ~10 cm: demand points are street samples and POIs
 
 
-def demand_frame(workspace: Workspace, sites: Sequence[Mapping]) -> gpd.GeoDataFrame:
+@dataclass(frozen=True, eq=False)
+class DemandFeatures:
+    """The workers map layer of a prepared model, one feature per location and group, ready to mark covered.
+
+    Built once per prepared model (:func:`demand_features`); a set of stations only decides which features are
+    covered (:meth:`covered`).
+
+    Attributes
+    ----------
+    piece_feature : numpy.ndarray
+        Feature of each demand piece of the siting model.
+    weight : numpy.ndarray
+        Workers of each feature (summed over shifts).
+    frame : geopandas.GeoDataFrame
+        ``group``, ``weight`` (2 decimals), ``district`` and WGS-84 point geometry of each feature.
+    fragments : list of str
+        Each feature as GeoJSON text up to its ``covered`` value.
+    """
+
+    piece_feature: np.ndarray
+    weight: np.ndarray
+    frame: gpd.GeoDataFrame
+    fragments: list[str]
+
+    def covered(self, columns: np.ndarray, prepared: PreparedModel) -> np.ndarray:
+        """Which features are covered (at least half their workers) by stations covering ``columns``."""
+        pieces = prepared.model.pieces
+        hit_piece = np.asarray(columns, dtype=bool)[pieces["column"].to_numpy()]
+        weight = pieces["weight"].to_numpy(dtype=float)
+        hit = np.bincount(self.piece_feature, weights=np.where(hit_piece, weight, 0.0), minlength=len(self.weight))
+        return (hit >= 0.5 * self.weight) & (hit > 0)
+
+
+def demand_features(prepared: PreparedModel) -> DemandFeatures:
+    """Build the workers layer of a prepared model (see :class:`DemandFeatures`)."""
+    pieces = prepared.model.pieces
+    key = pd.MultiIndex.from_arrays([pieces["location"].to_numpy(), pieces["group"].astype(str).to_numpy()])
+    codes, uniques = pd.factorize(key, sort=True)
+    weight = np.bincount(codes, weights=pieces["weight"].to_numpy(dtype=float), minlength=len(uniques))
+    first = pd.Series(np.arange(len(pieces))).groupby(codes).first().to_numpy()
+    location = pieces["location"].to_numpy()[first]
+    lonlat = np.round(crs.to_wgs84(prepared.area.crs, prepared.points[location, :2]), _DEMAND_DIGITS)
+    frame = gpd.GeoDataFrame(
+        {
+            "group": pieces["group"].astype(str).to_numpy()[first],
+            "weight": np.round(weight, 2),
+            "district": pieces["district"].astype(str).to_numpy()[first],
+        },
+        geometry=shapely.points(lonlat),
+        crs=settings.WGS84,
+    )
+    dumps = functools.partial(json.dumps, ensure_ascii=False)
+    fragments = [
+        f'{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon!r},{lat!r}]}},'
+        f'"properties":{{"group":{dumps(group)},"weight":{w!r},"district":{dumps(district)},"covered":'
+        for (lon, lat), group, w, district in zip(
+            lonlat.tolist(), frame["group"], frame["weight"].tolist(), frame["district"], strict=True
+        )
+    ]
+    return DemandFeatures(codes.astype(np.int64), weight, frame, fragments)
+
+
+def demand_frame(workspace: Workspace, sites: Sequence[Mapping], features: DemandFeatures | None = None):
     """Workers per location and group (weights summed over shifts), in WGS-84, marked covered by the sites.
 
     Parameters
@@ -32,6 +99,8 @@ def demand_frame(workspace: Workspace, sites: Sequence[Mapping]) -> gpd.GeoDataF
     workspace : Workspace
     sites : sequence of dict
         Site dicts, as for :meth:`Workspace.evaluate`.
+    features : DemandFeatures, optional
+        The prepared model's layer, when already built.
 
     Returns
     -------
@@ -39,56 +108,31 @@ def demand_frame(workspace: Workspace, sites: Sequence[Mapping]) -> gpd.GeoDataF
         ``group``, ``weight`` (workers, 2 decimals), ``district``, ``covered`` (bool: at least half of the
         location's workers of that group are covered; all or none without opening hours), point geometry.
     """
-    prepared = workspace.prepared
-    pieces = prepared.model.pieces
-    covered = workspace.covered_columns(sites)[pieces["column"].to_numpy()]
-    weight = pieces["weight"].to_numpy(dtype=float)
-    table = pd.DataFrame({
-        "location": pieces["location"].to_numpy(),
-        "group": pieces["group"].astype(str).to_numpy(),
-        "district": pieces["district"].astype(str).to_numpy(),
-        "weight": weight,
-        "hit": np.where(covered, weight, 0.0),
-    })  # fmt: skip
-    merged = table.groupby(["location", "group"], sort=True).agg(
-        weight=("weight", "sum"), hit=("hit", "sum"), district=("district", "first")
-    ).reset_index()
-    lonlat = np.round(crs.to_wgs84(prepared.area.crs, prepared.points[merged["location"].to_numpy(), :2]),
-                      _DEMAND_DIGITS)  # fmt: skip
-    return gpd.GeoDataFrame(
-        {
-            "group": merged["group"].to_numpy(),
-            "weight": np.round(merged["weight"].to_numpy(), 2),
-            "district": merged["district"].to_numpy(),
-            "covered": (merged["hit"] >= 0.5 * merged["weight"]).to_numpy() & (merged["hit"] > 0).to_numpy(),
-        },
-        geometry=shapely.points(lonlat),
-        crs=settings.WGS84,
+    features = features or demand_features(workspace.prepared)
+    covered = features.covered(workspace.covered_columns(sites), workspace.prepared)
+    return features.frame.assign(covered=covered)
+
+
+def demand_geojson_text(workspace: Workspace, sites: Sequence[Mapping], features: DemandFeatures | None = None) -> str:
+    """Return :func:`demand_geojson` as JSON text, from the layer's prepared fragments (fast for big areas)."""
+    features = features or demand_features(workspace.prepared)
+    covered = features.covered(workspace.covered_columns(sites), workspace.prepared).tolist()
+    body = ",".join(
+        fragment + ("true}}" if hit else "false}}") for fragment, hit in zip(features.fragments, covered, strict=True)
     )
+    return f'{{"type":"FeatureCollection","features":[{body}]}}'
 
 
 def demand_geojson(workspace: Workspace, sites: Sequence[Mapping]) -> dict:
-    """Return :func:`demand_frame` as a GeoJSON FeatureCollection (WGS-84).
+    """Return the workers marked covered or not by the sites, as a GeoJSON FeatureCollection (WGS-84).
 
     Returns
     -------
     dict
-        Point features with properties ``group``, ``weight``, ``district`` and ``covered``.
+        Point features with properties ``group``, ``weight``, ``district`` and ``covered``
+        (see :func:`demand_frame`).
     """
-    frame = demand_frame(workspace, sites)
-    xy = shapely.get_coordinates(frame.geometry.to_numpy()).tolist()
-    columns = zip(frame["group"], frame["weight"].tolist(), frame["district"], frame["covered"].tolist(), strict=True)
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                "properties": {"group": str(group), "weight": weight, "district": str(district), "covered": hit},
-            }
-            for (lon, lat), (group, weight, district, hit) in zip(xy, columns, strict=True)
-        ],
-    }
+    return json.loads(demand_geojson_text(workspace, sites))
 
 
 def candidates_geojson(prepared: PreparedModel) -> dict:
