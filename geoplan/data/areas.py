@@ -153,14 +153,28 @@ def load_registry(path: Path | None = None) -> tuple[dict[str, AreaSpec], str]:
     """
     path = Path(path or settings.AREA_REGISTRY)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        stat = path.stat()
+    except OSError as exc:
         raise InputError(f"Area registry {path} cannot be read: {exc}") from exc
-    areas = {name: _spec_from_table(name, table, path) for name, table in raw.get("areas", {}).items()}
+    # Read once per version of the file (every request of the web app asks): the specs are immutable values.
+    areas, default = _parsed_registry(str(path), stat.st_mtime_ns, stat.st_size, str(settings.SHARED_DATA))
+    return dict(areas), default
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_registry(
+    path: str, _mtime_ns: int, _size: int, _shared: str
+) -> tuple[tuple[tuple[str, AreaSpec], ...], str]:
+    registry = Path(path)
+    try:
+        raw = tomllib.loads(registry.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"Area registry {registry} cannot be read: {exc}") from exc
+    areas = {name: _spec_from_table(name, table, registry) for name, table in raw.get("areas", {}).items()}
     default = raw.get("default", next(iter(areas), ""))
     if default not in areas:
-        raise InputError(f"Area registry {path}: default area {default!r} is not defined.")
-    return areas, default
+        raise InputError(f"Area registry {registry}: default area {default!r} is not defined.")
+    return tuple(areas.items()), default
 
 
 def resolve(area: str | None, registry: Path | None = None) -> AreaSpec:

@@ -27,7 +27,7 @@ from geoplan.errors import InputError
 from geoplan.files import ensure_folder, write_atomic
 from geoplan.inputs.user_data import UserData
 from geoplan.planning.parameters import PlanParameters
-from geoplan.planning.prepare import PreparedModel, code_fingerprint, preparation_key, prepare
+from geoplan.planning.prepare import PreparedModel, code_fingerprint, freeze, preparation_key, prepare
 
 __all__ = ["ModelCache", "area_key"]
 
@@ -190,8 +190,8 @@ class ModelCache:
         except (*_UNREADABLE, OSError) as error:
             log.warning("cache entry %s is unreadable (%s); rebuilding it", path, error)
             return None
-        if kind == "prepared":  # stored without its area, which has an entry of its own
-            value = dataclasses.replace(value, area=self.area(spec))
+        if kind == "prepared":  # stored without its area, which has an entry of its own; read-only again
+            value = freeze(dataclasses.replace(value, area=self.area(spec)))
         return value
 
     def _save(self, kind: str, key: str, value: object) -> None:

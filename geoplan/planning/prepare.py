@@ -187,12 +187,26 @@ def prepare(area: StudyArea, params: PlanParameters | None = None, user_data: Us
                         params.min_overlap_min)  # fmt: skip
     lap("model")
     log.info("prepared %d candidate sites and %d demand locations", len(sites), len(points))
-    return PreparedModel(
+    return freeze(PreparedModel(
         area=area, params=params, user_data=user_data, demand=demand, layer_rules=layer_rules, candidates=candidates,
         graph=graph, site_spots=site_spots, points=points, point_of=point_of, demand_spots=demand_spots,
         distances=distances, gap_spots=gap_spots, must_cover=must_cover, model=model, timings_s=timings,
         key=preparation_key(area.spec, params, user_data.digest),
-    )  # fmt: skip
+    ))  # fmt: skip
+
+
+def freeze(prepared: PreparedModel) -> PreparedModel:
+    """Make the model's arrays read-only, so that no request can change what every request shares; return it."""
+    model = prepared.model
+    arrays = [prepared.points, prepared.point_of, model.weights, model.row_site, model.column_location,
+              model.column_shift]  # fmt: skip
+    for matrix in (prepared.distances, prepared.must_cover, model.matrix, model.must):
+        if matrix is not None:
+            arrays += [matrix.data, matrix.indices, matrix.indptr]
+    for array in arrays:
+        if array is not None:
+            array.flags.writeable = False
+    return prepared
 
 
 def preparation_key(spec: AreaSpec, params: PlanParameters, user_data_digest: str | None = None) -> str:

@@ -297,7 +297,8 @@ def _time_for_milp(coverage: sp.csr_array, keep: np.ndarray, deadline: float) ->
 
 
 def _binary(coverage) -> sp.csr_array:
-    matrix = sp.csr_array(coverage, dtype=float)
+    # A copy: the caller's matrix is never changed (a prepared model's is shared and read-only).
+    matrix = sp.csr_array(coverage, dtype=float, copy=True)
     matrix.data = (matrix.data != 0).astype(float)
     matrix.eliminate_zeros()
     return matrix

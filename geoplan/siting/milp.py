@@ -172,7 +172,8 @@ def run(
         HiGHS stopped for another reason.
     """
     matrix = sp.csc_array(matrix)
-    matrix.sort_indices()
+    if not matrix.has_sorted_indices:
+        matrix = matrix.sorted_indices()  # a sorted copy: the caller's matrix is never changed
     lp = highspy.HighsLp()
     lp.num_col_ = matrix.shape[1]
     lp.num_row_ = matrix.shape[0]

@@ -621,3 +621,14 @@ def test_mid_size_instance_with_rules():
     assert result.objective == pytest.approx(optimum, abs=1e-6)
     assert result.bound >= optimum - 1e-6
     check_city_level(result, coverage, weights, 3)
+
+
+def test_the_solver_never_changes_the_matrix_it_is_given():
+    rng = np.random.default_rng(5)
+    dense = (rng.random((30, 60)) < 0.2).astype(float)
+    coverage = sp.csr_array(dense)
+    coverage.data[::3] = 0.0  # stored zeros: the solver drops them from its own copy only
+    before = (coverage.data.copy(), coverage.indices.copy(), coverage.indptr.copy())
+    solve_mclp(coverage, rng.random(60), 4, time_limit=2.0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, (coverage.data, coverage.indices, coverage.indptr),
+                                                      strict=True))  # fmt: skip
