@@ -33,7 +33,7 @@ def to_wgs84(crs: pyproj.CRS | str, xy: np.ndarray | Sequence) -> np.ndarray:
         (n, 2) longitude, latitude in degrees.
     """
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
-    lon, lat = _transformer(pyproj.CRS.from_user_input(crs), True).transform(xy[:, 0], xy[:, 1])
+    lon, lat = _transformer(crs, True).transform(xy[:, 0], xy[:, 1])
     return np.column_stack([lon, lat])
 
 
@@ -53,16 +53,22 @@ def from_wgs84(crs: pyproj.CRS | str, lonlat: np.ndarray | Sequence) -> np.ndarr
         (n, 2) x, y in ``crs`` (metres for a UTM zone).
     """
     lonlat = np.asarray(lonlat, dtype=float).reshape(-1, 2)
-    x, y = _transformer(pyproj.CRS.from_user_input(crs), False).transform(lonlat[:, 0], lonlat[:, 1])
+    x, y = _transformer(crs, False).transform(lonlat[:, 0], lonlat[:, 1])
     return np.column_stack([x, y])
 
 
-def _transformer(crs: pyproj.CRS, to_wgs: bool) -> pyproj.Transformer:
+def _transformer(crs: pyproj.CRS | str, to_wgs: bool) -> pyproj.Transformer:
     cache = getattr(_LOCAL, "transformers", None)
     if cache is None:
         cache = _LOCAL.transformers = {}
-    key = (crs, to_wgs)
-    if key not in cache:
-        source, target = (crs, settings.WGS84) if to_wgs else (settings.WGS84, crs)
-        cache[key] = pyproj.Transformer.from_crs(source, target, always_xy=True)
-    return cache[key]
+    # Keyed by the CRS object itself (hashing a CRS writes its WKT: slow on every request); the entry keeps the
+    # object, so its id cannot be reused by another while the entry lives.
+    key = (id(crs), to_wgs)
+    entry = cache.get(key)
+    if entry is None or entry[0] is not crs:
+        user = pyproj.CRS.from_user_input(crs)
+        source, target = (user, settings.WGS84) if to_wgs else (settings.WGS84, user)
+        if len(cache) > 64:
+            cache.clear()
+        entry = cache[key] = (crs, pyproj.Transformer.from_crs(source, target, always_xy=True))
+    return entry[1]

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
+from flask import g, has_request_context
 from geoplan_web import scenarios
 
 from geoplan import coords
 from geoplan.coverage import nearby
 from geoplan.coverage.network import street_graph
 from geoplan.errors import InputError
-from geoplan.planning.cache import area_key
 from geoplan.siting.hours import parse_hours
 from geoplan.store import Store
 from geoplan.vocabulary import COORDINATE_SYSTEMS, SERVICES
@@ -82,8 +82,18 @@ def is_open(station: dict, at: dt.datetime | None = None) -> bool:
         mask = parse_hours(hours).minutes
     except InputError:
         return False
-    local = (at or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(scenarios.spec(station["area"]).timezone))
+    local = (at or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(_timezone(station["area"])))
     return bool(mask[local.hour * 60 + local.minute])
+
+
+def _timezone(area: str) -> str:
+    """Return the time zone of an area, looked up once per request (a list asks for every station)."""
+    if not has_request_context():
+        return scenarios.spec(area).timezone
+    zones = g.setdefault("area_timezones", {})
+    if area not in zones:
+        zones[area] = scenarios.spec(area).timezone
+    return zones[area]
 
 
 def in_system(lon: float, lat: float, system: str) -> tuple[float, float]:
@@ -121,8 +131,7 @@ def index_for(area: str, stations: list[dict]) -> tuple[nearby.StationIndex, lis
     """Return the network index of an area's public stations (built once per set of positions, kept by the app)."""
     mine = [s for s in stations if s["area"] == area]
     positions = tuple((s["id"], round(s["lon"], 7), round(s["lat"], 7)) for s in mine)
-    spec = scenarios.spec(area)
-    study, version = scenarios.models().area(spec), area_key(spec)
+    version, study = scenarios.models().keyed_area(scenarios.spec(area))
     graph = scenarios.models().derived(("street graph", version), lambda: street_graph(study.edges))
 
     def build() -> nearby.StationIndex:

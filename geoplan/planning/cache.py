@@ -68,7 +68,12 @@ class ModelCache:
 
     def area(self, spec: AreaSpec) -> StudyArea:
         """Return the study area of a spec, loading it at most once (memory, then disk, then the OSM data)."""
-        return self._get("areas", area_key(spec), lambda: load_area(spec))
+        return self.keyed_area(spec)[1]
+
+    def keyed_area(self, spec: AreaSpec) -> tuple[str, StudyArea]:
+        """Return the key of a spec's area (:func:`area_key`: its data and the code) and the area."""
+        key = area_key(spec)
+        return key, self._get("areas", key, lambda: load_area(spec))
 
     def prepared(
         self,
