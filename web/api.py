@@ -214,12 +214,8 @@ def reoptimise(scenario_id: int):
 @planner_required
 def import_stations(scenario_id: int):
     """Import existing stations: multipart ``file`` (CSV ``lon,lat[,name]`` or GeoJSON), ``coords``, ``version``."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise InputError("file: choose a CSV or GeoJSON file of stations.")
+    upload = _upload(*_UPLOAD_SUFFIXES)
     suffix = Path(upload.filename).suffix.lower()
-    if suffix not in _UPLOAD_SUFFIXES:
-        raise InputError(f"{upload.filename}: use a .csv or .geojson file.")
     system = _system(request.form.get("coords"))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"stations{suffix}"
@@ -251,7 +247,7 @@ def upload_data(scenario_id: int):
     if kind not in DATA_KINDS:
         raise InputError(f"kind: use one of {', '.join(DATA_KINDS)} (a demand layer or candidate sites).",
                          code="unknown_data_kind", kinds=", ".join(DATA_KINDS))  # fmt: skip
-    upload = _upload(".csv", ".geojson", ".json") if kind == "layer" else _upload(".csv")
+    upload = _upload(*_UPLOAD_SUFFIXES) if kind == "layer" else _upload(".csv")
     system = _system(request.form.get("coords"))
     group = (request.form.get("group") or "").strip() or None
     store = _store()

@@ -168,31 +168,23 @@
         GeoMap.message(`${T("saved")} · ${T("gap")} ${GeoMap.pct(data.result.gap)}`, "ok");
       } catch (error) { GeoMap.message(error.message, "error"); }
     });
-    document.getElementById("data-form").addEventListener("submit", async (event) => {
+    // A form that uploads a file into the scenario (the scenario's version is sent along); then shows the answer.
+    const uploads = (formId, path, after) => document.getElementById(formId).addEventListener("submit", async (event) => {
       event.preventDefault();
       const form = new FormData(event.target);
       form.append("version", scenario.version);
       GeoMap.message(T("working"), "busy");
       try {
-        const data = await GeoMap.api("POST", `/api/planner/scenarios/${id}/data`, form);
-        show(data);
-        GeoMap.api("GET", `/api/planner/scenarios/${id}/candidates`).then((c) => {
-          candidateLayer.clearLayers();
-          candidateLayer.addData(c);
-        });
+        show(await GeoMap.api("POST", `/api/planner/scenarios/${id}/${path}`, form));
+        if (after) after();
         GeoMap.message(T("saved"), "ok");
       } catch (error) { GeoMap.message(error.message, "error"); }
     });
-    document.getElementById("import-form").addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const form = new FormData(event.target);
-      form.append("version", scenario.version);
-      GeoMap.message(T("working"), "busy");
-      try {
-        show(await GeoMap.api("POST", `/api/planner/scenarios/${id}/stations`, form));
-        GeoMap.message(T("saved"), "ok");
-      } catch (error) { GeoMap.message(error.message, "error"); }
-    });
+    uploads("data-form", "data", () => GeoMap.api("GET", `/api/planner/scenarios/${id}/candidates`).then((c) => {
+      candidateLayer.clearLayers();
+      candidateLayer.addData(c);
+    }));
+    uploads("import-form", "stations");
   }
 
   load().catch((error) => GeoMap.message(error.message, "error"));
