@@ -172,8 +172,12 @@ def build_candidates(
         sites = sites[~outside]
     prefix = {"roadside": "R", "host": "H", "user": "U", "fixed": "F"}
     sites = sites.reset_index(drop=True)
-    # Numbered per source, so that adding user sites or existing stations leaves every other id as it was.
-    number = sites.groupby("source").cumcount().to_numpy() + 1
+    # Roadside and host sites are numbered through (R00001.., then H00321..: what the area and the rules give,
+    # as scenarios saved before stored them); the planner's own sites and existing stations are numbered per
+    # source, so that adding either leaves every other id as it was.
+    number = np.arange(1, len(sites) + 1)
+    own = sites["source"].isin(["user", "fixed"]).to_numpy()
+    number[own] = sites[own].groupby("source").cumcount().to_numpy() + 1
     sites["id"] = [f"{prefix[source]}{n:05d}" for source, n in zip(sites["source"], number, strict=True)]
     columns = ["id", "source", "kind", "name", "district", "footprint_m2", "footprint", "geometry"]
     return CandidateSet(

@@ -362,3 +362,17 @@ def test_nanchang_sites_are_in_districts_with_streets(nanchang, nanchang_candida
     planned = set(nanchang.planned_districts)
     assert planned == {"东湖区", "西湖区", "青云谱区", "青山湖区", "新建区", "红谷滩区", "南昌县"}
     assert set(nanchang_candidates.sites["district"]) == planned
+
+
+def test_the_planners_own_sites_leave_every_other_id_as_it_was(helsinki, helsinki_candidates, tmp_path):
+    points = inner_points(helsinki, "Kluuvi", 3)
+    path = write_csv(tmp_path / "own.csv", [f"{lon},{lat},12,own {n}" for n, (lon, lat) in enumerate(points)])
+    own = read_sites(path)
+    with_own = build_candidates(helsinki, user_sites=own, fixed_sites=own.iloc[:1]).sites
+    with_more = build_candidates(helsinki, user_sites=pd.concat([own, own.iloc[:1]]), fixed_sites=own).sites
+    area_ids = helsinki_candidates.sites["id"].tolist()
+    for sites in (with_own, with_more):
+        assert sites.loc[sites["source"].isin(["roadside", "host"]), "id"].tolist() == area_ids
+    assert with_own.loc[with_own["source"] == "user", "id"].tolist() == ["U00001", "U00002", "U00003"]
+    assert with_own.loc[with_own["source"] == "fixed", "id"].tolist() == ["F00001"]
+    assert with_more.loc[with_more["source"] == "fixed", "id"].tolist() == ["F00001", "F00002", "F00003"]
