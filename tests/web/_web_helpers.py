@@ -122,7 +122,7 @@ class Server:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return self
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.1)  # allowed: the pause between polls of a readiness check
         self.stop()
         raise AssertionError(f"geoplan serve did not listen on port {self.port} within {timeout} s:\n{self.output()}")
 

@@ -345,7 +345,7 @@ def test_viewer_can_look_but_not_change(deployment, new_page):
     page.mouse.down()
     page.mouse.move(x + 60, y + 40, steps=10)
     page.mouse.up()
-    page.wait_for_timeout(500)
+    page.wait_for_load_state("networkidle")  # a drop would have sent its request by now
     assert posts == []
     expect(page.locator("#scenario-version")).to_have_text("1")
     assert scenario_json(page, created["id"])["sites"] == created["sites"]
