@@ -19,7 +19,6 @@ import datetime as dt
 import http.cookiejar
 import json
 import os
-import platform
 import re
 import socket
 import statistics
@@ -32,17 +31,14 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load import free_port, machine, stop_server  # noqa: E402 - the public-API benchmark's server helpers
+
 GEOPLAN = Path(sys.executable).with_name("geoplan")
 HEADING = "## Review map: opening a scenario (bench/review.py)"
 PASSWORD = "bench-password-1"
 TARGETS = {"first": 3.0, "warm": 0.5}
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown CPU")  # fmt: skip
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line)
-    return f"{cpu}, {os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB RAM, Python {platform.python_version()}"
 
 
 def make_scenario(area: str, folder: Path, cache: Path) -> tuple[str, int, float]:
@@ -69,12 +65,6 @@ def make_scenario(area: str, folder: Path, cache: Path) -> tuple[str, int, float
     return url, scenario["id"], prepared_s
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(database: str, folder: Path, cache: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "GEOPLAN_SECRET_KEY", "PYTHONPATH"}}
@@ -93,15 +83,6 @@ def start_server(database: str, folder: Path, cache: Path) -> tuple[subprocess.P
             time.sleep(0.05)
     process.kill()
     raise SystemExit("geoplan serve did not start within 120 s")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=15)
 
 
 def log_in(port: int) -> urllib.request.OpenerDirector:
