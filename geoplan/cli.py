@@ -82,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
         "--target-coverage", type=float, metavar="SHARE", help="fewest stations (up to --stations) covering SHARE"
     )
     plan.add_argument("--time-limit", type=float, default=10.0, help="optimiser time limit, s (10)")
-    plan.add_argument("--gap", type=float, default=0.005, help="target optimality gap (0.005 = 0.5%%)")
+    plan.add_argument(
+        "--gap", type=float, default=0.0,
+        help="stop early at this optimality gap (0.005 = 0.5%%; default 0: only at a proven optimum or the time limit)",
+    )  # fmt: skip
     plan.add_argument("--scenario", metavar="NAME", help="also save the plan as a review scenario in the database")
     _database_argument(plan)
     plan.set_defaults(run=_run_plan)
@@ -300,7 +303,8 @@ def _check_scenario_area(args: argparse.Namespace) -> None:
         raise InputError(
             f"--scenario needs a registered area (see 'geoplan areas'); {name!r} is not one. Add it to the area "
             "registry (GEOPLAN_AREAS), then plan it by name.",
-            code="scenario_needs_registered_area", area=name,
+            code="scenario_needs_registered_area",
+            area=name,
         )
     if args.districts is not None:
         raise InputError(
@@ -432,8 +436,11 @@ def _print_summary(plan, files) -> None:
     print(
         f"覆盖 covered workers: {workers['covered']:.0f} of {workers['total']:.0f} ({workers['share']:.1%}); "
         f"objective {opt['objective']:.1f}, bound {opt['bound']:.1f}, gap {opt['gap']:.3%} "
-        f"({opt['status']}, {opt['method']}, {opt['solve_seconds']} s)"
+        f"({opt['method']}, {opt['solve_seconds']} s)"
     )
+    zh_label, zh_note = i18n.status_text(opt["status"], "zh", opt["gap"])
+    en_label, en_note = i18n.status_text(opt["status"], "en", opt["gap"])
+    print(f"求解状态 status: {zh_label} / {en_label} — {zh_note} {en_note}".rstrip(" —"))
     details = plan.result.details
     if plan.params.backup_weight and "covered_twice" in details:
         print(

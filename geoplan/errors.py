@@ -20,7 +20,8 @@ class GeoplanError(Exception):
     code : str, optional
         Key of the error's text in :data:`geoplan.i18n.CATALOG` (section ``error``).
     **params
-        Values of that text's placeholders.
+        Values of that text's placeholders; ``name_zh`` gives the Chinese value of placeholder ``name`` when it
+        differs (rule names, say).
     """
 
     def __init__(self, message: str = "", *, code: str | None = None, **params: object):

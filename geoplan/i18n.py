@@ -9,6 +9,7 @@ translation. Texts may hold ``{name}`` placeholders filled by :func:`text`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 from geoplan.errors import GeoplanError, InputError
@@ -394,8 +395,65 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
         "backup_weight": {"zh": "交叉覆盖权重", "en": "Backup coverage weight"},
         "max_gap_m": {"zh": "最大服务空白距离（米）", "en": "Maximum gap distance (m)"},
     },
+    # How sure a solve is of its plan (geoplan.siting.model.solve_status), a short label each ...
+    "solve_status": {
+        "optimal": {"zh": "已证明最优", "en": "Proven optimal"},
+        "within_target": {"zh": "达到目标差距", "en": "Within the target gap"},
+        "time_limit": {"zh": "到达时间上限", "en": "Time limit reached"},
+        "heuristic": {"zh": "启发式（无界）", "en": "Heuristic (no bound)"},
+        "infeasible": {"zh": "无可行方案", "en": "No feasible plan"},
+    },
+    # ... and what it means for the planner ({gap}: the certified gap, as a percentage).
+    "solve_status_note": {
+        "optimal": {
+            "zh": "没有任何满足全部规则的方案能覆盖更多劳动者：本方案已被证明是最优的。",
+            "en": "No plan meeting every rule covers more workers: this plan is proven optimal.",
+        },
+        "within_target": {
+            "zh": "求解在达到所要求的目标差距后提前停止：最优方案至多比本方案好 {gap}。",
+            "en": "The solve stopped early at the requested target gap: the best plan is at most {gap} better.",
+        },
+        "time_limit": {
+            "zh": "求解时间用完，尚未证明最优：最优方案至多比本方案好 {gap}。延长求解时间可缩小差距。",
+            "en": "The time limit ran out before optimality was proven: the best plan is at most {gap} better. "
+            "More time narrows the gap.",
+        },
+        "heuristic": {
+            "zh": "本方案由启发式算法给出，未计算上界，无法说明与最优方案的差距。",
+            "en": "This plan comes from a heuristic without a bound: how far it is from the best is unknown.",
+        },
+        "infeasible": {
+            "zh": "已证明没有任何方案能同时满足这些规则。",
+            "en": "It is proven that no plan meets these rules together.",
+        },
+    },
     # Messages of coded errors (geoplan.errors.GeoplanError(message, code=..., **params)).
     "error": {
+        "rules_conflict": {
+            "zh": "无论建多少个站点，都没有方案能同时满足{rules}：请放宽其中一项。",
+            "en": "No plan can meet {rules} together, whatever the number of stations: relax one of them.",
+        },
+        "too_many_stations": {
+            "zh": "在{rules}的限制下最多只能布设 {most} 个站点，而方案要求 {p} 个：请把站点数降到 {most}，"
+            "或放宽{rules}。",
+            "en": "At most {most} stations fit {rules}; the plan asks for {p}: lower the station count to {most} or "
+            "relax {rules}.",
+        },
+        "too_few_stations": {
+            "zh": "满足{rules}至少需要 {least} 个站点，而方案只有 {p} 个：请把站点数提高到 {least}，或放宽{rules}。",
+            "en": "At least {least} stations are needed to meet {rules}; the plan has {p}: raise the station count "
+            "to {least} or relax {rules}.",
+        },
+        "no_plan_of_count": {
+            "zh": "没有恰好 {p} 个站点且满足{rules}的方案：请调整站点数或放宽{rules}。",
+            "en": "No plan of exactly {p} stations meets {rules}: change the station count or relax {rules}.",
+        },
+        "no_plan_in_time": {
+            "zh": "在 {seconds} 秒内既没有找到满足全部规则的 {p} 站方案，也没能证明它不存在：请延长求解时间，"
+            "或放宽最小间距、最大服务空白距离。",
+            "en": "Within {seconds} s neither a plan of {p} stations meeting every rule was found nor proven "
+            "impossible: allow more time, or relax the minimum spacing or the maximum gap.",
+        },
         "scenario_needs_registered_area": {
             "zh": "--scenario 需要已登记的研究区域（见 geoplan areas）；{area!r} 不在其中。"
             "请先在区域登记表（GEOPLAN_AREAS）中登记，再按名称规划。",
@@ -475,6 +533,30 @@ def services_text(services: str | Iterable[str], lang: str = "zh") -> str:
     return separator.join(text("service", code, lang) for code in codes if code)
 
 
+def status_text(status: object, lang: str = "zh", gap: float | None = None) -> tuple[str, str]:
+    """Return the label and the explanation of a solve status (``optimal``, ``within_target``...) in ``lang``.
+
+    Parameters
+    ----------
+    status : str
+        A :data:`geoplan.siting.model.STATUSES` value or ``infeasible``; another value is shown as it is.
+    lang : str
+        ``zh`` or ``en``.
+    gap : float, optional
+        The certified relative gap, quoted in the explanation (as a percentage with two decimals).
+
+    Returns
+    -------
+    tuple of str
+        (label, explanation); the explanation is empty for an unknown status.
+    """
+    key = str(status)
+    if key not in CATALOG["solve_status"]:
+        return key, ""
+    shown = "—" if gap is None or not math.isfinite(float(gap)) else f"{100 * float(gap):.2f}%"
+    return text("solve_status", key, lang), text("solve_status_note", key, lang, gap=shown)
+
+
 def error_text(error: BaseException, lang: str = "zh") -> str:
     """Return what a person reads for an error: its catalog text in ``lang`` when it carries a code, else its message.
 
@@ -491,8 +573,12 @@ def error_text(error: BaseException, lang: str = "zh") -> str:
     """
     if isinstance(error, GeoplanError) and error.code in CATALOG["error"]:
         entry: Mapping[str, str] = CATALOG["error"][error.code]
+        # A parameter may come in several languages: ``rules`` (English) and ``rules_zh`` (used for zh).
+        suffix = f"_{lang}"
+        params = dict(error.params)
+        params.update({key[: -len(suffix)]: value for key, value in error.params.items() if key.endswith(suffix)})
         try:
-            return entry.get(lang, entry["en"]).format(**error.params)
+            return entry.get(lang, entry["en"]).format(**params)
         except (KeyError, IndexError, ValueError):
             return str(error)
     return str(error)

@@ -50,8 +50,6 @@ _HEADING_FILL = (232, 238, 244)
 _ACCENT = (36, 113, 163)
 
 
-
-
 class _ReportPDF(FPDF):
     """FPDF with the report's running header and page-number footer."""
 
@@ -164,7 +162,7 @@ def write_report(data: ExportData, out: Path, lang: str = "zh") -> Path:
             _group_table(pdf, data, text, lang)
             _station_table(pdf, data, text, lang)
             _parameters(pdf, data, text, lang)
-            _result(pdf, data, text)
+            _result(pdf, data, text, lang)
             _notes(pdf, data, text)
             write_atomic(out, lambda tmp: pdf.output(str(tmp)))
         finally:
@@ -321,7 +319,7 @@ def _parameters(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang
     _table(pdf, [text["param"], text["value"]], rows, (60, 40), ("L", "L"))
 
 
-def _result(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str]) -> None:
+def _result(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
     result = data.result or {}
     _heading(pdf, text["result"], keep_mm=6.5 * 7 + 10 if result else 12)
     if not result:
@@ -331,7 +329,7 @@ def _result(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str]) -> None:
         [text["objective"], _number(result.get("objective"), text)],
         [text["bound"], _number(result.get("bound"), text)],
         [text["gap"], format_gap(result.get("gap"))],
-        [text["solver_status"], str(result.get("status") or text["none"])],
+        [text["solver_status"], i18n.status_text(result["status"], lang)[0] if result.get("status") else text["none"]],
         [text["method"], str(result.get("method") or text["none"])],
     ]
     if result.get("seconds") is not None:
@@ -339,7 +337,9 @@ def _result(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str]) -> None:
     _table(pdf, [text["param"], text["value"]], rows, (60, 40), ("L", "L"))
     pdf.set_font(_FAMILY, size=8.5)
     pdf.set_text_color(90)
-    pdf.multi_cell(0, 4.8, text["gap_note"], wrapmode=_wrap(text["gap_note"]), align=Align.L, new_x=XPos.LMARGIN)
+    status_note = i18n.status_text(result.get("status"), lang, result.get("gap"))[1] if result.get("status") else ""
+    for note in filter(None, (status_note, text["gap_note"])):
+        pdf.multi_cell(0, 4.8, note, wrapmode=_wrap(note), align=Align.L, new_x=XPos.LMARGIN)
     pdf.set_text_color(0)
 
 

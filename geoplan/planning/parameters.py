@@ -58,7 +58,8 @@ class PlanParameters:
     time_limit_s : float
         Seconds for the optimiser.
     target_gap : float
-        Relative optimality gap at which the optimiser may stop.
+        Relative optimality gap at which the optimiser may stop early (0, the default: only at a proven optimum
+        or at the time limit; the certified gap is reported either way).
     backup_weight : float
         Cross coverage (交叉覆盖): value of a second station within reach, as a share of the first (0 = off).
     max_gap_m : float or None
@@ -85,7 +86,7 @@ class PlanParameters:
     candidate_rules: CandidateRules = field(default_factory=CandidateRules)
     excluded_ids: tuple[str, ...] = ()
     time_limit_s: float = 10.0
-    target_gap: float = 0.005
+    target_gap: float = 0.0
     backup_weight: float = 0.0
     max_gap_m: float | None = None
     hours_options: tuple[str, ...] = ()

@@ -15,8 +15,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from geoplan.errors import InfeasibleError, InputError
-from geoplan.siting import heuristic, lagrangian, milp
+from geoplan.siting import feasibility, heuristic, lagrangian, milp
 from geoplan.siting.model import (
+    OPTIMAL_GAP,
     Quota,
     SitingResult,
     check_weights,
@@ -24,6 +25,7 @@ from geoplan.siting.model import (
     designate_city_level,
     gap,
     restrict,
+    solve_status,
     validate,
 )
 from geoplan.siting.reduce import demand_groups, dominated_sites, merge_demand
@@ -54,7 +56,7 @@ def solve_mclp(
     start: Sequence[int] | None = None,
     multipliers: np.ndarray | None = None,
     time_limit: float = 10.0,
-    target_gap: float = 0.005,
+    target_gap: float = 0.0,
     exact: bool = True,
 ) -> SitingResult:
     """Choose ``p`` sites maximising the covered demand weight.
@@ -93,7 +95,8 @@ def solve_mclp(
     time_limit : float
         Seconds for the whole solve.
     target_gap : float
-        Relative gap at which the exact phase may stop (0.005 = 0.5%).
+        Relative gap at which the exact phase may stop early (0.005 = 0.5%); 0 (the default) stops only at a
+        proven optimum or at the time limit.
     exact : bool
         Prove a bound after the heuristic (Lagrangian, then MILP); without it the bound is the total weight.
 
@@ -106,7 +109,9 @@ def solve_mclp(
     Raises
     ------
     InfeasibleError
-        The rules cannot all be met; the message names the cause.
+        No plan meets the rules (proven); the message names the rules that bind.
+    SolverError
+        Within the time limit no plan was found and none was proven impossible.
     """
     started = time.perf_counter()
     matrix = _binary(coverage)
@@ -116,6 +121,9 @@ def solve_mclp(
         constraints_from(p, district, district_min, district_max, conflicts, fixed, excluded, city_level_min,
                      city_level_fixed, quotas),
     )  # fmt: skip
+    if not 0 <= target_gap < 1:
+        raise InputError(f"target_gap must be a share in [0, 1), got {target_gap}.")
+    stop_gap = max(float(target_gap), OPTIMAL_GAP)  # floating-point noise is no gap
     if backup_weight < 0 or not np.isfinite(backup_weight):
         raise InputError(f"backup_weight must be a number >= 0, got {backup_weight}.")
     usable = np.ones(matrix.shape[0], dtype=bool)
@@ -143,33 +151,37 @@ def solve_mclp(
             time_limit=min(budget * (0.25 if exact else 1.0), max(deadline - time.perf_counter(), 0.01)),
         )
     except InfeasibleError:
-        if not exact:
-            raise
-        # Greedy can paint itself into a corner with spacing rules; the MILP decides whether a plan exists.
-        selected = _milp_from_scratch(reduced, reduced_w, constraints, deadline, target_gap, **options)
+        # Greedy can paint itself into a corner (spacing rules once coverage saturates, say): whether a plan exists
+        # is decided exactly, and the plan found is then improved by swaps.
+        found = feasibility.find_plan(len(usable), constraints, must, time_limit=max(deadline - time.perf_counter(),
+                                                                                      1.0))  # fmt: skip
+        selected = heuristic.descend(reduced, reduced_w, constraints, found, 0.1 * budget, **options)
     objective = milp.coverage_value(reduced, reduced_w, selected, backup_weight)
     bound, method = float(reduced_w.sum()) * (1.0 + backup_weight), "greedy+swap"
-    if not exact and gap(objective, bound) > target_gap:
+    if not exact and gap(objective, bound) > stop_gap:
         selected = heuristic.improve(
             reduced, reduced_w, constraints, selected, deadline - time.perf_counter(), target=bound, **options
         )
         objective = milp.coverage_value(reduced, reduced_w, selected, backup_weight)
         method = "greedy+swap, iterated local search"
-    if exact and gap(objective, bound) > target_gap:
+    if exact and gap(objective, bound) > stop_gap:
         if backup_weight > 0:
             # The Lagrangian bound below is for plain coverage; cross coverage goes to the MILP directly.
             outcome = milp.solve(reduced, reduced_w, constraints, selected, deadline - time.perf_counter(),
-                                 target_gap, **options)  # fmt: skip
+                                 stop_gap, **options)  # fmt: skip
             if outcome.selected is not None and outcome.objective > objective + 1e-9:
                 selected, objective = outcome.selected, outcome.objective
             bound, method = min(bound, max(outcome.bound, objective)), "greedy+swap, HiGHS"
         else:
             selected, objective, bound, method, final = _covering_bound(
-                reduced, reduced_w, constraints, selected, objective, bound, deadline, target_gap, must, initial
+                reduced, reduced_w, constraints, selected, objective, bound, deadline, stop_gap, must, initial
             )
             learned = _split_multipliers(final, column_of, w, reduced_w)
+    if backup_weight == 0 and _integral(w):
+        # Integer weights: no plan covers a fraction of a worker, so the bound rounds down to a whole number.
+        bound = np.floor(bound + 1e-6 * max(1.0, abs(bound)))
     bound = max(bound, objective)
-    status = "optimal" if gap(objective, bound) <= target_gap + 1e-12 else ("time_limit" if exact else "heuristic")
+    status = solve_status(gap(objective, bound), target_gap, exact)
     station_value = matrix @ w
     return SitingResult(
         selected=np.sort(selected),
@@ -296,6 +308,11 @@ def _time_for_milp(coverage: sp.csr_array, keep: np.ndarray, deadline: float) ->
     return deadline - time.perf_counter() > MILP_MIN_SECONDS + 2 * MILP_SECONDS_PER_ENTRY * entries
 
 
+def _integral(values: np.ndarray) -> bool:
+    """Tell whether every value is a whole number (weights counted in workers)."""
+    return bool(np.all(values == np.round(values))) and float(np.abs(values).sum()) < 2**52
+
+
 def _binary(coverage) -> sp.csr_array:
     # A copy: the caller's matrix is never changed (a prepared model's is shared and read-only).
     matrix = sp.csr_array(coverage, dtype=float, copy=True)
@@ -319,19 +336,6 @@ def _must_cover(must_cover, n: int, usable: np.ndarray) -> sp.csr_array | None:
         )
     merged, _ = merge_demand(must, np.ones(must.shape[1]), usable)
     return merged
-
-
-def _milp_from_scratch(coverage, weights, constraints, deadline, target_gap, **options) -> np.ndarray:
-    outcome = milp.solve(
-        coverage, weights, constraints, None, max(deadline - time.perf_counter(), 1.0), target_gap, **options
-    )
-    if outcome.selected is None:
-        rules = "spacing, district and maximum-gap" if options.get("must_cover") is not None else "spacing and district"
-        raise InfeasibleError(
-            f"No plan satisfying the {rules} rules was found within the time limit: relax those rules, change the "
-            "station count, or allow more time."
-        )
-    return outcome.selected
 
 
 def _exact(coverage, weights, constraints, incumbent, objective, site_bound, deadline, target_gap, bound, must):

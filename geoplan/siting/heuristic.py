@@ -186,7 +186,7 @@ def greedy_swap(
                 "No site can be added without breaking the minimum spacing or a district's minimum or maximum: "
                 "lower the spacing or the station count."
             )
-        state.add(int(np.argmax(np.where(allowed, score, -np.inf))))
+        state.add(_pick(state, allowed, score))
     if state.must is not None and (state.must_count == 0).any():
         raise InfeasibleError(
             f"{int((state.must_count == 0).sum())} worker location(s) stay farther than the maximum gap from every "
@@ -194,6 +194,45 @@ def greedy_swap(
         )
     _swap(state, deadline)
     return np.flatnonzero(state.chosen)
+
+
+def descend(
+    coverage: sp.csr_array,
+    weights: np.ndarray,
+    constraints: Constraints,
+    selected: np.ndarray,
+    time_limit: float,
+    *,
+    backup: float = 0.0,
+    must_cover: sp.csr_array | None = None,
+) -> np.ndarray:
+    """Improve a feasible plan by best-improvement swaps that keep every rule, until none helps or time runs out.
+
+    Returns
+    -------
+    numpy.ndarray
+        The plan reached (never worse than ``selected``), ascending.
+    """
+    state = _State(coverage, weights, constraints, backup, must_cover)
+    for j in selected:
+        state.add(int(j))
+    _swap(state, time.perf_counter() + time_limit)
+    return np.flatnonzero(state.chosen)
+
+
+def _pick(state: _State, allowed: np.ndarray, score: np.ndarray) -> int:
+    """Return the allowed candidate of best score; among equal scores, the one blocking fewest allowed ones.
+
+    Ties are common once coverage saturates (every gain 0): taking the least-blocking site then keeps room for the
+    stations still to place under a minimum spacing.
+    """
+    masked = np.where(allowed, score, -np.inf)
+    best = masked.max()
+    ties = np.flatnonzero(masked >= best - _EPS * max(1.0, abs(best)))
+    if len(ties) == 1 or state.neighbours.nnz == 0:
+        return int(ties[0])
+    blocking = state.neighbours[ties] @ allowed.astype(float)
+    return int(ties[np.argmin(blocking)])
 
 
 def improve(

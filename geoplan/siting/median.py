@@ -8,9 +8,18 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.errors import InfeasibleError
-from geoplan.siting import pmedian
-from geoplan.siting.model import SitingResult, check_weights, constraints_from, designate_city_level, validate
+from geoplan.errors import InfeasibleError, InputError
+from geoplan.siting import feasibility, pmedian
+from geoplan.siting.model import (
+    OPTIMAL_GAP,
+    SitingResult,
+    check_weights,
+    constraints_from,
+    designate_city_level,
+    solve_status,
+    validate,
+)
+from geoplan.siting.reduce import merge_demand
 
 __all__ = ["solve_pmedian"]
 
@@ -29,7 +38,7 @@ def solve_pmedian(
     city_level_min: int = 0,
     city_level_fixed: Sequence[int] = (),
     time_limit: float = 10.0,
-    target_gap: float = 0.005,
+    target_gap: float = 0.0,
     exact: bool = True,
 ) -> SitingResult:
     """Choose ``p`` sites minimising the total weighted distance from each demand point to its nearest site.
@@ -73,47 +82,49 @@ def solve_pmedian(
         raise InfeasibleError(
             f"{len(unreachable)} demand point(s) (first: {unreachable[0]}) cannot reach any usable candidate site."
         )
+    if not 0 <= target_gap < 1:
+        raise InputError(f"target_gap must be a share in [0, 1), got {target_gap}.")
+    stop_gap = max(float(target_gap), OPTIMAL_GAP)  # floating-point noise is no gap
     deadline = started + max(time_limit, 0.05)
     try:
         selected = pmedian.greedy_interchange(costs, w, constraints, time_limit=0.3 * max(time_limit, 0.05))
     except InfeasibleError:
-        if not exact:
-            raise
         selected = np.zeros(0, dtype=np.int64)
     objective = pmedian.assignment_cost(costs, w, selected)
-    if not np.isfinite(objective) and exact:
-        # The heuristic ended on a plan that leaves someone unreached: let the MILP decide whether one exists.
-        found = pmedian.exact(
-            costs, w, constraints, None, np.inf, np.full(costs.shape[0], -np.inf), deadline - time.perf_counter(), 0.0
-        )
-        if found is not None:
-            selected, objective, _ = found
     if not np.isfinite(objective):
-        raise InfeasibleError("No choice of sites found reaches every demand point: add candidates or raise p.")
+        # The heuristic failed the rules or left someone unreached: decide exactly whether a plan exists (every
+        # demand point reaching a chosen site is a must-cover rule), then improve the plan found.
+        reach = merge_demand(sp.csr_array(np.isfinite(costs).astype(float)), np.ones(costs.shape[1]), usable)[0]
+        found = feasibility.find_plan(costs.shape[0], constraints, reach, max(deadline - time.perf_counter(), 1.0))
+        selected = pmedian.improve(costs, w, constraints, found, 0.1 * max(time_limit, 0.05), target=0.0)
+        objective = pmedian.assignment_cost(costs, w, selected)
     lower, method = 0.0, "greedy+interchange"
     if exact and objective > 0:
         lower, site_bound = pmedian.lagrangian_bound(
-            costs, w, constraints, objective, target_gap, 0.5 * (deadline - time.perf_counter())
+            costs, w, constraints, objective, stop_gap, 0.5 * (deadline - time.perf_counter())
         )
         method = "greedy+interchange, Lagrangian bound"
-        if _min_gap(objective, lower) > target_gap:
+        if _min_gap(objective, lower) > stop_gap:
             better = pmedian.improve(
-                costs, w, constraints, selected, 0.4 * (deadline - time.perf_counter()), target=lower / (1 - target_gap)
+                costs, w, constraints, selected, 0.4 * (deadline - time.perf_counter()), target=lower / (1 - stop_gap)
             )
             value = pmedian.assignment_cost(costs, w, better)
             if value < objective - 1e-9:
                 selected, objective = better, value
                 method = "greedy+interchange, iterated local search, Lagrangian bound"
-        if _min_gap(objective, lower) > target_gap:
+        if _min_gap(objective, lower) > stop_gap:
             found = pmedian.exact(
-                costs, w, constraints, selected, objective, site_bound, deadline - time.perf_counter(), target_gap
+                costs, w, constraints, selected, objective, site_bound, deadline - time.perf_counter(), stop_gap
             )
             if found is not None:
                 selected, objective, milp_lower = found
                 lower = max(lower, milp_lower)
                 method = "greedy+interchange, Lagrangian elimination, HiGHS"
+    if _whole(w) and _whole_costs(costs):
+        # Integer distances and weights: every plan costs a whole number, so the bound rounds up to one.
+        lower = np.ceil(lower - 1e-6 * max(1.0, abs(lower)))
     lower = min(max(lower, 0.0), objective)
-    status = "optimal" if _min_gap(objective, lower) <= target_gap + 1e-12 else ("time_limit" if exact else "heuristic")
+    status = solve_status(_min_gap(objective, lower), target_gap, exact)
     # City-level stations: those serving the most demand (each point counted at its nearest station).
     station_value = np.bincount(selected[costs[selected].argmin(axis=0)], weights=w, minlength=costs.shape[0])
     return SitingResult(
@@ -126,6 +137,24 @@ def solve_pmedian(
         seconds=time.perf_counter() - started,
         city_level=designate_city_level(np.sort(selected), station_value, constraints),
     )
+
+
+def _whole(values: np.ndarray) -> bool:
+    return bool(np.all(values == np.round(values)))
+
+
+def _whole_costs(costs: np.ndarray) -> bool:
+    """Tell whether every finite cost is a whole number (a sample first, then row blocks: no full-size copy)."""
+    flat = costs.ravel()
+    sample = flat[:: max(1, flat.size // 10_000)]
+    if not _whole(sample[np.isfinite(sample)]):
+        return False
+    step = max(1, 2_000_000 // max(costs.shape[1], 1))
+    for start in range(0, costs.shape[0], step):
+        block = costs[start : start + step]
+        if not _whole(block[np.isfinite(block)]):
+            return False
+    return True
 
 
 def _min_gap(objective: float, lower: float) -> float:

@@ -111,7 +111,7 @@ class SitingResult:
     gap : float
         ``(bound - objective) / bound``: 0 means proven optimal.
     status : str
-        ``optimal`` (gap within target), ``time_limit`` or ``heuristic`` (no exact solve asked for).
+        One of :data:`STATUSES` (see :func:`solve_status`).
     method : str
         What produced the answer (``greedy+swap``, ``highs``...).
     seconds : float
@@ -148,6 +148,41 @@ def gap(objective: float, bound: float) -> float:
     if bound <= 0:
         return 0.0
     return max(0.0, (bound - objective) / bound)
+
+
+#: Relative gap at or below which a plan is reported proven optimal (floating-point noise, not a tolerance).
+OPTIMAL_GAP = 1e-9
+
+#: What a result's ``status`` can say; the edges explain each from :data:`geoplan.i18n.CATALOG` (``solve_status``).
+STATUSES = ("optimal", "within_target", "time_limit", "heuristic")
+
+
+def solve_status(relative_gap: float, target_gap: float, exact: bool = True) -> str:
+    """Name how sure a solve is of its plan.
+
+    Parameters
+    ----------
+    relative_gap : float
+        The certified gap between the plan and the proven bound.
+    target_gap : float
+        The gap the caller allowed the solve to stop at.
+    exact : bool
+        Whether a bound was computed at all.
+
+    Returns
+    -------
+    str
+        ``optimal`` (gap <= :data:`OPTIMAL_GAP`: proven best), ``within_target`` (the requested gap was reached,
+        the plan may still be below the best), ``time_limit`` (stopped by time, the gap says how far it may be)
+        or ``heuristic`` (no bound was asked for).
+    """
+    if relative_gap <= OPTIMAL_GAP:
+        return "optimal"
+    if not exact:
+        return "heuristic"
+    if target_gap > 0 and relative_gap <= target_gap + 1e-12:
+        return "within_target"
+    return "time_limit"
 
 
 def validate(n_candidates: int, constraints: Constraints) -> Constraints:

@@ -64,14 +64,28 @@ def solve_phased(
     """
     if not 1 <= phase1_p <= total_p:
         raise InputError(f"Phase 1 needs between 1 and {total_p} stations, got {phase1_p}.")
-    first = solver(matrix, weights, phase1_p, **rules)
-    later = dict(rules)
     kept = np.union1d(np.asarray(rules.get("fixed", ()), dtype=np.int64), np.asarray(phase2_fixed, dtype=np.int64))
+    first = solver(matrix, weights, phase1_p, **rules)
+    try:
+        return PhasedResult(first, _phase2(solver, matrix, weights, total_p, first, kept, rules))
+    except InfeasibleError:
+        # Phase 1's best sites can leave no room for phase 2 (a minimum spacing, say). Plan the whole first, then
+        # take phase 1 from within it: phase 2 can then always be completed. Raises, naming the rules that bind,
+        # when no whole plan exists at all.
+        whole = solver(matrix, weights, total_p, **{key: value for key, value in rules.items() if key != "start"}
+                       | {"fixed": kept})  # fmt: skip
+        outside = np.setdiff1d(np.arange(np.shape(matrix)[0]), whole.selected)
+        inside = dict(rules, excluded=np.union1d(np.asarray(rules.get("excluded", ()), dtype=np.int64), outside))
+        first = solver(matrix, weights, phase1_p, **inside)
+        return PhasedResult(first, _phase2(solver, matrix, weights, total_p, first, kept, rules))
+
+
+def _phase2(solver: Solver, matrix, weights, total_p: int, first: SitingResult, kept: np.ndarray, rules: dict):
+    later = dict(rules)
     later["fixed"] = np.union1d(kept, first.selected)
     later["city_level_fixed"] = first.city_level
     later.pop("start", None)
-    second = solver(matrix, weights, total_p, **later)
-    return PhasedResult(first, second)
+    return solver(matrix, weights, total_p, **later)
 
 
 @dataclass(frozen=True)
@@ -145,7 +159,7 @@ def stations_for_coverage(solver: Solver, coverage, weights, share: float, max_s
     while high - below > 1:
         middle = (high + below) // 2
         result = solver(coverage, weights, middle, **rules)
-        if result.objective < target - 1e-9 <= result.bound and rules.get("target_gap", 0.005) > 0:
+        if result.objective < target - 1e-9 <= result.bound and rules.get("target_gap", 0.0) > 0:
             result = solver(coverage, weights, middle, **(rules | {"target_gap": 0.0}))  # decide this count exactly
         if result.objective >= target - 1e-9:
             high, best = middle, result

@@ -6,69 +6,15 @@ integers and the backup weights dyadic, so objectives are exact floats.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from _siting_brute import as_bool, is_feasible, random_instance
+from _siting_brute import as_bool, brute, covers_all, is_feasible, quota_ok, random_instance, value
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geoplan.errors import InfeasibleError, InputError
 from geoplan.siting import Quota, SitingResult, solve_mclp
-
-# ---------------------------------------------------------------------------------------------------------------
-# reference implementation (no geoplan code)
-
-
-def value(cover: np.ndarray, weights: np.ndarray, subset, backup: float = 0.0) -> float:
-    """sum_i w_i ([c_i >= 1] + backup [c_i >= 2]) with c_i the number of chosen sites covering point i."""
-    counts = cover[list(subset)].sum(axis=0) if len(subset) else np.zeros(cover.shape[1], dtype=int)
-    return float(weights @ (counts >= 1)) + backup * float(weights @ (counts >= 2))
-
-
-def covers_all(must: np.ndarray | None, subset) -> bool:
-    """Whether the chosen sites reach every must-cover point."""
-    if must is None:
-        return True
-    return bool(must[list(subset)].any(axis=0).all())
-
-
-def quota_ok(subset, quotas: list[tuple[list[object], dict, dict]]) -> bool:
-    """Per-label counts of the chosen sites within every (labels, minimum, maximum)."""
-    for labels, low, high in quotas:
-        counts: dict[object, int] = {}
-        for j in subset:
-            counts[labels[j]] = counts.get(labels[j], 0) + 1
-        if any(counts.get(label, 0) < k for label, k in low.items()):
-            return False
-        if any(counts.get(label, 0) > k for label, k in high.items()):
-            return False
-    return True
-
-
-def brute(
-    cover: np.ndarray,
-    weights: np.ndarray,
-    p: int,
-    backup: float = 0.0,
-    must: np.ndarray | None = None,
-    quotas: list[tuple[list[object], dict, dict]] = (),
-    **rules,
-) -> tuple[float, list[tuple[int, ...]]]:
-    """Best value over feasible plans and all plans reaching it; (-inf, []) when none is feasible."""
-    n = cover.shape[0]
-    best, plans = -np.inf, []
-    for subset in itertools.combinations(range(n), p):
-        if not is_feasible(subset, n, p, **rules) or not covers_all(must, subset) or not quota_ok(subset, quotas):
-            continue
-        v = value(cover, weights, subset, backup)
-        if v > best:
-            best, plans = v, [subset]
-        elif v == best:
-            plans.append(subset)
-    return best, plans
 
 
 def instance(seed: int, density: float = 0.25) -> tuple[np.ndarray, np.ndarray, int]:

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from _web_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Server, add_user
 
+from geoplan import i18n
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
@@ -225,6 +227,12 @@ def test_planner_reviews_a_plan_and_it_survives_a_restart(deployment, new_page):
     wait_for_map(page, sites)
     expect(page.locator("#scenario-name")).to_have_text("浏览器方案")
     expect(page.locator("#scenario-version")).to_have_text("1")
+    # how sure the optimiser is, in Chinese, with what it means as the hint
+    status = scenario["result"]["status"]
+    expect(page.locator("#scenario-status")).to_have_attribute("data-status", status)
+    label, note = i18n.status_text(status, "zh", scenario["result"]["gap"])
+    expect(page.locator("#scenario-status")).to_have_text(label)
+    expect(page.locator("#scenario-status")).to_have_attribute("title", re.compile(re.escape(note[:12])))
     expect(page.locator("#by-district tbody tr[data-district]")).to_have_count(len(scenario["figures"]["by_district"]))
     expect(page.locator("#by-group tbody tr[data-group]")).to_have_count(len(scenario["figures"]["by_group"]))
     expect(page.locator("#site-list tbody tr[data-status=proposed]")).to_have_count(len(sites))

@@ -46,12 +46,24 @@
     siteLayer.eachLayer((m) => m.setZIndexOffset(1000));
   }
 
+  // How sure the optimiser is of the plan: the status's label, and what it means (certified gap quoted) as a hint.
+  function showStatus(result) {
+    const element = document.getElementById("scenario-status");
+    const status = result.status;
+    element.dataset.status = status || "";
+    if (!status) { element.textContent = ""; element.title = ""; return; }
+    element.textContent = T(`solve_status_${status}`);
+    const note = T(`solve_status_note_${status}`);
+    element.title = note === `solve_status_note_${status}` ? "" : note.replace("{gap}", GeoMap.pct(result.gap || 0));
+  }
+
   function show(data) {
     scenario = data;
     document.getElementById("scenario-version").textContent = data.version;
     document.getElementById("scenario-name").textContent = data.name;
     const gap = data.result && data.result.gap;
     document.getElementById("scenario-gap").textContent = gap === undefined ? "–" : GeoMap.pct(gap);
+    showStatus(data.result || {});
     drawSites();
     drawFigures(data.figures);
     drawData(data.user_data || {});
@@ -165,7 +177,7 @@
       try {
         const data = await GeoMap.api("POST", `/api/planner/scenarios/${id}/reoptimise`, { version: scenario.version });
         show(data);
-        GeoMap.message(`${T("saved")} · ${T("gap")} ${GeoMap.pct(data.result.gap)}`, "ok");
+        GeoMap.message(`${T("saved")} · ${T("gap")} ${GeoMap.pct(data.result.gap)} · ${T(`solve_status_${data.result.status}`)}`, "ok");
       } catch (error) { GeoMap.message(error.message, "error"); }
     });
     // A form that uploads a file into the scenario (the scenario's version is sent along); then shows the answer.
