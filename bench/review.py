@@ -179,7 +179,7 @@ def write_report(path: Path, lines: list[str]) -> None:
     if HEADING in text:
         before, rest = text.split(HEADING, 1)
         following = [i for i in (rest.find("\n## "), rest.find("\n<!--")) if i >= 0]
-        text = before.rstrip("\n") + "\n\n" + (rest[min(following):].lstrip("\n") if following else "")
+        text = before.rstrip("\n") + "\n\n" + (rest[min(following) :].lstrip("\n") if following else "")
     marker = "<!-- siting benchmarks below -->"
     block = "\n".join(lines) + "\n\n"
     text = text.replace(marker, block + marker, 1) if marker in text else text.rstrip("\n") + "\n\n" + block
