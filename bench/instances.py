@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import shortest_path
+from scipy.sparse.csgraph import connected_components, dijkstra, shortest_path
 from scipy.spatial import cKDTree
 
 DATA = Path(os.environ.get("GEOPLAN_BENCH_DATA", "/work/shared/data/benchmarks"))
@@ -37,6 +37,13 @@ MAXIMO_RADIUS = {"NewYork": 400, "Bronx": 600, "Kings": 800, "SanFrancisco": 600
 #: Side of the generated square (metres) and coverage radius of the generated covering instances.
 SIDE_M = 20_000.0
 RADIUS_M = 1_000.0
+
+#: Families of generated covering instances (bench/siting.py section f): coverage radius (metres, straight-line;
+#: network distance for "road"), demand points per km2 for the families whose square grows with the demand, and
+#: the street network's block length.
+FAMILY_RADIUS_M = {"clustered": 500.0, "uniform": 500.0, "road": 1_000.0, "small-clusters": 500.0}
+DEMAND_PER_KM2 = 125.0
+BLOCK_M = 100.0
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -281,6 +288,157 @@ def generate_pmedian(
         "patched": len(lonely),
     }
     return cost, weights, meta
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Families of generated covering instances (peers side by side)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def generate_family(
+    family: str, n_demand: int, n_candidates: int, seed: int = 0
+) -> tuple[sp.csr_array, np.ndarray, dict]:
+    """A generated maximal-covering instance of one of :data:`FAMILIES`, seeded and built sparse.
+
+    Returns ``(coverage, weights, meta)`` as :func:`generate_mclp` does: ``coverage`` is candidates x demand 0/1,
+    ``meta['pairs']`` holds (candidate, demand, distance) of every covered pair and ``meta['radius']`` the cutoff,
+    so that another solver's input (spopt's cost matrix) gives exactly the same coverage.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"unknown instance family {family!r}; choose one of {', '.join(FAMILIES)}")
+    rng = np.random.default_rng(seed)
+    radius = FAMILY_RADIUS_M[family]
+    (i, j, d), weights, about = FAMILIES[family](n_demand, n_candidates, rng, radius)
+    coverage = sp.csr_array((np.ones(len(i)), (i, j)), shape=(n_candidates, n_demand))
+    coverage.sum_duplicates()
+    meta = {
+        "name": f"{family} {n_candidates:,} x {n_demand:,} s{seed}",
+        "family": family,
+        "candidates": n_candidates,
+        "demand": n_demand,
+        "radius": radius,
+        "seed": seed,
+        "nnz": int(coverage.nnz),
+        "pairs": (i, j, d),
+        "integer_weights": bool(np.all(weights == np.round(weights))),
+        **about,
+    }
+    return coverage, weights, meta
+
+
+def _side_for(n_demand: int) -> float:
+    """Side (metres) of the square holding ``n_demand`` points at :data:`DEMAND_PER_KM2`."""
+    return 1_000.0 * float(np.sqrt(n_demand / DEMAND_PER_KM2))
+
+
+def _clustered_family(n_demand: int, n_candidates: int, rng: np.random.Generator, radius: float) -> tuple:
+    """6-30 Gaussian clusters of demand, heavy-tailed (lognormal) whole-worker weights; candidates half near demand
+    points (jittered 200 m), half uniform."""
+    side = _side_for(n_demand)
+    centres = int(rng.integers(6, 31))
+    demand_xy = clustered_points(n_demand, rng, centres=centres, side=side)
+    weights = np.ceil(rng.lognormal(mean=0.5, sigma=1.2, size=n_demand))
+    near = n_candidates // 2
+    anchor = demand_xy[rng.integers(0, n_demand, size=near)]
+    candidate_xy = np.vstack([
+        np.clip(anchor + rng.normal(scale=200.0, size=anchor.shape), 0.0, side),
+        rng.uniform(0.0, side, size=(n_candidates - near, 2)),
+    ])  # fmt: skip
+    return within(candidate_xy, demand_xy, radius), weights, {"side_m": side, "clusters": centres}
+
+
+def _uniform_family(n_demand: int, n_candidates: int, rng: np.random.Generator, radius: float) -> tuple:
+    """Uniform demand and candidates in a square sized to the demand, integer weights 1..10."""
+    side = _side_for(n_demand)
+    demand_xy = rng.uniform(0.0, side, size=(n_demand, 2))
+    weights = rng.integers(1, 11, size=n_demand).astype(float)
+    candidate_xy = rng.uniform(0.0, side, size=(n_candidates, 2))
+    return within(candidate_xy, demand_xy, radius), weights, {"side_m": side}
+
+
+def _small_clusters_family(n_demand: int, n_candidates: int, rng: np.random.Generator, radius: float) -> tuple:
+    """Hundreds (200-600) of tight clusters (30-150 m) over the 20 km square, gamma weights in hundredths;
+    candidates 70% near a cluster centre (within about three spreads), 30% uniform."""
+    clusters = int(rng.integers(200, 601))
+    centre_xy = rng.uniform(0.05 * SIDE_M, 0.95 * SIDE_M, size=(clusters, 2))
+    spread = rng.uniform(30.0, 150.0, size=clusters)
+    share = rng.dirichlet(np.ones(clusters))
+    k = rng.choice(clusters, size=n_demand, p=share)
+    demand_xy = np.clip(centre_xy[k] + rng.normal(size=(n_demand, 2)) * spread[k, None], 0.0, SIDE_M)
+    weights = np.maximum(np.round(rng.gamma(shape=0.6, scale=8.0, size=n_demand), 2), 0.01)
+    near = int(0.7 * n_candidates)
+    c = rng.integers(0, clusters, size=near)
+    candidate_xy = np.vstack([
+        np.clip(centre_xy[c] + rng.normal(size=(near, 2)) * 3.0 * spread[c, None], 0.0, SIDE_M),
+        rng.uniform(0.0, SIDE_M, size=(n_candidates - near, 2)),
+    ])  # fmt: skip
+    return within(candidate_xy, demand_xy, radius), weights, {"side_m": SIDE_M, "clusters": clusters}
+
+
+def street_grid(n_nodes: int, rng: np.random.Generator, block: float = BLOCK_M, drop: float = 0.12) -> tuple:
+    """A perturbed street grid with at least ``n_nodes`` connected intersections.
+
+    Intersections sit on a ``block``-metre grid jittered by 15% of a block; streets join grid neighbours with the
+    straight length stretched by 0-15% (bends), and ``drop`` of them are removed (dead ends, superblocks, rivers).
+    Returns the symmetric sparse graph of street lengths (metres) restricted to its largest connected component, and
+    the intersections' coordinates.
+    """
+    side = int(np.ceil(np.sqrt(n_nodes / (1.0 - drop))))
+    while True:
+        ids = np.arange(side * side).reshape(side, side)
+        xy = np.stack(np.meshgrid(np.arange(side), np.arange(side), indexing="ij"), axis=-1).reshape(-1, 2) * block
+        xy = xy + rng.normal(scale=0.15 * block, size=xy.shape)
+        a = np.r_[ids[:, :-1].ravel(), ids[:-1, :].ravel()]
+        b = np.r_[ids[:, 1:].ravel(), ids[1:, :].ravel()]
+        keep = rng.random(len(a)) >= drop
+        a, b = a[keep], b[keep]
+        length = np.hypot(*(xy[a] - xy[b]).T) * rng.uniform(1.0, 1.15, size=len(a))
+        graph = sp.csr_array((np.r_[length, length], (np.r_[a, b], np.r_[b, a])), shape=(len(xy), len(xy)))
+        _, label = connected_components(graph, directed=False)
+        largest = np.flatnonzero(label == np.bincount(label).argmax())
+        if len(largest) >= n_nodes:
+            return graph[largest][:, largest].tocsr(), xy[largest]
+        side += 1
+
+
+def network_within(
+    graph: sp.csr_array, sources: np.ndarray, targets: np.ndarray, cutoff: float, cells: int = 20_000_000
+) -> tuple[np.ndarray, ...]:
+    """(source index, target index, network distance) of every pair at most ``cutoff`` apart along ``graph``.
+
+    Dijkstra with ``limit=cutoff`` runs for a block of sources at a time, so that no more than about ``cells``
+    distances are held at once (never sources x targets).
+    """
+    block = max(1, cells // graph.shape[0])
+    found = []
+    for start in range(0, len(sources), block):
+        dist = dijkstra(graph, directed=False, indices=sources[start : start + block], limit=cutoff)[:, targets]
+        r, c = np.nonzero(np.isfinite(dist))
+        found.append((r + start, c, dist[r, c]))
+    return tuple(np.concatenate([part[k] for part in found]) for k in range(3))
+
+
+def _road_family(n_demand: int, n_candidates: int, rng: np.random.Generator, radius: float) -> tuple:
+    """Demand and candidates at intersections of a perturbed street grid (:func:`street_grid`), coverage by
+    network distance ``<= radius`` (Dijkstra with a cutoff); overdispersed integer weights (1 + negative binomial,
+    mean 10)."""
+    graph, _ = street_grid(max(int(1.25 * n_demand), n_candidates), rng)
+    n_nodes = graph.shape[0]
+    demand_nodes = np.sort(rng.choice(n_nodes, size=n_demand, replace=False))
+    candidate_nodes = np.sort(rng.choice(n_nodes, size=n_candidates, replace=False))
+    weights = 1.0 + rng.negative_binomial(1, 0.1, size=n_demand)
+    i, j, d = network_within(graph, candidate_nodes, demand_nodes, radius)
+    about = {"nodes": n_nodes, "streets": graph.nnz // 2}
+    return (i.astype(np.int64), j.astype(np.int64), d.astype(float)), weights.astype(float), about
+
+
+#: Generators of the covering families, by name: each takes (n_demand, n_candidates, rng, radius).
+FAMILIES = {
+    "clustered": _clustered_family,
+    "uniform": _uniform_family,
+    "road": _road_family,
+    "small-clusters": _small_clusters_family,
+}
 
 
 # --------------------------------------------------------------------------------------------------------------

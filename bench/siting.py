@@ -1,12 +1,18 @@
 """Siting benchmarks: geoplan's MCLP and p-median solvers against spopt and published optima, one command.
 
-    .venv/bin/python bench/siting.py            # every section (about 25 minutes on 2 cores)
-    .venv/bin/python bench/siting.py --quick    # a subset of each section (about 4 minutes)
+    .venv/bin/python bench/siting.py                          # every section (a-e about 25 minutes on 2 cores,
+                                                              # f up to about 70 more)
+    .venv/bin/python bench/siting.py --quick                  # a subset of each section
+    .venv/bin/python bench/siting.py --sections f             # only the peers side by side (f)
+    .venv/bin/python bench/siting.py --sections f --quick     # three small instances of f (about 5 minutes)
 
 Sections: (a) geoplan vs spopt (PuLP with CBC and HiGHS) on the same instances, (b) OR-Library pmed1..40 against
-the published optima, (c) Máximo et al. city MCLP and Lorena's SJC against published / proven optima, (d) generated
-MCLP up to 50,000 demand x 10,000 candidates (time, certified gap, peak memory) and a generated sparse p-median,
-(e) re-optimisation after fixing and excluding a site. Every case runs in a fresh process (``--case JSON``), so the
+the published optima, (c) Máximo et al. city MCLP and Lorena's SJC against published / proven optima, with SCIP,
+CP-SAT and greedy beside geoplan on the Máximo cities, (d) generated MCLP up to 50,000 demand x 10,000 candidates
+(time, certified gap, peak memory) and a generated sparse p-median, (e) re-optimisation after fixing and excluding a
+site, (f) peers side by side on four generated families (clustered, uniform, road network, many small clusters):
+geoplan, spopt + CBC, spopt + HiGHS, SCIP, CP-SAT and greedy under the same time limit, with certified gaps and
+times to a proven optimum. Every case runs in a fresh process (``--case JSON``), so the
 peak resident memory reported is that case's own (for spopt, the larger of Python and the CBC subprocess). The
 markdown tables are written to docs/benchmarks.md after ``<!-- siting benchmarks below -->``; everything before
 that line belongs to bench/run.py and is kept byte for byte.
@@ -38,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import instances  # noqa: E402
+import peers  # noqa: E402
 
 MARKER = "<!-- siting benchmarks below -->"
 #: Fingerprints of geoplan/siting seen by the cases, and the instances measured with each.
@@ -54,6 +61,15 @@ PMED_LIMIT = 10.0
 GENERATED_P = 35
 #: Targets for the largest generated instance.
 TARGET_GAP, TARGET_SECONDS, TARGET_MB, TARGET_RESOLVE_S = 0.01, 60.0, 2048.0, 1.0
+#: Section (f): (demand, candidates, p) of each family's instances, the --quick subset, and the quick time limit.
+FAMILY_SIZES = [(2_000, 500, 10), (10_000, 2_000, 20), (50_000, 10_000, 50)]
+QUICK_FAMILIES = [("clustered", 2_000, 500, 10), ("road", 2_000, 500, 20), ("small-clusters", 2_000, 500, 50)]
+QUICK_FAMILY_LIMIT = 30.0
+#: spopt builds a dense clients x facilities cost matrix and a PuLP term per cell (about 5.5 us each, section a):
+#: beyond this many cells (2,000 x 10,000 takes about 110 s to build) it is not run.
+SPOPT_MAX_CELLS = 20_000_000
+#: The peers of section (f), in table order: case kind or spopt's solver name -> column heading.
+PEER_COLUMNS = {"CBC": "spopt + CBC", "HiGHS": "spopt + HiGHS", "scip": "SCIP", "cpsat": "CP-SAT", "greedy": "greedy"}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -71,6 +87,10 @@ def maximo(city: str, p: int) -> dict:
 
 def gen_mclp(demand: int, candidates: int, seed: int = 1, p: int = GENERATED_P) -> dict:
     return {"family": "gen-mclp", "demand": demand, "candidates": candidates, "seed": seed, "p": p}
+
+
+def family(name: str, demand: int, candidates: int, p: int, seed: int = 1) -> dict:
+    return {"family": name, "demand": demand, "candidates": candidates, "p": p, "seed": seed}
 
 
 def pmed(k: int) -> dict:
@@ -96,6 +116,8 @@ def load(spec: dict) -> tuple[object, np.ndarray, dict]:
         return instances.load_pmed(spec["k"])
     if family == "gen-mclp":
         matrix, weights, meta = instances.generate_mclp(spec["demand"], spec["candidates"], spec["seed"])
+    elif family in instances.FAMILIES:
+        matrix, weights, meta = instances.generate_family(family, spec["demand"], spec["candidates"], spec["seed"])
     else:
         matrix, weights, meta = instances.generate_pmedian(
             spec["demand"], spec["candidates"], spec["seed"], spec["reach"]
@@ -249,7 +271,34 @@ def case_reopt(case: dict) -> dict:
     }  # fmt: skip
 
 
-CASES = {"geoplan": case_geoplan, "spopt": case_spopt, "reopt": case_reopt}
+def case_peer(case: dict) -> dict:
+    """Solve one covering instance with a peer of :data:`peers.PEERS` on the compact model; re-evaluate its plan."""
+    spec, limit = case["instance"], case["time_limit"]
+    started = time.perf_counter()
+    matrix, weights, meta = load(spec)
+    load_s = time.perf_counter() - started
+    result = peers.PEERS[case["kind"]](matrix, weights, meta["p"], limit)
+    found = len(result.selected) > 0
+    objective = instances.covered_weight(matrix, weights, result.selected) if found else None
+    return {
+        "name": meta["name"], "candidates": meta["candidates"], "demand": meta["demand"], "p": meta["p"],
+        "nnz": int(matrix.nnz), "optimum": meta.get("optimum"), "total_weight": float(np.sum(weights)),
+        "integer_weights": bool(np.all(weights == np.round(weights))), "objective": objective,
+        "solver_objective": result.objective, "bound": result.bound, "gap": certified_gap(objective, result.bound),
+        "proven": result.proven, "status": result.status, "solve_s": result.solve_s, "build_s": result.build_s,
+        "load_s": load_s, "count": len(result.selected),
+        "valid_selection": bool(len(np.unique(result.selected)) == meta["p"]), "details": result.details,
+    }  # fmt: skip
+
+
+def certified_gap(objective: float | None, bound: float | None) -> float | None:
+    """``(bound - objective) / bound`` (geoplan's convention for maximising), None without a plan or a bound."""
+    if objective is None or bound is None or not np.isfinite(bound) or bound <= 0:
+        return None
+    return max(0.0, (bound - objective) / bound)
+
+
+CASES = {"geoplan": case_geoplan, "spopt": case_spopt, "reopt": case_reopt, **dict.fromkeys(peers.PEERS, case_peer)}
 
 
 def source_fingerprint() -> str:
@@ -320,14 +369,25 @@ def geoplan_case(spec: dict, limit: float, target_gap: float | None = None) -> d
     return report
 
 
-def spopt_case(spec: dict) -> dict:
-    report = run({"kind": "spopt", "instance": spec, "time_limit": SPOPT_LIMIT}, timeout=3 * SPOPT_LIMIT + 900)
+def spopt_case(spec: dict, limit: float = SPOPT_LIMIT) -> dict:
+    report = run({"kind": "spopt", "instance": spec, "time_limit": limit}, timeout=3 * limit + 900)
     if "error" in report:
         print(f"  spopt {spec}: {report['error']}", flush=True)
         return report
     parts = [f"{name} {s['objective'] or 0:,.0f} in {s['solve_s']:.1f} s{' (limit)' if s['hit_limit'] else ''}"
              for name, s in report["solvers"].items()]  # fmt: skip
     print(f"  spopt {report['name']}: build {report['build_s']:.1f} s, {', '.join(parts)}", flush=True)
+    return report
+
+
+def peer_case(kind: str, spec: dict, limit: float) -> dict:
+    report = run({"kind": kind, "instance": spec, "time_limit": limit}, timeout=3 * limit + 600)
+    if "error" in report:
+        print(f"  {kind} {spec}: {report['error']}", flush=True)
+    else:
+        gap = "n/a" if report["gap"] is None else f"{report['gap']:.3%}"
+        print(f"  {kind} {report['name']}: {report['objective'] or 0:,.0f} in {report['solve_s']:.2f} s (+ build "
+              f"{report['build_s']:.1f} s), gap {gap} ({report['status']})", flush=True)  # fmt: skip
     return report
 
 
@@ -557,6 +617,9 @@ def section_published_mclp(quick: bool) -> list[str]:
     specs = [maximo("NewYork", 50)] if quick else [maximo(c, p) for c in instances.MAXIMO_RADIUS for p in (50, 100)]
     specs += [sjc(n, s, p) for (n, s, p) in instances.SJC_OPTIMA]
     results = [geoplan_case(spec, GEOPLAN_LIMIT) for spec in specs]
+    cities = [(spec, r) for spec, r in zip(specs, results, strict=True) if spec["family"] == "maximo"]
+    city_peers = [{kind: normalise_peer(peer_case(kind, spec, GEOPLAN_LIMIT)) for kind in peers.PEERS}
+                  for spec, _ in cities]  # fmt: skip
     lines = [
         "### (c) Maximal covering: Máximo et al. (2023) cities and Lorena's SJC",
         "",
@@ -582,6 +645,31 @@ def section_published_mclp(quick: bool) -> list[str]:
             f"{r['method']} |"
         )
     lines += unused_time_notes(results, GEOPLAN_LIMIT)
+    lines += ["", *maximo_peer_table(cities, city_peers)]
+    return lines
+
+
+def maximo_peer_table(cities: list[tuple[dict, dict]], city_peers: list[dict[str, dict]]) -> list[str]:
+    """SCIP, CP-SAT and greedy beside geoplan on the Máximo cities, against the published optima."""
+    lines = [
+        f"Peers on the Máximo cities, each on the plain compact MCLP under the same {GEOPLAN_LIMIT:g} s limit (set "
+        "up as in section f; geoplan as above, default target gap). Each cell: objective / gap to the published "
+        "optimum / certified gap / solve seconds / proven. *bound >= optimum* checks every bound a solver reports.",
+        "",
+        "| instance | optimum | geoplan | SCIP | CP-SAT | greedy | bound >= optimum |",
+        "|---|---:|---|---|---|---|---|",
+    ]
+    for (spec, mine), others in zip(cities, city_peers, strict=True):
+        runs = {"geoplan": normalise_geoplan(mine), **others}
+        optimum = instances.maximo_optimum(spec["city"], spec["p"])[0]
+        name = f"{spec['city']} p={spec['p']} r={instances.MAXIMO_RADIUS[spec['city']]}"
+        cells = [peer_cell(runs[key], 0, to_optimum=optimum) for key in ("geoplan", *peers.PEERS)]
+        invalid = [label_of(k) for k, r in runs.items()
+                   if optimum is not None and "error" not in r and r["bound"] is not None
+                   and r["bound"] < optimum - 1e-6]  # fmt: skip
+        check = "n/a" if optimum is None else "yes" if not invalid else "**NO**: " + ", ".join(invalid)
+        shown = "n/a" if optimum is None else f"{optimum:,.0f}"
+        lines.append(f"| {name} | {shown} | " + " | ".join(cells) + f" | {check} |")
     return lines
 
 
@@ -684,8 +772,228 @@ def section_reopt(quick: bool) -> list[str]:
     return lines
 
 
+def label_of(key: str) -> str:
+    return "geoplan" if key == "geoplan" else PEER_COLUMNS[key]
+
+
+def normalise_geoplan(report: dict) -> dict:
+    """geoplan's case report in the shape every column of section (f) uses."""
+    if "error" in report:
+        return {"error": f"failed: {report['error']}"}
+    return {"objective": report["check"], "bound": report["bound"], "gap": certified_gap(report["check"],
+            report["bound"]), "seconds": report["wall_s"], "proven": report["status"] == "optimal",
+            "build_s": 0.0, "status": report["status"], "method": report["method"],
+            "reported": report["objective"], "valid_selection": report["valid_selection"]}  # fmt: skip
+
+
+def normalise_spopt(report: dict, solver: str) -> dict:
+    """One of spopt's solvers; PuLP exposes no dual bound, so a bound (= the objective) exists only when proven."""
+    if "error" in report:
+        return {"error": f"failed: {report['error']}"}
+    s = report["solvers"].get(solver)
+    if s is None:
+        return {"error": "not available"}
+    if s["objective"] is None:
+        return {"error": f"no plan ({s['error']})"}
+    bound = s["objective"] if s["proven"] else None
+    return {"objective": s["objective"], "bound": bound, "gap": 0.0 if s["proven"] else None,
+            "seconds": s["solve_s"], "proven": s["proven"], "build_s": report["build_s"],
+            "status": "optimal" if s["proven"] else "time limit", "reported": s["pulp_objective"],
+            "valid_selection": s["count"] == report.get("p", s["count"]),
+            "same_coverage": report["same_coverage"]}  # fmt: skip
+
+
+def normalise_peer(report: dict) -> dict:
+    if "error" in report:
+        return {"error": f"failed: {report['error']}"}
+    return {**report, "seconds": report["solve_s"], "reported": report["solver_objective"]}
+
+
+def side_by_side(spec: dict, limit: float) -> tuple[dict[str, dict], dict]:
+    """geoplan and every peer on one instance, each in its own process; also the instance's facts."""
+    runs = {"geoplan": geoplan_case(spec, limit, target_gap=0.0)}
+    facts = dict(runs["geoplan"]) if "error" not in runs["geoplan"] else {}
+    runs["geoplan"] = normalise_geoplan(runs["geoplan"])
+    cells = spec["demand"] * spec["candidates"]
+    if cells <= SPOPT_MAX_CELLS:
+        report = spopt_case(spec, limit)
+        runs |= {name: normalise_spopt(report | {"p": spec["p"]}, name) for name in ("CBC", "HiGHS")}
+    else:
+        reason = f"not run ({cells / 1e6:,.0f}M-cell dense model)"
+        runs |= {name: {"error": reason} for name in ("CBC", "HiGHS")}
+    for kind in peers.PEERS:
+        report = peer_case(kind, spec, limit)
+        if "error" not in report:
+            facts = report | facts
+        runs[kind] = normalise_peer(report)
+    return runs, facts
+
+
+def peer_cell(r: dict, digits: int, to_optimum: float | None = None) -> str:
+    """objective / [gap to optimum /] certified gap / seconds / proven, for one solver on one instance."""
+    if "error" in r:
+        return r["error"]
+    if r["objective"] is None:
+        return f"no plan ({r['status']})"
+    parts = [f"{r['objective']:,.{digits}f}"]
+    if to_optimum is not None:
+        parts.append(f"{(to_optimum - r['objective']) / to_optimum:.3%} to opt.")
+    parts.append("no bound" if r["gap"] is None else f"gap {r['gap']:.3%}")
+    parts.append(f"{r['seconds']:.1f} s")
+    if r["proven"]:
+        parts.append("**proven**")
+    return " / ".join(parts)
+
+
+def family_verdict(runs: dict[str, dict]) -> str:
+    """geoplan against the best peer's objective, the fastest peer's proof, and (if nobody proved) the gaps."""
+    mine = runs["geoplan"]
+    if "error" in mine or mine["objective"] is None:
+        return "geoplan failed"
+    others = {k: r for k, r in runs.items() if k != "geoplan" and "error" not in r and r["objective"] is not None}
+    parts = []
+    if others:
+        best = max(others, key=lambda k: others[k]["objective"])
+        parts.append(f"{_verdict(mine['objective'], others[best]['objective'], minimise=False)} vs best peer "
+                     f"({label_of(best)})")  # fmt: skip
+    proving = {k: r for k, r in others.items() if r["proven"]}
+    fastest = min(proving, key=lambda k: proving[k]["seconds"]) if proving else None
+    if mine["proven"] and fastest:
+        ratio = mine["seconds"] / max(proving[fastest]["seconds"], 1e-3)
+        parts.append(f"proof in {ratio:.2f}x the fastest peer's time ({label_of(fastest)} "
+                     f"{proving[fastest]['seconds']:.1f} s)")  # fmt: skip
+    elif mine["proven"]:
+        parts.append("only geoplan proved optimality")
+    elif fastest:
+        parts.append(f"**no proof; {label_of(fastest)} proved in {proving[fastest]['seconds']:.1f} s**")
+    else:
+        gaps = {k: r["gap"] for k, r in runs.items() if "error" not in r and r.get("gap") is not None}
+        if gaps:
+            smallest = min(gaps, key=gaps.get)
+            parts.append(f"nobody proved; smallest certified gap {label_of(smallest)} {gaps[smallest]:.3%}"
+                         + ("" if smallest == "geoplan" or "geoplan" not in gaps
+                            else f" (geoplan {gaps['geoplan']:.3%})"))  # fmt: skip
+        else:
+            parts.append("nobody proved or bounded")
+    return "; ".join(parts)
+
+
+def family_checks(name: str, runs: dict[str, dict]) -> list[str]:
+    """Reported objectives match the re-evaluated plans, plans have p sites, no plan beats anybody's bound."""
+    notes = []
+    ok = {k: r for k, r in runs.items() if "error" not in r and r["objective"] is not None}
+    for key, r in ok.items():
+        if r.get("reported") is not None and abs(r["reported"] - r["objective"]) > 1e-6 * max(1.0, r["objective"]):
+            notes.append(f"- {name}, {label_of(key)}: reported {r['reported']:,.2f}, its sites cover "
+                         f"{r['objective']:,.2f}.")  # fmt: skip
+        if not r.get("valid_selection", True):
+            notes.append(f"- {name}, {label_of(key)}: the plan does not have exactly p distinct sites.")
+        if r.get("same_coverage") is False:
+            notes.append(f"- {name}, {label_of(key)}: spopt's coverage differs from geoplan's (comparison invalid).")
+    best = max(ok, key=lambda k: ok[k]["objective"], default=None)
+    for key, r in runs.items():
+        if best and "error" not in r and r.get("bound") is not None and ok[best]["objective"] > r["bound"] + 1e-6:
+            notes.append(f"- {name}: **{label_of(key)}'s bound {r['bound']:,.2f} is invalid**: {label_of(best)} "
+                         f"found a plan worth {ok[best]['objective']:,.2f}.")  # fmt: skip
+    return notes
+
+
+def section_families(quick: bool) -> list[str]:
+    print("(f) peers side by side on generated families", flush=True)
+    if quick:
+        specs, limit = [family(*args) for args in QUICK_FAMILIES], QUICK_FAMILY_LIMIT
+    else:
+        specs = [family(name, *size) for name in instances.FAMILIES for size in FAMILY_SIZES]
+        limit = GEOPLAN_LIMIT
+    measured = [(spec, *side_by_side(spec, limit)) for spec in specs]
+    radius = instances.FAMILY_RADIUS_M
+    lines = [
+        f"### (f) Peers side by side on generated families (time limit {limit:g} s each"
+        + (", quick subset)" if quick else ")"),
+        "",
+        "Families (bench/instances.py, `generate_family`, seed 1, coverage built sparse): *clustered* - 6-30 "
+        "Gaussian clusters of demand, lognormal whole-worker weights (heavy-tailed), candidates half near demand "
+        f"points and half uniform, radius {radius['clustered']:,.0f} m; *uniform* - uniform demand and candidates, "
+        f"weights 1..10, radius {radius['uniform']:,.0f} m; *road* - demand and candidates at intersections of a "
+        f"perturbed {instances.BLOCK_M:g} m street grid with 12% of its streets removed, coverage by network distance "
+        f"<= {radius['road']:,.0f} m (Dijkstra with a cutoff), overdispersed integer weights; *small-clusters* - "
+        "200-600 tight clusters (30-150 m) over 20 km x 20 km, gamma weights in hundredths, candidates 70% near a "
+        f"cluster, radius {radius['small-clusters']:,.0f} m. The other families' squares grow with the demand "
+        f"({instances.DEMAND_PER_KM2:g} demand points per km2).",
+        "",
+        f"Every solver gets the same {limit:g} s: geoplan `solve_mclp(coverage, weights, p, time_limit={limit:g}, "
+        "target_gap=0)` (asked to prove optimality; its time is the whole call); the others get the plain compact "
+        "MILP (max sum w_i y_i, y_i <= sum_(j covers i) x_j, sum x = p, x binary, 0 <= y <= 1) with that limit "
+        "on the solver alone, and their model-building time is listed separately below. spopt 0.7 through PuLP "
+        f"(`PULP_CBC_CMD(timeLimit={limit:g})`, `HiGHS(timeLimit={limit:g})`), only up to "
+        f"{SPOPT_MAX_CELLS / 1e6:g}M demand x candidate cells (it builds a dense model); PuLP gives no dual bound, "
+        f"so spopt shows a gap only when it proves optimality. SCIP (pyscipopt) with default settings, "
+        f"`limits/time={limit:g}`, single-threaded (SCIP's `optimize` is). CP-SAT with `num_workers=2`, "
+        "`max_time_in_seconds`, one `bool_or` per demand point and y boolean; its objective needs integers, so the "
+        "weights are multiplied by the smallest of 1, 10, 100, 1000 that makes them whole (exact for every family "
+        "here: x1, and x100 for small-clusters), and its bound is divided back. Greedy: lazy greedy, no bound. Every "
+        "objective is recomputed by the benchmark from the chosen sites; certified gap = (bound - objective) / "
+        "bound. Each cell: objective / certified gap / solve seconds / proven. Verdict: geoplan's objective against "
+        "the best peer's, its time to a proven optimum against the fastest peer that proved one, and when nobody "
+        "proved optimality, the smallest certified gap.",
+        "",
+        "| instance | candidates x demand | p | geoplan | " + " | ".join(PEER_COLUMNS.values()) + " | verdict |",
+        "|---|---|---:|" + "---|" * (len(PEER_COLUMNS) + 2),
+    ]
+    notes, details = [], []
+    for spec, runs, facts in measured:
+        name = facts.get("name", str(spec))
+        digits = 0 if facts.get("integer_weights", True) else 2
+        cells = [peer_cell(runs[k], digits) for k in ("geoplan", *PEER_COLUMNS)]
+        lines.append(f"| {name} | {spec['candidates']:,} x {spec['demand']:,} | {spec['p']} | " + " | ".join(cells)
+                     + f" | {family_verdict(runs)} |")  # fmt: skip
+        notes += family_checks(name, runs)
+        details.append(family_details(name, runs, facts))
+    lines += ["", *family_summary(measured), *notes, "", *family_details_table(details)]
+    return lines
+
+
+def family_summary(measured: list[tuple[dict, dict, dict]]) -> list[str]:
+    """Per family: instances where geoplan's objective >= the best peer's, and proofs against the fastest peer."""
+    lines = []
+    for name in dict.fromkeys(spec["family"] for spec, _, _ in measured):
+        rows = [runs for spec, runs, _ in measured if spec["family"] == name]
+        at_least = sum(family_verdict(r).startswith(("equal", "better")) for r in rows)
+        proofs = sum(1 for r in rows if "error" not in r["geoplan"] and r["geoplan"]["proven"])
+        peer_proofs = sum(1 for r in rows if any("error" not in v and v.get("proven") for k, v in r.items()
+                                                 if k != "geoplan"))  # fmt: skip
+        lines.append(f"- {name}: geoplan's objective >= the best peer's on {at_least} of {len(rows)}; geoplan proved "
+                     f"optimality on {proofs}, some peer on {peer_proofs}.")  # fmt: skip
+    return lines
+
+
+def family_details(name: str, runs: dict[str, dict], facts: dict) -> str:
+    def build(key: str) -> str:
+        r = runs[key]
+        return "n/a" if "error" in r else f"{r['build_s']:.1f}"
+
+    scale = runs["cpsat"].get("details", {}).get("scale", "n/a") if "error" not in runs["cpsat"] else "n/a"
+    method = runs["geoplan"].get("method", "n/a")
+    nnz = f"{facts['nnz']:,}" if facts.get("nnz") is not None else "n/a"
+    load_s = f"{facts['load_s']:.1f}" if "load_s" in facts else "n/a"
+    return (f"| {name} | {nnz} | {load_s} | {build('CBC')} | {build('scip')} | {build('cpsat')} | x{scale} | "
+            f"{method} |")  # fmt: skip
+
+
+def family_details_table(details: list[str]) -> list[str]:
+    return [
+        "Model building (seconds, not counted in the time limit), instance generation and geoplan's method:",
+        "",
+        "| instance | coverage nnz | generate (s) | spopt build (s) | SCIP build (s) | CP-SAT build (s) "
+        "| CP-SAT weight scale | geoplan method |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
+        *details,
+    ]
+
+
 SECTIONS = {"a": section_compare, "b": section_orlib, "c": section_published_mclp, "d": section_generated,
-            "e": section_reopt}  # fmt: skip
+            "e": section_reopt, "f": section_families}  # fmt: skip
+DEFAULT_SECTIONS = "".join(SECTIONS)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -704,7 +1012,7 @@ def machine() -> str:
 
 
 def versions() -> str:
-    names = ["geoplan", "spopt", "PuLP", "highspy", "numpy", "scipy"]
+    names = ["geoplan", "spopt", "PuLP", "highspy", "PySCIPOpt", "ortools", "numpy", "scipy"]
     found = []
     for name in names:
         try:
@@ -734,7 +1042,7 @@ def write_report(path: Path, command: str, body: list[str], elapsed: float, meas
         "",
         "## Siting solvers (bench/siting.py)",
         "",
-        f"Reproduce with one command: `{command}` (`--quick` runs a subset of each section in about 4 minutes).",
+        f"Reproduce with one command: `{command}` (`--quick` runs a subset of each section).",
         "",
         f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- Machine: {machine()}",
@@ -764,8 +1072,9 @@ def write_report(path: Path, command: str, body: list[str], elapsed: float, meas
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a subset of every section (about 4 minutes)")
-    parser.add_argument("--sections", default="abcde", help="which sections to run (default: abcde)")
+    parser.add_argument("--quick", action="store_true", help="a subset of every section")
+    parser.add_argument("--sections", default=DEFAULT_SECTIONS, help=f"which sections to run (default: "
+                        f"{DEFAULT_SECTIONS})")  # fmt: skip
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -785,7 +1094,7 @@ def main() -> None:
             body += [*SECTIONS[key](options.quick), ""]
             print(f"section ({key}) done in {time.perf_counter() - section_started:.0f} s", flush=True)
     command = ".venv/bin/python bench/siting.py" + (" --quick" if options.quick else "")
-    if options.sections != "abcde":
+    if options.sections != DEFAULT_SECTIONS:
         command += f" --sections {options.sections}"
     write_report(options.output, command, body, time.perf_counter() - started, measured)
     print(f"total {time.perf_counter() - started:.0f} s", flush=True)
