@@ -274,7 +274,9 @@ def _perturb(state: _State, deadline: float, target: float, patience: int, seed:
     if len(free) < 2:
         return
     stale = 0
-    while time.perf_counter() < deadline and best_value < target - _EPS * max(1.0, target) and stale < patience:
+    while time.perf_counter() < deadline and best_value < target - _EPS * max(1.0, abs(best_value)):
+        if stale >= patience:
+            break
         stale += 1
         size = int(rng.integers(2, min(5, len(free)) + 1))
         for j in rng.choice(np.flatnonzero(state.chosen & ~state.fixed), size=size, replace=False):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from geoplan.errors import InfeasibleError
 from geoplan.siting import solve_mclp
-from geoplan.siting.heuristic import greedy_swap
+from geoplan.siting.heuristic import greedy_swap, improve
 from geoplan.siting.model import Constraints, validate
 
 # derandomize: the same 60 examples every run, so a failure is reproducible and the suite is not flaky.
@@ -219,3 +219,14 @@ def test_swaps_improve_on_greedy():
     assert plain_greedy(coverage, weights, 2) == ([0, 1], 5.0)
     chosen = greedy_swap(sp.csr_array(coverage.astype(float)), weights, validate(3, Constraints(p=2)))
     assert chosen.tolist() == [1, 2]
+
+
+def test_improve_runs_without_a_target():
+    # The default target (no bound known, infinity) must not stop the search before it starts.
+    rng = np.random.default_rng(11)
+    cover = sp.csr_array((rng.random((60, 400)) < 0.05).astype(float))
+    weights = rng.integers(1, 10, 400).astype(float)
+    constraints = validate(60, Constraints(5))
+    worst = np.argsort(cover @ weights)[:5]
+    better = improve(cover, weights, constraints, worst, 5.0)
+    assert covered_weight(cover, weights, better) > covered_weight(cover, weights, worst)
