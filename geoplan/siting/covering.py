@@ -179,7 +179,7 @@ def solve_mclp(
             learned = _split_multipliers(final, column_of, w, reduced_w)
     if backup_weight == 0 and _integral(w):
         # Integer weights: no plan covers a fraction of a worker, so the bound rounds down to a whole number.
-        bound = np.floor(bound + 1e-6 * max(1.0, abs(bound)))
+        bound = np.floor(bound + 1e-9 * max(1.0, abs(bound)))
     bound = max(bound, objective)
     status = solve_status(gap(objective, bound), target_gap, exact)
     station_value = matrix @ w

@@ -122,7 +122,7 @@ def solve_pmedian(
                 method = "greedy+interchange, Lagrangian elimination, HiGHS"
     if _whole(w) and _whole_costs(costs):
         # Integer distances and weights: every plan costs a whole number, so the bound rounds up to one.
-        lower = np.ceil(lower - 1e-6 * max(1.0, abs(lower)))
+        lower = np.ceil(lower - 1e-9 * max(1.0, abs(lower)))
     lower = min(max(lower, 0.0), objective)
     status = solve_status(_min_gap(objective, lower), target_gap, exact)
     # City-level stations: those serving the most demand (each point counted at its nearest station).
