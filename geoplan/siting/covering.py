@@ -27,6 +27,7 @@ from geoplan.siting.model import (
     restrict,
     solve_status,
     validate,
+    whole_numbers,
 )
 from geoplan.siting.reduce import demand_groups, dominated_sites, merge_demand
 
@@ -177,7 +178,7 @@ def solve_mclp(
                 reduced, reduced_w, constraints, selected, objective, bound, deadline, stop_gap, must, initial
             )
             learned = _split_multipliers(final, column_of, w, reduced_w)
-    if backup_weight == 0 and _integral(w):
+    if backup_weight == 0 and whole_numbers(w):
         # Integer weights: no plan covers a fraction of a worker, so the bound rounds down to a whole number.
         bound = np.floor(bound + 1e-9 * max(1.0, abs(bound)))
     bound = max(bound, objective)
@@ -306,11 +307,6 @@ def _time_for_milp(coverage: sp.csr_array, keep: np.ndarray, deadline: float) ->
     """Tell whether enough time is left to build the MILP over the kept sites and still search a little."""
     entries = int(np.diff(coverage.indptr)[keep].sum())
     return deadline - time.perf_counter() > MILP_MIN_SECONDS + 2 * MILP_SECONDS_PER_ENTRY * entries
-
-
-def _integral(values: np.ndarray) -> bool:
-    """Tell whether every value is a whole number (weights counted in workers)."""
-    return bool(np.all(values == np.round(values))) and float(np.abs(values).sum()) < 2**52
 
 
 def _binary(coverage) -> sp.csr_array:

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from geoplan.errors import InfeasibleError, SolverError
 from geoplan.siting import milp
-from geoplan.siting.model import Constraints
+from geoplan.siting.model import Constraints, Quota
 
 __all__ = ["RULE_NAMES", "find_plan", "station_range"]
 
@@ -152,41 +151,27 @@ def _solve(n, c: Constraints, must, groups: _Groups, goal: str, deadline: float)
 
 
 def _rows(n, c: Constraints, must, on: set[str], count: bool) -> tuple[sp.csc_array, np.ndarray, np.ndarray]:
-    """Rows of the site model: the count (when asked), spacing pairs, quota rows and maximum-gap rows."""
-    inf = highspy.kHighsInf
-    blocks, low, high = [], [], []
-    blocks.append(sp.csr_array(np.ones((1, n))))  # exactly p stations, or (for the count range) at least one
-    low.append([float(c.p) if count else 1.0])
-    high.append([float(c.p) if count else inf])
-    if "spacing" in on:
-        pairs = np.asarray(c.conflicts, dtype=np.int64).reshape(-1, 2)
-        k = len(pairs)
-        blocks.append(sp.csr_array((np.ones(2 * k), (np.repeat(np.arange(k), 2), pairs.ravel())), shape=(k, n)))
-        low.append(np.full(k, -inf))
-        high.append(np.ones(k))
-    for quota in c.all_quotas():
-        minimum = quota.minimum if f"{quota.name}_min" in on else {}
-        maximum = quota.maximum if f"{quota.name}_max" in on else {}
-        codes, labels = pd.factorize(np.asarray(quota.labels, dtype=object))
-        bounded = [i for i, label in enumerate(labels) if label in minimum or label in maximum]
-        if not bounded:
-            continue
-        row_of = np.full(len(labels), -1)
-        row_of[bounded] = np.arange(len(bounded))
-        member = row_of[codes] >= 0
-        blocks.append(sp.csr_array((np.ones(int(member.sum())), (row_of[codes[member]], np.flatnonzero(member))),
-                                   shape=(len(bounded), n)))  # fmt: skip
-        low.append([float(minimum.get(labels[i], 0)) for i in bounded])
-        high.append([float(maximum.get(labels[i], inf)) for i in bounded])
+    """Rows of the site model (:func:`milp.site_rows` of the switched-on rules) and the maximum-gap rows.
+
+    The first row counts the stations: exactly p, or (for the count range) at least one.
+    """
+    quotas = tuple(
+        Quota(q.name, q.labels, q.minimum if f"{q.name}_min" in on else {}, q.maximum if f"{q.name}_max" in on else {})
+        for q in c.quotas
+    )
+    switched = Constraints(
+        p=c.p, district=c.district, district_min=c.district_min if "district_min" in on else None,
+        district_max=c.district_max if "district_max" in on else None,
+        conflicts=c.conflicts if "spacing" in on else np.zeros((0, 2), dtype=np.int64), quotas=quotas,
+    )  # fmt: skip
+    matrix, low, high = milp.site_rows(switched, n)
+    if not count:
+        low[0], high[0] = 1.0, highspy.kHighsInf
     if "max_gap" in on:
         k = must.shape[1]
-        blocks.append(sp.csr_array(must.T))
-        low.append(np.ones(k))
-        high.append(np.full(k, inf))
-    if not blocks:
-        return sp.csc_array((0, n)), np.zeros(0), np.zeros(0)
-    as_float = [np.asarray(v, dtype=float) for v in (*low, *high)]
-    return sp.vstack(blocks, format="csc"), np.concatenate(as_float[: len(low)]), np.concatenate(as_float[len(low) :])
+        matrix = sp.vstack([matrix, sp.csr_array(must.T)], format="csr")
+        low, high = np.r_[low, np.ones(k)], np.r_[high, np.full(k, highspy.kHighsInf)]
+    return sp.csc_array(matrix), low, high
 
 
 def _explain(n, c, must, groups: _Groups, deadline: float, time_limit: float) -> Exception:

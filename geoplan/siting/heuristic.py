@@ -213,11 +213,17 @@ def descend(
     numpy.ndarray
         The plan reached (never worse than ``selected``), ascending.
     """
+    state = _holding(coverage, weights, constraints, selected, backup, must_cover)
+    _swap(state, time.perf_counter() + time_limit)
+    return np.flatnonzero(state.chosen)
+
+
+def _holding(coverage, weights, constraints, selected, backup, must_cover) -> _State:
+    """Return a state with the sites of a feasible plan open."""
     state = _State(coverage, weights, constraints, backup, must_cover)
     for j in selected:
         state.add(int(j))
-    _swap(state, time.perf_counter() + time_limit)
-    return np.flatnonzero(state.chosen)
+    return state
 
 
 def _pick(state: _State, allowed: np.ndarray, score: np.ndarray) -> int:
@@ -260,9 +266,7 @@ def improve(
     numpy.ndarray
         The best plan found (never worse than ``selected``), ascending.
     """
-    state = _State(coverage, weights, constraints, backup, must_cover)
-    for j in selected:
-        state.add(int(j))
+    state = _holding(coverage, weights, constraints, selected, backup, must_cover)
     _perturb(state, time.perf_counter() + time_limit, target, patience, seed)
     return np.flatnonzero(state.chosen)
 

@@ -18,6 +18,7 @@ from geoplan.siting.model import (
     designate_city_level,
     solve_status,
     validate,
+    whole_numbers,
 )
 from geoplan.siting.reduce import merge_demand
 
@@ -120,7 +121,7 @@ def solve_pmedian(
                 selected, objective, milp_lower = found
                 lower = max(lower, milp_lower)
                 method = "greedy+interchange, Lagrangian elimination, HiGHS"
-    if _whole(w) and _whole_costs(costs):
+    if whole_numbers(w) and _whole_costs(costs):
         # Integer distances and weights: every plan costs a whole number, so the bound rounds up to one.
         lower = np.ceil(lower - 1e-9 * max(1.0, abs(lower)))
     lower = min(max(lower, 0.0), objective)
@@ -139,20 +140,16 @@ def solve_pmedian(
     )
 
 
-def _whole(values: np.ndarray) -> bool:
-    return bool(np.all(values == np.round(values)))
-
-
 def _whole_costs(costs: np.ndarray) -> bool:
     """Tell whether every finite cost is a whole number (a sample first, then row blocks: no full-size copy)."""
     flat = costs.ravel()
     sample = flat[:: max(1, flat.size // 10_000)]
-    if not _whole(sample[np.isfinite(sample)]):
+    if not whole_numbers(sample[np.isfinite(sample)]):
         return False
     step = max(1, 2_000_000 // max(costs.shape[1], 1))
     for start in range(0, costs.shape[0], step):
         block = costs[start : start + step]
-        if not _whole(block[np.isfinite(block)]):
+        if not whole_numbers(block[np.isfinite(block)]):
             return False
     return True
 

@@ -185,6 +185,15 @@ def solve_status(relative_gap: float, target_gap: float, exact: bool = True) -> 
     return "time_limit"
 
 
+def whole_numbers(values: np.ndarray) -> bool:
+    """Tell whether every value is a whole number exactly representable in float64 (weights in workers, say).
+
+    Objectives built from such values are whole numbers too, so a proven bound may be rounded to one.
+    """
+    values = np.asarray(values)
+    return bool(np.all(values == np.round(values))) and float(np.abs(values).sum(initial=0.0)) < 2**52
+
+
 def validate(n_candidates: int, constraints: Constraints) -> Constraints:
     """Check a request before solving; raise :class:`InfeasibleError` naming the cause.
 
