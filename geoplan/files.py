@@ -11,12 +11,69 @@ import contextlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from geoplan.errors import InputError
 
-__all__ = ["check_folder", "check_target", "ensure_folder", "write_all", "write_atomic"]
+__all__ = ["STAGING_PREFIX", "check_folder", "check_target", "ensure_folder", "file_mode", "private_file", "write_all",
+           "write_atomic"]
+
+#: Permissions of the files geoplan writes (exports, the SQLite database): owner only, unless ``GEOPLAN_FILE_MODE``
+#: (octal, e.g. ``640``) says otherwise. Exports and the database hold workers' positions and password hashes.
+DEFAULT_FILE_MODE = 0o600
+
+#: Name prefix of the hidden staging folders of :func:`write_all`.
+STAGING_PREFIX = ".geoplan-"
+
+#: A staging folder this old (seconds) was left by a killed export and is removed by the next export there.
+STALE_STAGING_SECONDS = 3600
+
+
+def file_mode() -> int:
+    """Return the permission bits of files geoplan writes: ``GEOPLAN_FILE_MODE`` (octal) or 0600.
+
+    Raises
+    ------
+    InputError
+        ``GEOPLAN_FILE_MODE`` is not an octal mode such as ``600`` or ``640``.
+    """
+    text = os.environ.get("GEOPLAN_FILE_MODE", "").strip()
+    if not text:
+        return DEFAULT_FILE_MODE
+    try:
+        mode = int(text, 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777 or not mode & 0o600 == 0o600:
+        raise InputError(f"GEOPLAN_FILE_MODE={text!r}: give octal permissions the owner can read and write, e.g. 600.")
+    return mode
+
+
+def private_file(path: Path | str) -> Path:
+    """Create ``path`` empty with :func:`file_mode` permissions if missing, else take away what that mode denies.
+
+    Used for the SQLite database before SQLite opens it (its -wal and -shm files take the database's mode).
+
+    Parameters
+    ----------
+    path : pathlib.Path or str
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    mode = file_mode()
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, mode))
+        current = path.stat().st_mode & 0o777
+        if current & ~mode:
+            path.chmod(current & mode)
+    except OSError as exc:
+        raise InputError(f"Cannot create {path}: {exc.strerror}.") from exc
+    return path
 
 
 def check_target(out: Path | str) -> Path:
@@ -116,6 +173,7 @@ def write_atomic(out: Path | str, write: Callable[[Path], object], suffix: str |
     tmp = Path(name)
     try:
         write(tmp)
+        tmp.chmod(file_mode())
         os.replace(tmp, out)
     except OSError as exc:
         raise InputError(f"Cannot write {out}: {exc}.") from exc
@@ -147,13 +205,16 @@ def write_all(folder: Path | str, writers: Mapping[str, Callable[[Path], object]
         folder is removed and ``folder`` keeps exactly what it held before.
     """
     folder = Path(folder)
+    mode = file_mode()
+    _remove_stale_staging(folder)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=".geoplan-", dir=folder))
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
     except OSError as exc:
         raise InputError(f"Output folder {folder} is not writable: {exc.strerror}.") from exc
     try:
         for name, write in writers.items():
             write(staging / name)
+            (staging / name).chmod(mode)
         for name in writers:
             if (folder / name).is_dir():
                 raise InputError(f"Cannot write {folder / name}: a folder of that name is in the way.")
@@ -164,3 +225,13 @@ def write_all(folder: Path | str, writers: Mapping[str, Callable[[Path], object]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [folder / name for name in writers]
+
+
+def _remove_stale_staging(folder: Path) -> None:
+    """Remove staging folders that killed exports left in ``folder`` (older than STALE_STAGING_SECONDS)."""
+    cutoff = time.time() - STALE_STAGING_SECONDS
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            with contextlib.suppress(OSError):
+                if entry.name.startswith(STAGING_PREFIX) and entry.is_dir() and entry.stat().st_mtime < cutoff:
+                    shutil.rmtree(entry, ignore_errors=True)

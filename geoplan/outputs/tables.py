@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from geoplan import coords, i18n, settings
+from geoplan import coords, csvfile, i18n, settings
 from geoplan.outputs.export_data import ExportData
 from geoplan.planning.plan import Plan
 from geoplan.vocabulary import MODES
@@ -65,8 +65,12 @@ def _summary_table(data: ExportData) -> pd.DataFrame:
 
 
 def write_csv(data: ExportData, path: Path, *, lang: str) -> None:
-    """Write the stations table (UTF-8 with BOM, so Excel reads Chinese text): see :func:`stations_table`."""
-    stations_table(data).to_csv(path, index=False, encoding="utf-8-sig")
+    """Write the stations table: see :func:`stations_table`.
+
+    UTF-8 with BOM, so Excel reads Chinese text; text a spreadsheet would run as a formula is neutralised
+    (:mod:`geoplan.csvfile`).
+    """
+    csvfile.write_frame(stations_table(data), path)
 
 
 def stations_table(data: ExportData) -> pd.DataFrame:

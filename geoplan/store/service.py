@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from geoplan import files
 from geoplan.errors import InputError, NotFoundError, StaleError
 from geoplan.store.checks import DETAIL_FIELDS, SITE_FIELDS, as_version, check_details, check_site, clean_name
 from geoplan.store.models import (
@@ -52,6 +53,15 @@ def default_url(instance: Path) -> str:
     return f"sqlite:///{(instance / 'geoplan.sqlite').resolve()}"
 
 
+def _private_sqlite(url: str) -> None:
+    """Create a SQLite database file readable by its owner only (it holds password hashes) before SQLite does."""
+    location = sa.engine.make_url(url)
+    if location.get_backend_name() == "sqlite" and location.database not in (None, "", ":memory:"):
+        path = Path(location.database)
+        if path.parent.is_dir():
+            files.private_file(path)
+
+
 class Store:
     """The planner database.
 
@@ -63,6 +73,7 @@ class Store:
 
     def __init__(self, url: str):
         self.url = url
+        _private_sqlite(url)
         options = {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {"pool_pre_ping": True}
         self.engine = sa.create_engine(url, **options)
         if url.startswith("sqlite"):
