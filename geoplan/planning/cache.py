@@ -191,7 +191,8 @@ class ModelCache:
             return None
         try:
             with path.open("rb") as handle:
-                value = pickle.load(handle)
+                # Trusted: only geoplan writes this folder (the user's own cache, files 0600 by files.write_atomic).
+                value = pickle.load(handle)  # noqa: S301
         except (*_UNREADABLE, OSError) as error:
             log.warning("cache entry %s is unreadable (%s); rebuilding it", path, error)
             return None
