@@ -7,6 +7,7 @@ Layers: districts (with coverage), streets, walking and riding service areas, ou
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 
 import folium
@@ -37,7 +38,7 @@ def plan_map(plan: Plan) -> folium.Map:
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online)", show=True).add_to(fmap)
     districts = area.districts.to_crs(settings.WGS84)
     folium.GeoJson(
-        districts[["district", "has_network", "geometry"]],
+        _html_safe(districts[["district", "has_network", "geometry"]], ["district"]),
         name="区县 districts",
         style_function=lambda _: {"color": "#555", "weight": 2, "fillOpacity": 0.03, "dashArray": "6 4"},
         tooltip=folium.GeoJsonTooltip(fields=["district"], aliases=["区县"]),
@@ -52,7 +53,7 @@ def plan_map(plan: Plan) -> folium.Map:
     _demand_layer(plan).add_to(fmap)
     sites = plan.candidates.sites.drop(columns="footprint").to_crs(settings.WGS84)
     folium.GeoJson(
-        sites[["id", "kind", "district", "geometry"]],
+        _html_safe(sites[["id", "kind", "district", "geometry"]], ["id", "kind", "district"]),
         name=f"候选点 candidate sites ({len(sites)})",
         show=False,
         marker=folium.CircleMarker(radius=2, weight=1, color="#7f8c8d", fill=True),
@@ -63,7 +64,7 @@ def plan_map(plan: Plan) -> folium.Map:
         colour = LEVEL_COLOURS.get(row.level, "#2471a3")
         folium.CircleMarker(
             [row.lat, row.lon], radius=9, color="white", weight=2, fill=True, fill_color=colour, fill_opacity=0.95,
-            popup=folium.Popup(_popup(row), max_width=320), tooltip=f"{row.id} · {row.district}",
+            popup=folium.Popup(_popup(row), max_width=320), tooltip=_html_text(f"{row.id} · {row.district}"),
         ).add_to(stations)  # fmt: skip
     stations.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
@@ -131,11 +132,12 @@ def demand_grid_layer(demand: gpd.GeoDataFrame, name: str, labels: tuple[str, st
 
 def _popup(row) -> str:
     level = "市级 city-level" if row.level == "city" else "区县级 district-level"
-    name = row.name if isinstance(row.name, str) and row.name else "—"
+    name = _html_text(row.name) if isinstance(row.name, str) and row.name else "—"
+    ident, district, kind, source = (_html_text(v) for v in (row.id, row.district, row.kind, row.source))
     return (
-        f"<b>{row.id}</b> · {level}<br>区县 district: {row.district}<br>"
+        f"<b>{ident}</b> · {level}<br>区县 district: {district}<br>"
         f"覆盖外勤人员 covered workers: {row.covered_workers:.0f}<br>面积 floor area: {row.footprint_m2:g} m²<br>"
-        f"类型 type: {row.kind} ({row.source})<br>名称 name: {name}<br>"
+        f"类型 type: {kind} ({source})<br>名称 name: {name}<br>"
         f"WGS-84: {row.lon:.6f}, {row.lat:.6f}<br>GCJ-02: {row.lon_gcj02:.6f}, {row.lat_gcj02:.6f}"
     )
 
@@ -156,14 +158,14 @@ def scenario_map(data: ExportData, lang: str = "zh"):
     fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=13, tiles=None,
                       control_scale=True)  # fmt: skip
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", show=True).add_to(fmap)
-    title = html.escape(f"{data.name} · {overview(data, lang)}")
+    title = _html_text(f"{data.name} · {overview(data, lang)}")
     fmap.get_root().html.add_child(folium.Element(
         f'<div style="position:fixed;top:10px;left:50px;z-index:1000;background:white;padding:4px 8px;'
         f'border-radius:4px;box-shadow:0 1px 4px #0004;font:14px sans-serif">{title}</div>'
     ))  # fmt: skip
     districts = data.districts.assign(share_pct=(data.districts["share"] * 100).round(1))
     folium.GeoJson(
-        districts,
+        _html_safe(districts, ["district"]),
         name=_label("districts", lang),
         style_function=lambda _: {"color": "#555", "weight": 2, "fillOpacity": 0.03, "dashArray": "6 4"},
         popup=folium.GeoJsonPopup(
@@ -181,7 +183,7 @@ def scenario_map(data: ExportData, lang: str = "zh"):
         colour = "#27ae60" if mode == "walk" else "#3498db"
         areas = data.service_areas[data.service_areas["mode"] == mode]
         folium.GeoJson(
-            areas[["station", "name", "mode", "minutes", "area_km2", "geometry"]],
+            _html_safe(areas[["station", "name", "mode", "minutes", "area_km2", "geometry"]], ["name"]),
             name=f"{_label('service_areas', lang)}: {_label(f'mode_{mode}', lang)} {data.minutes:g} "
             f"{_label('minutes', lang)}",
             show=mode == "walk",
@@ -199,17 +201,35 @@ def scenario_map(data: ExportData, lang: str = "zh"):
         demand_grid_layer(demand, name, (_label("workers", lang), f"{_label('share', lang)} (%)")).add_to(fmap)
     stations = folium.FeatureGroup(name=f"{_label('stations', lang)} ({len(data.stations)})")
     for row in data.stations.itertuples(index=False):
-        text = html.escape(station_text(row, lang, "\n")).replace("\n", "<br>")
-        heading = f"<b>{html.escape(row.name or f'#{row.id}')}</b><br>"
+        text = _html_text(station_text(row, lang, "\n")).replace("\n", "<br>")
+        heading = f"<b>{_html_text(row.name or f'#{row.id}')}</b><br>"
         folium.CircleMarker(
             [row.lat, row.lon], radius=9, color="white", weight=2, fill=True,
             fill_color=LEVEL_COLOURS.get(row.level, "#2471a3"), fill_opacity=0.95,
-            popup=folium.Popup(heading + text, max_width=320), tooltip=html.escape(row.name or f"#{row.id}"),
+            popup=folium.Popup(heading + text, max_width=320), tooltip=_html_text(row.name or f"#{row.id}"),
         ).add_to(stations)  # fmt: skip
     stations.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
     return fmap
+
+
+def _html_text(text: object) -> str:
+    """Escape text for a folium popup or tooltip: HTML, and the JavaScript template literal folium puts it in.
+
+    folium writes popup and tooltip HTML inside backticks, so ``${...}`` in a station's name would run as script
+    and a backslash could break the page; those characters become HTML entities, which show as themselves.
+    """
+    return html.escape(str(text)).replace("$", "&#36;").replace("`", "&#96;").replace("\\", "&#92;")
+
+
+def _html_safe(frame: gpd.GeoDataFrame, columns: list[str]) -> gpd.GeoDataFrame:
+    """Return ``frame`` with the text of ``columns`` escaped (folium's GeoJSON tooltips and popups use innerHTML)."""
+    out = frame.copy()
+    for column in columns:
+        missing = [v is None or (isinstance(v, float) and math.isnan(v)) for v in out[column]]
+        out[column] = [v if gone else _html_text(v) for v, gone in zip(out[column], missing, strict=True)]
+    return out
 
 
 def _label(key: str, lang: str) -> str:
