@@ -15,7 +15,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from geoplan_web import api, auth, exports, i18n, pages, public, public_pages, responses
+from geoplan_web import api, auth, exports, i18n, pages, public, public_pages, responses, security
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoplan import i18n as geoplan_i18n
@@ -80,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)

@@ -222,11 +222,11 @@ def test_english_review_page_and_script_texts(planner, plan_scenario):
     page = planner.get(f"/scenarios/{plan_scenario['id']}?lang=en").text
     assert "Re-optimise" in page
     assert "Import existing stations" in page
-    table = json.loads(page.split("window.I18N = ", 1)[1].split("; window.TILE_URL", 1)[0])
+    table = json.loads(page.split('id="geoplan-config">', 1)[1].split("</script>", 1)[0])["i18n"]
     assert table["accept"] == "Accept"
     page = planner.get(f"/scenarios/{plan_scenario['id']}?lang=zh").text
     assert "重新优化" in page
-    table = json.loads(page.split("window.I18N = ", 1)[1].split("; window.TILE_URL", 1)[0])
+    table = json.loads(page.split('id="geoplan-config">', 1)[1].split("</script>", 1)[0])["i18n"]
     assert table["accept"] == "采纳"
 
 

@@ -23,12 +23,7 @@
     return `${(metres / 1000).toFixed(metres < 10000 ? 1 : 0)} ${T("unit_km")}`;
   }
 
-  function node(tag, className, text) {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (text !== undefined && text !== null) element.textContent = text;
-    return element;
-  }
+  const node = GeoMap.node;
 
   /* GCJ-02 / BD-09 back to WGS-84 for drawing on the OSM basemap (as geoplan.coords; identity outside China). */
   const Coords = (() => {
@@ -200,10 +195,10 @@
     for (const row of data.rows) {
       const [lon, lat] = Coords.toWgs84(Number(row.lon), Number(row.lat), data.coords);
       const depot = L.marker([lat, lon], {
-        icon: L.divIcon({ className: "", html: '<span class="depot-marker"></span>', iconSize: [16, 16] }),
+        icon: L.divIcon({ className: "", html: node("span", "depot-marker"), iconSize: [16, 16] }),
         title: row.name || `#${row.line}`,
       });
-      depot.bindTooltip(`${fill(T("bulk_line_n"), { n: row.line })} ${row.name || ""}`);
+      depot.bindTooltip(node("span", null, `${fill(T("bulk_line_n"), { n: row.line })} ${row.name || ""}`));
       drawn.addLayer(depot);
       points.push([lat, lon]);
       for (const n of row.nearest) {
@@ -213,10 +208,10 @@
           color: "#0a58ca", weight: 2, dashArray: "5 5", opacity: 0.8, interactive: false,
         }));
         const marker = L.marker([sLat, sLon], {
-          icon: L.divIcon({ className: "", html: '<span class="bulk-station-marker"></span>', iconSize: [18, 18] }),
+          icon: L.divIcon({ className: "", html: node("span", "bulk-station-marker"), iconSize: [18, 18] }),
           title: n.name || `#${n.id}`,
         });
-        marker.bindTooltip(`${n.name || `#${n.id}`} · ${distanceText(n.distance_m)}`);
+        marker.bindTooltip(node("span", null, `${n.name || `#${n.id}`} · ${distanceText(n.distance_m)}`));
         drawn.addLayer(marker);
         points.push([sLat, sLon]);
       }

@@ -17,7 +17,7 @@
         const key = `${s.lon},${s.lat}`;
         const changed = (side === "a" && removed.has(key)) || (side === "b" && added.has(key));
         L.marker([s.lat, s.lon], { icon: GeoMap.siteIcon(Object.assign({}, s, { status: changed ? "rejected" : s.status })) })
-          .bindTooltip(`#${s.id} ${s.name || s.candidate_id || ""}`).addTo(maps[side]);
+          .bindTooltip(GeoMap.node("span", null, `#${s.id} ${s.name || s.candidate_id || ""}`)).addTo(maps[side]);
       }
     }
     // Keep both maps on the same view, once both have one (Leaflet throws before a map has a centre).

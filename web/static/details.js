@@ -80,7 +80,7 @@
     } catch (error) { failed(error); return; }
     const site = scenario.sites.find((s) => String(s.id) === String(siteId));
     if (!site) return;
-    panel.innerHTML = "";
+    panel.replaceChildren();
     const form = element("form", { id: "details-form", class: "stack details-form" });
     form.dataset.siteId = site.id;
     form.dataset.version = scenario.version;

@@ -1,10 +1,32 @@
-/* Shared map and request helpers of the planner pages. The basemap is drawn from the study area's own OSM data
-   (served as GeoJSON by /basemap/...), so the map works with no internet; TILE_URL adds an online layer. */
+/* Shared map and request helpers of every page. The basemap is drawn from the study area's own OSM data
+   (served as GeoJSON by /basemap/...), so the map works with no internet; the configured tile URL adds an online
+   layer. The page's settings come from its <script type="application/json" id="geoplan-config"> block (the
+   Content-Security-Policy allows no inline script). Dynamic text is only ever put into a page as text: build it
+   with GeoMap.node (textContent), and hand Leaflet elements, never HTML strings, for tooltips, popups and icons. */
 "use strict";
 
 const GeoMap = (() => {
+  const CONFIG = (() => {
+    const block = document.getElementById("geoplan-config");
+    try { return JSON.parse(block ? block.textContent : "{}"); } catch (e) { return {}; }
+  })();
+  const TEXTS = CONFIG.i18n || {};
+  const TILE_URL = CONFIG.tile_url || "";
   const csrf = () => { const tag = document.querySelector('meta[name="csrf-token"]'); return tag ? tag.content : ""; };
-  const T = (key) => (window.I18N && window.I18N[key]) || key;
+  const T = (key) => TEXTS[key] || key;
+
+  /** Text as HTML that shows it literally, for the one Leaflet API that takes only HTML strings: the names in
+      L.control.layers. Everything else takes elements (node below). */
+  const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  const escape = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+
+  /** An element with a class and text (set as textContent: whatever the text holds, it stays text). */
+  function node(tag, className, text) {
+    const element = document.createElement(tag);
+    if (className) element.className = className;
+    if (text !== undefined && text !== null) element.textContent = text;
+    return element;
+  }
 
   const STREET_WEIGHT = { motorway: 4, trunk: 4, primary: 3.5, secondary: 3, tertiary: 2.5, residential: 1.5 };
 
@@ -36,8 +58,8 @@ const GeoMap = (() => {
   function create(elementId, area, zooms) {
     const map = L.map(elementId, { preferCanvas: true, zoomControl: true });
     L.control.scale({ imperial: false }).addTo(map);
-    if (window.TILE_URL) {
-      L.tileLayer(window.TILE_URL, { maxZoom: 19, attribution: "tiles" }).addTo(map);
+    if (TILE_URL) {
+      L.tileLayer(TILE_URL, { maxZoom: 19, attribution: "tiles" }).addTo(map);
     }
     const styles = {
       landuse: () => ({ color: "#cfe3c4", weight: 0, fillOpacity: 0.5 }),
@@ -72,14 +94,11 @@ const GeoMap = (() => {
   const STATUS_COLOUR = { proposed: "#1f6feb", accepted: "#1a7f37", rejected: "#a40e26", existing: "#8250df" };
 
   function siteIcon(site) {
-    const level = site.city_level ? " city" : "";
-    return L.divIcon({
-      className: "",
-      html: `<div class="site-marker ${site.status}${level}" data-site-id="${site.id}" data-status="${site.status}"
-              title="#${site.id}"></div>`,
-      iconSize: [18, 18],
-      iconAnchor: [9, 9],
-    });
+    const dot = node("div", `site-marker ${site.status}${site.city_level ? " city" : ""}`);
+    dot.dataset.siteId = site.id;
+    dot.dataset.status = site.status;
+    dot.title = `#${site.id}`;
+    return L.divIcon({ className: "", html: dot, iconSize: [18, 18], iconAnchor: [9, 9] });
   }
 
   function groupName(key) { const name = T(`group_${key}`); return name === `group_${key}` ? key : name; }
@@ -87,5 +106,5 @@ const GeoMap = (() => {
   function pct(x) { return x === undefined || x === null ? "–" : `${(100 * x).toFixed(1)}%`; }
   function num(x) { return x === undefined || x === null ? "–" : Number(x).toLocaleString(undefined, { maximumFractionDigits: 0 }); }
 
-  return { api, message, create, siteIcon, STATUS_COLOUR, T, pct, num, groupName };
+  return { api, message, create, siteIcon, STATUS_COLOUR, T, pct, num, groupName, node, escape };
 })();

@@ -66,12 +66,7 @@
 
   function stationName(station) { return station.name || `${T("unnamed_station")} #${station.id}`; }
 
-  function node(tag, className, text) {
-    const element = document.createElement(tag);
-    if (className) element.className = className;
-    if (text !== undefined && text !== null) element.textContent = text;
-    return element;
-  }
+  const node = GeoMap.node;
 
   // --- the map -------------------------------------------------------------------------------------------------
 
@@ -130,9 +125,11 @@
     if (state.results.some((s) => s.id === station.id)) classes.push("hit");
     if (station.id === state.selected) classes.push("selected");
     if (!station.open_now) classes.push("closed");
+    const dot = node("span", classes.join(" "));
+    dot.dataset.stationId = station.id;
     return L.divIcon({
       className: "station-icon",
-      html: `<span class="${classes.join(" ")}" data-station-id="${Number(station.id)}"></span>`,
+      html: dot,
       iconSize: [44, 44],  // a finger-sized target around the 26 px dot
       iconAnchor: [22, 22],
     });
@@ -158,7 +155,7 @@
     hereLayer.clearLayers();
     if (!state.point) return;
     L.marker([state.point.lat, state.point.lon], {
-      icon: L.divIcon({ className: "here-icon", html: '<span class="here-marker"></span>', iconSize: [22, 22],
+      icon: L.divIcon({ className: "here-icon", html: node("span", "here-marker"), iconSize: [22, 22],
                         iconAnchor: [11, 11] }),
       title: T("your_position"), interactive: false, zIndexOffset: 1000,
     }).addTo(hereLayer);

@@ -17,8 +17,10 @@
     pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 2, weight: 0, fillColor: "#666", fillOpacity: 0.6 }),
   });
   const siteLayer = L.layerGroup().addTo(map);
+  // The layers control puts its names into the page as HTML: every name goes through GeoMap.escape.
   const layerControl = L.control.layers(null, {
-    [T("districts")]: districtLayer, [T("candidates")]: candidateLayer, [T("sites")]: siteLayer,
+    [GeoMap.escape(T("districts"))]: districtLayer, [GeoMap.escape(T("candidates"))]: candidateLayer,
+    [GeoMap.escape(T("sites"))]: siteLayer,
   }, { collapsed: window.innerWidth < 1400 }).addTo(map);
   let scenario = null;
 
@@ -39,7 +41,7 @@
       const group = feature.properties.group;
       if (!demandGroups[group]) {
         demandGroups[group] = L.geoJSON(null, { pointToLayer: demandStyle }).addTo(map);
-        layerControl.addOverlay(demandGroups[group], `${T("demand")}: ${GeoMap.groupName(group)}`);
+        layerControl.addOverlay(demandGroups[group], GeoMap.escape(`${T("demand")}: ${GeoMap.groupName(group)}`));
       }
       demandGroups[group].addData(feature);
     }
@@ -72,7 +74,7 @@
 
   function drawData(data) {
     const list = document.getElementById("data-files");
-    list.innerHTML = "";
+    list.replaceChildren();
     const entries = [
       ...(data.layers || []).map((layer) => [T("data_layer"), layer]),
       ...(data.sites ? [[T("data_sites"), data.sites]] : []),
@@ -90,14 +92,14 @@
     document.getElementById("covered-total").textContent =
       `${GeoMap.num(f.workers.covered)} / ${GeoMap.num(f.workers.total)} (${GeoMap.pct(f.workers.share)})`;
     const d = document.querySelector("#by-district tbody");
-    d.innerHTML = "";
+    d.replaceChildren();
     for (const [name, r] of Object.entries(f.by_district)) {
       const tr = d.insertRow();
       tr.dataset.district = name;
       for (const v of [name, r.stations, GeoMap.num(r.workers), GeoMap.num(r.covered), GeoMap.pct(r.share)]) tr.insertCell().textContent = v;
     }
     const g = document.querySelector("#by-group tbody");
-    g.innerHTML = "";
+    g.replaceChildren();
     for (const [name, r] of Object.entries(f.by_group)) {
       const tr = g.insertRow();
       tr.dataset.group = name;
@@ -108,7 +110,7 @@
   function drawSites() {
     siteLayer.clearLayers();
     const list = document.querySelector("#site-list tbody");
-    list.innerHTML = "";
+    list.replaceChildren();
     for (const site of scenario.sites) {
       const movable = planner && site.status !== "existing";
       const marker = L.marker([site.lat, site.lon], { icon: GeoMap.siteIcon(site), draggable: movable, keyboard: false });
