@@ -140,6 +140,13 @@ def _web_commands(sub) -> None:
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     _database_argument(add)
     add.set_defaults(run=_run_user_add)
+    password = user_sub.add_parser(
+        "password", help="give a user a new password ($GEOPLAN_PASSWORD, stdin or a prompt) and end their sessions"
+    )
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    _database_argument(password)
+    password.set_defaults(run=_run_user_password)
     remove = user_sub.add_parser("remove", help="remove a user (their decisions stay in the audit log)")
     remove.add_argument("username")
     _database_argument(remove)
@@ -347,20 +354,30 @@ def _run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_user_add(args: argparse.Namespace) -> int:
+def _read_password(args: argparse.Namespace) -> str:
+    """Return the password of ``user add`` or ``user password``: from stdin, ``$GEOPLAN_PASSWORD`` or a prompt."""
     import getpass
     import os
 
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    elif os.environ.get("GEOPLAN_PASSWORD"):
-        password = os.environ["GEOPLAN_PASSWORD"]
-    else:
-        password = getpass.getpass(f"password for {args.username}: ")
-        if getpass.getpass("again: ") != password:
-            raise InputError("The two passwords differ; nothing was saved.")
-    user = _store(args).add_user(args.username, password, args.role)
+        return sys.stdin.readline().rstrip("\n")
+    if os.environ.get("GEOPLAN_PASSWORD"):
+        return os.environ["GEOPLAN_PASSWORD"]
+    password = getpass.getpass(f"password for {args.username}: ")
+    if getpass.getpass("again: ") != password:
+        raise InputError("The two passwords differ; nothing was saved.")
+    return password
+
+
+def _run_user_add(args: argparse.Namespace) -> int:
+    user = _store(args).add_user(args.username, _read_password(args), args.role)
     print(f"用户 user {user['username']} added ({user['role']})")
+    return 0
+
+
+def _run_user_password(args: argparse.Namespace) -> int:
+    user = _store(args).set_password(args.username, _read_password(args))
+    print(f"用户 user {user['username']}: 密码已更改，其所有登录已失效 (password changed; their sessions are ended)")
     return 0
 
 

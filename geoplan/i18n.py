@@ -429,6 +429,27 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     },
     # Messages of coded errors (geoplan.errors.GeoplanError(message, code=..., **params)).
     "error": {
+        # The password policy (geoplan.store.passwords).
+        "password_too_short": {
+            "zh": "密码太短：至少需要 {min_length} 个字符（现在是 {length} 个）。可以用几个词组成一句好记的话。",
+            "en": "Password too short: give at least {min_length} characters ({length} given); a phrase of a few "
+            "words is easy to remember.",
+        },
+        "password_is_username": {
+            "zh": "密码不能与用户名相同。",
+            "en": "Password: do not use the user name as the password.",
+        },
+        "password_simple": {
+            "zh": "密码太简单：{reason}，很容易被猜中。请换一个别人想不到的密码，例如几个不相关的词组成的一句话。",
+            "en": "Password too simple: {reason}, which is guessed at once. Choose one nobody would guess, e.g. a "
+            "phrase of a few unrelated words.",
+        },
+        "password_common": {
+            "zh": "这是最常见的密码之一（或只是在它前后加了数字、符号），很容易被猜中。请换一个别人想不到的密码，"
+            "例如几个不相关的词组成的一句话。",
+            "en": "Password: this is one of the most common passwords (or one with digits or symbols added), which "
+            "is guessed at once. Choose one nobody would guess, e.g. a phrase of a few unrelated words.",
+        },
         "rules_conflict": {
             "zh": "无论建多少个站点，都没有方案能同时满足{rules}：请放宽其中一项。",
             "en": "No plan can meet {rules} together, whatever the number of stations: relax one of them.",

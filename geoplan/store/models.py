@@ -32,6 +32,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     role: Mapped[str] = mapped_column(sa.String(16))
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    #: Raised by a logout or a password change: a login session remembers the version it began under and ends when
+    #: the user's version moved on.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Scenario(Base):

@@ -12,6 +12,8 @@ planner's own data (demand layers, candidate sites, existing stations) as data, 
 
 from __future__ import annotations
 
+import functools
+import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +38,7 @@ from geoplan.store.models import (
     site_dict,
     user_dict,
 )
+from geoplan.store.passwords import check_password
 from geoplan.vocabulary import PUBLIC_STATUSES, ROLES
 
 __all__ = ["Store", "default_url"]
@@ -51,6 +54,12 @@ def default_url(instance: Path) -> str:
     """SQLite database URL of the default file in an instance folder (created if missing)."""
     instance.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(instance / 'geoplan.sqlite').resolve()}"
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Return a hash of a random password, made like users' hashes: checked instead when the name is unknown."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def _private_sqlite(url: str) -> None:
@@ -105,13 +114,13 @@ class Store:
         Raises
         ------
         InputError
-            Empty or taken user name, password shorter than 8 characters, unknown role.
+            Empty or taken user name, a password the policy refuses (:func:`~geoplan.store.passwords.check_password`:
+            shorter than 10 characters, simple or common), unknown role.
         """
         username = (username or "").strip()
         if not username or len(username) > 80:
             raise InputError("User name: give 1 to 80 characters.")
-        if len(password or "") < 8:
-            raise InputError("Password: give at least 8 characters.")
+        check_password(password, username)
         if role not in ROLES:
             raise InputError(f"Role {role!r} is unknown: use one of {', '.join(ROLES)}.")
         with self._session() as session:
@@ -120,6 +129,26 @@ class Store:
             user = User(username=username, password_hash=generate_password_hash(password), role=role)
             session.add(user)
             session.flush()
+            return user_dict(user)
+
+    def set_password(self, username: str, password: str) -> dict:
+        """Give a user a new password (checked by the policy) and end every login session they have.
+
+        Raises
+        ------
+        InputError
+            A password the policy refuses.
+        NotFoundError
+            No user of that name.
+        """
+        username = (username or "").strip()
+        check_password(password, username)
+        with self._session() as session:
+            user = session.scalar(sa.select(User).where(User.username == username))
+            if user is None:
+                raise NotFoundError(f"No user named {username!r}.")
+            user.password_hash = generate_password_hash(password)
+            user.session_version += 1
             return user_dict(user)
 
     def remove_user(self, username: str) -> None:
@@ -131,12 +160,36 @@ class Store:
             session.delete(user)
 
     def authenticate(self, username: str, password: str) -> dict | None:
-        """Return the user when the password is right, else None."""
+        """Return the user when the password is right, else None.
+
+        An unknown user name costs one hash check too (against a dummy hash made the same way), so how long the
+        answer takes does not tell whether the account exists.
+        """
         with self._session() as session:
             user = session.scalar(sa.select(User).where(User.username == (username or "").strip()))
-            if user is None or not check_password_hash(user.password_hash, password or ""):
+            stored = _dummy_hash() if user is None else user.password_hash
+            if not check_password_hash(stored, password or "") or user is None:
                 return None
             return user_dict(user)
+
+    def session_version(self, user_id: int) -> int | None:
+        """Return the user's session version (what a login session remembers), or None for no such user."""
+        with self._session() as session:
+            return session.scalar(sa.select(User.session_version).where(User.id == user_id))
+
+    def session_user(self, user_id: int, version: int) -> dict | None:
+        """Return the user of a login session begun under ``version``.
+
+        None when the user is gone or the session was ended since (a logout, a password change).
+        """
+        with self._session() as session:
+            user = session.get(User, user_id)
+            return None if user is None or user.session_version != version else user_dict(user)
+
+    def end_sessions(self, user_id: int) -> None:
+        """End every login session of a user (raise their session version); nothing for an unknown user."""
+        with self._session() as session:
+            session.execute(sa.update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
 
     def user(self, user_id: int) -> dict | None:
         """Return a user by id, or None."""

@@ -169,7 +169,7 @@ def test_same_password_gives_different_hashes(store):
 @pytest.mark.parametrize(
     ("username", "password", "role", "message"),
     [
-        ("alice", "short", "planner", "at least 8"),
+        ("alice", "short", "planner", "at least 10"),
         ("alice", PASSWORD, "admin", "Role 'admin' is unknown"),
         ("", PASSWORD, "planner", "User name"),
         ("   ", PASSWORD, "planner", "User name"),
