@@ -35,6 +35,8 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
         "username": {"zh": "用户名", "en": "User name"},
         "password": {"zh": "密码", "en": "Password"},
         "login_failed": {"zh": "用户名或密码错误", "en": "Wrong user name or password"},
+        "login_throttled": {"zh": "登录失败次数过多，请 {minutes} 分钟后再试。",
+                            "en": "Too many failed logins; try again in {minutes} minutes."},
         "scenarios": {"zh": "方案", "en": "Scenarios"},
         "new_scenario": {"zh": "新建方案", "en": "New scenario"},
         "name": {"zh": "名称", "en": "Name"},

@@ -45,7 +45,11 @@ def create_app(config: dict | None = None) -> Flask:
         restarts, default :data:`geoplan.settings.MODEL_CACHE_FOLDER`; None keeps them in memory only),
         ``MODEL_CACHE_SIZE`` (prepared models kept in memory, default 4), ``MODELS`` (a
         :class:`~geoplan.planning.cache.ModelCache` to use instead of making one: several apps of one process,
-        tests, may share one).
+        tests, may share one), ``LOGIN_ACCOUNT_LIMIT`` and ``LOGIN_ADDRESS_LIMIT`` (failed logins per account and
+        per client address, default env ``GEOPLAN_LOGIN_ACCOUNT_LIMIT``, ``GEOPLAN_LOGIN_ADDRESS_LIMIT``, else
+        :data:`geoplan_web.auth.LOGIN_ACCOUNT_LIMIT`, :data:`~geoplan_web.auth.LOGIN_ADDRESS_LIMIT`),
+        ``RATELIMIT_STORAGE_URI`` (where the rate limits count, default env ``GEOPLAN_RATELIMIT_STORAGE``, else
+        ``memory://``: one process; ``redis://host:6379`` lets several worker processes share the counts).
 
     Returns
     -------
@@ -66,6 +70,9 @@ def create_app(config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
         RATE_LIMIT=os.environ.get("GEOPLAN_RATE_LIMIT", PUBLIC_RATE_LIMIT),
+        LOGIN_ACCOUNT_LIMIT=os.environ.get("GEOPLAN_LOGIN_ACCOUNT_LIMIT", auth.LOGIN_ACCOUNT_LIMIT),
+        LOGIN_ADDRESS_LIMIT=os.environ.get("GEOPLAN_LOGIN_ADDRESS_LIMIT", auth.LOGIN_ADDRESS_LIMIT),
+        RATELIMIT_STORAGE_URI=os.environ.get("GEOPLAN_RATELIMIT_STORAGE", "memory://"),
         MODEL_CACHE=settings.MODEL_CACHE_FOLDER,
         MODEL_CACHE_SIZE=4,
     )
@@ -85,7 +92,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(exports.blueprint)
-    _public(app)
+    limiter = _limiter(app)
+    _public(app, limiter)
+    auth.throttle(app, limiter)
     _errors(app)
     app.after_request(_compress)
     return app
@@ -110,9 +119,13 @@ def _compress(response):
     return response
 
 
-def _public(app: Flask) -> None:
+def _limiter(app: Flask) -> Limiter:
+    """Return the app's one rate limiter (public API, failed logins), counting in ``RATELIMIT_STORAGE_URI``."""
+    return Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"], headers_enabled=True)
+
+
+def _public(app: Flask, limiter: Limiter) -> None:
     """Register the public side: no login, no CSRF (nothing it does changes data), rate-limited per address."""
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
     limiter.limit(lambda: app.config["RATE_LIMIT"])(public.blueprint)
     csrf.exempt(public.blueprint)
     csrf.exempt(public_pages.blueprint)
@@ -149,6 +162,8 @@ def _errors(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _limited(error: RateLimitExceeded):
+        if error.response is not None:  # a limit that answers itself: the login form, shown again (auth.throttle)
+            return error.response
         response = jsonify(error=f"Too many requests ({error.description}); wait a little and try again.",
                            kind="RateLimited")  # fmt: skip
         return response, 429
