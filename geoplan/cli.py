@@ -125,10 +125,18 @@ def _export_command(sub) -> None:
 
 
 def _web_commands(sub) -> None:
-    serve = sub.add_parser("serve", help="run the planners' review map (web app) under waitress")
+    serve = sub.add_parser("serve", help="run the planners' review map (web app): waitress, or gunicorn workers")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=_positive_int, default=8000, help="port (8000)")
-    serve.add_argument("--threads", type=_positive_int, default=8, help="worker threads (8)")
+    serve.add_argument("--threads", type=_positive_int, default=8, help="threads per worker process (8)")
+    serve.add_argument(
+        "--workers", type=_positive_int, default=1,
+        help="worker processes (1: one waitress process; more: gunicorn, e.g. one per core in production)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--proxies", type=_non_negative_int, default=0,
+        help="trusted reverse proxies in front whose X-Forwarded-* headers count (0; 1 behind nginx)",
+    )  # fmt: skip
     _database_argument(serve)
     serve.set_defaults(run=_run_serve)
 
@@ -341,16 +349,16 @@ def _save_scenario(args: argparse.Namespace, plan) -> None:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    import waitress
-    from geoplan_web import create_app
+    from geoplan_web import create_app, server
 
     config = {"DATABASE_URL": args.database} if args.database else {}
-    app = create_app(config)
-    log.info("geoplan review map on http://%s:%d/ (database %s)", args.host, args.port,
-             app.config["DATABASE_URL"].split("@")[-1])  # fmt: skip
+    app = create_app(config)  # migrates and makes the secret key once, before any worker process starts
+    log.info("geoplan review map on http://%s:%d/ (database %s; %s)", args.host, args.port,
+             app.config["DATABASE_URL"].split("@")[-1],
+             "waitress" if args.workers == 1 else f"gunicorn, {args.workers} worker processes")  # fmt: skip
     if not app.extensions["geoplan_store"].users():
         log.warning("no users yet: add one with 'geoplan user add NAME' (role planner or viewer)")
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="geoplan")
+    server.serve(app, config, args.host, args.port, args.threads, workers=args.workers, proxies=args.proxies)
     return 0
 
 
