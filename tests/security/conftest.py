@@ -14,15 +14,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 
+from _security_helpers import HOSTILE_NAME, HTTP_TIMEOUT
 from _web_helpers import PASSWORD, Server, add_user, csrf_token
 
 requests = pytest.importorskip("requests")
 
-#: A name that runs script wherever it is put into a page as HTML; the probes look for its side effect.
-HOSTILE_NAME = '<img src=x onerror="window.__xss=1">"\'><script>window.__xss=2</script>=HYPERLINK("http://x")'
-
-#: Seconds an HTTP probe may take before the test fails (generous: CI machines are busy).
-HTTP_TIMEOUT = 120
 
 
 class Live:
@@ -88,4 +84,4 @@ def form_token(text: str) -> str:
     return csrf_token(text)
 
 
-__all__ = ["HOSTILE_NAME", "HTTP_TIMEOUT", "PASSWORD", "Live", "form_token"]
+__all__ = ["PASSWORD", "Live", "form_token"]

@@ -9,8 +9,8 @@ import json
 import re
 
 import pytest
+from _security_helpers import HTTP_TIMEOUT
 from _web_helpers import PASSWORD, csrf_token, make_app
-from conftest import HTTP_TIMEOUT
 
 #: Headers every answer carries, whatever it is.
 FIXED = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import HOSTILE_NAME, HTTP_TIMEOUT
+from _security_helpers import HOSTILE_NAME, HTTP_TIMEOUT
 
 
 def test_live_server_serves_the_published_station_and_a_planner_logs_in(live):

@@ -17,8 +17,8 @@ import re
 import zipfile
 
 import pytest
+from _security_helpers import HOSTILE_NAME, HTTP_TIMEOUT
 from _web_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD
-from conftest import HOSTILE_NAME, HTTP_TIMEOUT
 
 pytestmark = [
     pytest.mark.slow,
