@@ -258,6 +258,7 @@ def _run_plan(args: argparse.Namespace) -> int:
     from geoplan.planning.parameters import PlanParameters, default_stations
     from geoplan.planning.plan import plan_prepared
     from geoplan.planning.prepare import prepare
+    from geoplan.planning.sites import check_stations_in_area
 
     params = PlanParameters(
         stations=args.stations,
@@ -290,6 +291,8 @@ def _run_plan(args: argparse.Namespace) -> int:
     )
     user_data = UserData.from_frames(layers, user_sites, existing)
     area = _load(args)
+    if existing is not None:
+        check_stations_in_area(area, existing, str(args.existing))  # the review map's import refuses them alike
     if args.stations is None:
         chosen = default_stations(area, params)
         log.info(

@@ -502,6 +502,120 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "zh": "语言 {lang!r} 无法识别；请使用 {languages}。",
             "en": "Unknown language {lang!r}; use one of {languages}.",
         },
+        # What the web app reads (geoplan_web.validation): request bodies, fields, uploaded files.
+        "body_not_json_type": {
+            "zh": "请求内容须为 JSON 对象（Content-Type: application/json），收到的是 {content_type}。",
+            "en": "Send the request body as a JSON object (Content-Type: application/json), not {content_type}.",
+        },
+        "body_not_json": {
+            "zh": "请求内容不是有效的 JSON（第 {line} 行第 {column} 列附近有误）。",
+            "en": "The request body is not valid JSON (error near line {line}, column {column}).",
+        },
+        "body_bad_number": {
+            "zh": "请求内容中的数值 {number} 无法读取：请给出有限的数字，整数最多 {digits} 位。",
+            "en": "The request body holds the number {number}, which is not read: give finite numbers, whole "
+            "numbers of at most {digits} digits.",
+        },
+        "body_too_large": {
+            "zh": "请求内容过大：最多 {kb} KB。",
+            "en": "The request body is too large: at most {kb} KB.",
+        },
+        "body_too_deep": {
+            "zh": "请求内容嵌套过深：最多 {depth} 层。",
+            "en": "The request body is nested too deeply: at most {depth} levels.",
+        },
+        "body_not_object": {
+            "zh": "请求内容须为 JSON 对象（JSON object，形如 {{\"name\": ...}}），收到的是 {got}。",
+            "en": "Send a JSON object (like {{\"name\": ...}}) as the request body, not {got}.",
+        },
+        "field_duplicate": {
+            "zh": "{field}: 在请求内容中出现了不止一次。",
+            "en": "{field}: given more than once in the request body.",
+        },
+        "field_unknown": {
+            "zh": "{field}: 未知字段；可用的字段为 {known}。",
+            "en": "{field}: unknown field; the fields here are {known}.",
+        },
+        "field_too_deep": {
+            "zh": "{field}: 嵌套过深：请求内容最多 {depth} 层。",
+            "en": "{field}: nested too deeply; the request body has at most {depth} levels.",
+        },
+        "field_required": {
+            "zh": "{field}: 必填。",
+            "en": "{field}: required.",
+        },
+        "field_not_text": {
+            "zh": "{field}: 应为文本，收到的是 {got}。",
+            "en": "{field}: give a text, not {got}.",
+        },
+        "field_too_long": {
+            "zh": "{field}: 最多 {max_len} 个字符（收到 {length} 个）。",
+            "en": "{field}: at most {max_len} characters ({length} given).",
+        },
+        "field_not_integer": {
+            "zh": "{field}: 应为整数，收到的是 {got}。",
+            "en": "{field}: give a whole number, not {got}.",
+        },
+        "field_not_number": {
+            "zh": "{field}: 应为数字，收到的是 {got}。",
+            "en": "{field}: give a number, not {got}.",
+        },
+        "field_out_of_range": {
+            "zh": "{field}: 应在 {low} 到 {high} 之间，收到的是 {got}。",
+            "en": "{field}: give {low} to {high}, not {got}.",
+        },
+        "field_not_boolean": {
+            "zh": "{field}: 应为 true 或 false，收到的是 {got}。",
+            "en": "{field}: give true or false, not {got}.",
+        },
+        "field_required_choice": {
+            "zh": "{field}: 必填；请使用 {choices} 之一。",
+            "en": "{field}: required; use one of {choices}.",
+        },
+        "field_bbox": {
+            "zh": "{field}: 请写成 minlon,minlat,maxlon,maxlat（WGS-84 度数，min 小于 max，每边最多 {most} 度）。",
+            "en": "{field}: write minlon,minlat,maxlon,maxlat in WGS-84 degrees, min below max, at most {most} "
+            "degrees a side.",
+        },
+        "field_not_choice": {
+            "zh": "{field}: 无法识别 {got}；请使用 {choices} 之一。",
+            "en": "{field}: {got} is unknown; use one of {choices}.",
+        },
+        "field_not_object": {
+            "zh": "{field}: 应为 JSON 对象，收到的是 {got}。",
+            "en": "{field}: give a JSON object, not {got}.",
+        },
+        "file_required": {
+            "zh": "{field}: 请选择要上传的文件。",
+            "en": "{field}: choose a file to upload.",
+        },
+        "file_suffix": {
+            "zh": "{file}: 请上传 {suffixes} 文件。",
+            "en": "{file}: use a {suffixes} file.",
+        },
+        "file_too_large": {
+            "zh": "{file}: 文件过大：此处最多 {mb} MB。",
+            "en": "{file}: the file is too large: at most {mb} MB here.",
+        },
+        "file_too_many_rows": {
+            "zh": "{file}: 一次最多上传 {cap} 行（文件有 {rows} 行）；请分成几个文件上传。",
+            "en": "{file}: at most {cap} rows per upload ({rows} given); split the file.",
+        },
+        "file_not_text": {
+            "zh": "{file}: 不是可识别编码的文本文件（支持 {encodings}）；请另存为这些编码之一的文本文件。",
+            "en": "{file}: the file is neither UTF-8 nor GBK text, nor UTF-16 with its byte-order mark "
+            "(encodings read: {encodings}); save it as text in one of them.",
+        },
+        "file_not_csv": {
+            "zh": "{file} 第 {line} 行：无法按 CSV 读取（{reason}）。",
+            "en": "{file} line {line}: not readable as CSV ({reason}).",
+        },
+        "station_outside_area": {
+            "zh": "{file} {where}: ({lon}, {lat}) 位于研究区域 {area!r} 之外 {km} 公里；"
+            "请确认坐标是经度在前、纬度在后，并选择了正确的坐标系。",
+            "en": "{file} {where}: ({lon}, {lat}) lies {km} km outside study area {area!r}; check that it is "
+            "longitude, latitude (in that order) and that the coordinate system is right.",
+        },
     },
 }
 

@@ -8,9 +8,13 @@ by its line number and what is wrong with it. :func:`read_points` refuses a file
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,15 +24,21 @@ import pandas as pd
 import pyogrio.errors
 import shapely
 
-from geoplan import coords, settings
+from geoplan import coords, i18n, settings
 from geoplan.errors import InputError
 
-__all__ = ["RowProblem", "read_points", "read_points_csv", "scan_points_csv"]
+__all__ = ["TEXT_ENCODINGS", "RowProblem", "decode_text", "read_points", "read_points_csv", "scan_points_csv"]
 
 #: Malformed rows listed in one message (the rest are counted).
 MAX_ROWS_LISTED = 10
 
+#: Encodings :func:`decode_text` reads (UTF-16 only with its byte-order mark).
+TEXT_ENCODINGS = ("UTF-8", "GBK", "UTF-16")
+
 _VECTOR_SUFFIXES = frozenset({".geojson", ".json", ".gpkg"})
+
+#: Control characters no text file holds (tab, line ends and form feed aside): the bytes are binary data.
+_BINARY = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ def read_points_csv(
     Parameters
     ----------
     path : pathlib.Path or str
-        UTF-8 (with or without BOM) or GBK text with a header row.
+        Text with a header row, as :func:`decode_text` reads it (UTF-8, GBK or UTF-16 with its BOM; any line ends).
     crs : {"wgs84", "gcj02", "bd09"}
         Coordinate system of the lon/lat columns.
     lon, lat : str
@@ -157,7 +167,8 @@ def scan_points_csv(
     name = shown or str(path)
     text = _read_text(path, name)
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [str(column).strip() for column in reader.fieldnames or []]
+    with _csv_errors(reader, name):
+        header = [str(column).strip() for column in reader.fieldnames or []]
     required = [lon, lat] + ([weight] if weight else [])
     canonical = {column.lower(): column for column in required}
     reader.fieldnames = [canonical.get(column.lower(), column) for column in header]
@@ -168,14 +179,15 @@ def scan_points_csv(
             f"(found: {', '.join(header) or 'nothing: the file is empty'})."
         )
     rows, problems = [], []
-    for row in reader:
-        if None not in row and not any((value or "").strip() for value in row.values()):
-            continue  # a line of empty fields (",,")
-        problem = _row_problem(row, lon, lat, weight)
-        if problem:
-            problems.append(RowProblem(reader.line_num, f"line {reader.line_num}: {problem}"))
-        else:
-            rows.append(row | {"csv_line": reader.line_num})
+    with _csv_errors(reader, name):
+        for row in reader:
+            if None not in row and not any((value or "").strip() for value in row.values()):
+                continue  # a line of empty fields (",,")
+            problem = _row_problem(row, lon, lat, weight)
+            if problem:
+                problems.append(RowProblem(reader.line_num, f"line {reader.line_num}: {problem}"))
+            else:
+                rows.append(row | {"csv_line": reader.line_num})
     frame = pd.DataFrame(rows, columns=[*reader.fieldnames, "csv_line"] if not rows else None)
     lonlat = frame[[lon, lat]].to_numpy(dtype=float) if len(frame) else np.zeros((0, 2))
     x, y = coords.to_wgs84(lonlat[:, 0], lonlat[:, 1], crs)
@@ -185,16 +197,53 @@ def scan_points_csv(
     return gpd.GeoDataFrame(frame, geometry=points, crs=settings.WGS84), problems
 
 
+def decode_text(raw: bytes, name: str) -> str:
+    """Return the text of a file people made, every line ending (Windows CR LF, old Mac CR) made a line feed.
+
+    Parameters
+    ----------
+    raw : bytes
+        The file's bytes: UTF-8 (with or without BOM), UTF-16 with its byte-order mark (Excel's "Unicode text") or
+        GBK (Excel in China saves CSV as GBK).
+    name : str
+        Name of the file in messages.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    InputError
+        Bytes that are none of these encodings, or control characters no text file holds (binary data).
+    """
+    encodings = ("utf-16",) if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else ("utf-8-sig", "gbk")
+    for encoding in encodings:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _BINARY.search(text):
+            break
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    params = {"file": name, "encodings": ", ".join(TEXT_ENCODINGS), "encodings_zh": "、".join(TEXT_ENCODINGS)}
+    raise InputError(i18n.text("error", "file_not_text", "en", **params), code="file_not_text", **params)
+
+
+@contextmanager
+def _csv_errors(reader: csv.DictReader, name: str) -> Iterator[None]:
+    """Turn what the csv module cannot read (a field longer than its limit, say) into InputError naming the line."""
+    try:
+        yield
+    except csv.Error as exc:
+        params = {"file": name, "line": reader.line_num + 1, "reason": str(exc)}  # the line it could not finish
+        raise InputError(i18n.text("error", "file_not_csv", "en", **params), code="file_not_csv", **params) from None
+
+
 def _read_text(path: Path, name: str) -> str:
     if not path.is_file():
         raise InputError(f"File not found: {name}.")
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gbk"):  # Excel in China saves CSV as GBK
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(f"{name}: the file is neither UTF-8 nor GBK text.")
+    return decode_text(path.read_bytes(), name)
 
 
 def _row_problem(row: dict, lon: str, lat: str, weight: str | None) -> str:

@@ -311,7 +311,7 @@ def read_sites(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``name``, ``footprint_m2`` and point geometry in WGS-84.
+        ``name``, ``footprint_m2``, ``csv_line`` (each row's line in the file) and point geometry in WGS-84.
     """
     frame = read_points_csv(path, crs=crs, weight=None, shown=shown)
     if "footprint_m2" not in frame.columns:
@@ -326,7 +326,7 @@ def read_sites(
     frame["footprint_m2"] = area.astype(float)
     if "name" not in frame.columns:
         frame["name"] = None
-    out = frame[["name", "footprint_m2", "geometry"]]
+    out = frame[["name", "footprint_m2", "csv_line", "geometry"]]
     out.attrs["source"] = shown or Path(path).name
     return out
 
@@ -345,14 +345,15 @@ def read_stations(path, crs: str = "wgs84", *, shown: str | None = None) -> gpd.
     Returns
     -------
     geopandas.GeoDataFrame
-        ``name`` (None where missing) and point geometry in WGS-84.
+        ``name`` (None where missing), ``csv_line`` (a CSV row's line in the file; GeoJSON has none) and point
+        geometry in WGS-84.
     """
     frame = read_points(path, crs=crs, weight=None, shown=shown)
     if "name" not in frame.columns:
         frame["name"] = None
     names = frame["name"].astype(object)
     frame["name"] = names.where(names.notna() & names.astype(str).str.strip().ne(""), None)
-    out = frame[["name", "geometry"]]
+    out = frame[["name", *(["csv_line"] if "csv_line" in frame.columns else []), "geometry"]]
     out.attrs["source"] = shown or Path(path).name
     return out
 

@@ -20,12 +20,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
 
+import geopandas as gpd
 import numpy as np
 import scipy.sparse as sp
 import shapely
 from scipy.spatial import cKDTree
 
-from geoplan import crs
+from geoplan import crs, i18n
 from geoplan.coverage import network
 from geoplan.data.areas import StudyArea
 from geoplan.errors import InputError
@@ -33,7 +34,16 @@ from geoplan.inputs.candidates import CandidateSet
 from geoplan.planning.model import SitingModel
 from geoplan.vocabulary import KEPT_STATUSES, PLACEABLE_SOURCES, SITE_STATUSES
 
-__all__ = ["EXTENT_MARGIN_M", "Reading", "SiteIndex", "build_index", "json_scalar", "read_sites", "to_area_xy"]
+__all__ = [
+    "EXTENT_MARGIN_M",
+    "Reading",
+    "SiteIndex",
+    "build_index",
+    "check_stations_in_area",
+    "json_scalar",
+    "read_sites",
+    "to_area_xy",
+]
 
 #: How far outside the area's street network (its convex hull) a lon/lat may lie and still be accepted, metres.
 EXTENT_MARGIN_M = 1000.0
@@ -267,13 +277,56 @@ def to_area_xy(area: StudyArea, lon: object, lat: object, what: str) -> np.ndarr
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise InputError(f"{what}: ({lon}, {lat}) is not a WGS-84 longitude/latitude pair (longitude first).")
     xy = crs.from_wgs84(area.crs, [[float(lon), float(lat)]])[0]
-    outside = float(shapely.distance(area.boundary, shapely.Point(xy)))
+    outside = float(_outside_m(area, xy[None, :])[0])
     if not outside <= EXTENT_MARGIN_M:
         raise InputError(
             f"{what}: ({float(lon):.6f}, {float(lat):.6f}) lies {outside / 1000:.1f} km outside study area "
             f"{area.spec.name!r}; check that it is WGS-84 longitude, latitude (in that order)."
         )
     return xy
+
+
+def check_stations_in_area(area: StudyArea, stations: gpd.GeoDataFrame, shown: str) -> None:
+    """Refuse existing stations that lie outside the area: farther than :data:`EXTENT_MARGIN_M` from its network.
+
+    The one check of where an existing station a planner brings may stand: ``geoplan plan --existing`` and the
+    review map's import both call it, so what one refuses the other refuses, with the same message.
+
+    Parameters
+    ----------
+    area : StudyArea
+    stations : geopandas.GeoDataFrame
+        Points, as :func:`geoplan.inputs.candidates.read_stations` and ``read_sites`` return them; their
+        ``csv_line`` column, when there is one, names a station by its line in the file, else by its position
+        (feature N).
+    shown : str
+        The file's name in messages.
+
+    Raises
+    ------
+    InputError
+        Code ``station_outside_area``: the first station too far out, where it is in the file and how far out.
+    """
+    xy = shapely.get_coordinates(stations.to_crs(area.crs).geometry.to_numpy())
+    far = np.flatnonzero(~(_outside_m(area, xy) <= EXTENT_MARGIN_M))
+    if not len(far):
+        return
+    first = int(far[0])
+    lon, lat = (round(float(v), 6) for v in crs.to_wgs84(area.crs, xy[first : first + 1])[0])
+    km = round(float(_outside_m(area, xy[first : first + 1])[0]) / 1000, 1)
+    if "csv_line" in stations.columns:
+        line = int(stations["csv_line"].iloc[first])
+        where, where_zh = f"line {line}", f"第 {line} 行"
+    else:
+        where, where_zh = f"feature {first + 1}", f"第 {first + 1} 个要素"
+    params = {"file": shown, "where": where, "where_zh": where_zh, "lon": lon, "lat": lat, "km": km,
+              "area": area.spec.name}  # fmt: skip
+    raise InputError(i18n.text("error", "station_outside_area", "en", **params), code="station_outside_area", **params)
+
+
+def _outside_m(area: StudyArea, xy: np.ndarray) -> np.ndarray:
+    """Distance (m) of area-CRS positions outside the area's street network (its convex hull); 0 inside."""
+    return np.asarray(shapely.distance(area.boundary, shapely.points(np.asarray(xy, dtype=float))), dtype=float)
 
 
 def json_scalar(value: object) -> object:
