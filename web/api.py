@@ -1,19 +1,21 @@
 """JSON API of the planners' review map: scenarios, decisions, re-optimisation, comparison, audit log.
 
 Reads need a logged-in user; changes need a planner and the CSRF token (header ``X-CSRFToken``). Every change
-names the scenario version it was made on; a stale one is refused with 409 and nothing is saved.
+names the scenario version it was made on; a stale one is refused with 409 and nothing is saved, whatever else is
+wrong with it (a decision on a proposal a re-optimisation has replaced is stale, not unknown). Every body, field
+and file is read through :mod:`geoplan_web.validation`: a malformed one is refused with 400 naming the field.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from pathlib import Path
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify
 from flask_login import current_user, login_required
-from geoplan_web import responses, scenarios
+from geoplan_web import responses, scenarios, validation
 from geoplan_web.auth import planner_required
+from geoplan_web.validation import MAX_ID, Fields
 
 from geoplan import coords
 from geoplan.errors import InputError, NotFoundError
@@ -23,6 +25,7 @@ from geoplan.inputs.user_data import UserData
 from geoplan.outputs import layers
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.scenarios import decode_multipliers, encode_multipliers
+from geoplan.planning.sites import check_stations_in_area
 from geoplan.store import Store
 from geoplan.vocabulary import COORDINATE_SYSTEMS
 
@@ -34,29 +37,40 @@ SITE_ACTIONS = {"accept": "accepted", "reject": "rejected", "propose": "proposed
 #: Re-optimisation time limit bounds (seconds).
 REOPTIMISE_SECONDS = (0.5, 30.0)
 
-_UPLOAD_SUFFIXES = (".csv", ".geojson", ".json")
-
 #: What a planner may upload into a scenario's data: a demand layer or extra candidate sites.
 DATA_KINDS = ("layer", "sites")
+
+#: Longest scenario name, area name and worker group read (the store and the registry check what they mean).
+NAME_CHARS, AREA_CHARS, GROUP_CHARS = 200, 200, 80
+
+#: Station counts a scenario may plan for.
+STATION_COUNTS = (1, 500)
+
+#: Most audit entries one request lists.
+AUDIT_LIMIT = 5000
 
 
 def _store() -> Store:
     return current_app.extensions["geoplan_store"]
 
 
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if data is None:
-        data = request.form.to_dict()
-    if not isinstance(data, dict):
-        raise InputError("Send a JSON object.")
-    return data
+def _version(fields: Fields) -> int:
+    """Return the scenario version a change was made on (required, a whole number)."""
+    return fields.integer("version", 1, MAX_ID)
 
 
-def _version(data: dict) -> int:
-    if "version" not in data:
-        raise InputError("version: send the scenario version your change was made on.")
-    return data["version"]
+def _scenario_at(scenario_id: int, version: int) -> dict:
+    """Return a scenario as the planner saw it, or refuse a change made on an older version (409).
+
+    The scenario is read once, with its sites and its version together: when the version is the planner's, the
+    sites are the ones they saw, so a site missing from them is unknown (404); when it is not, the change is stale,
+    even if the site it names is gone (a re-optimisation replaced the proposals).
+    """
+    store = _store()
+    scenario = store.scenario(scenario_id)
+    if scenario["version"] != version:
+        store.check_version(scenario_id, version)  # raises StaleError, saying who changed it and when
+    return scenario
 
 
 def _with_figures(scenario: dict) -> dict:
@@ -80,19 +94,18 @@ def create_scenario():
     ``params`` holds any plan parameters (opening hours and the 24-hour quota, phases, a coverage target, cross
     coverage, the maximum gap, spacing, minimums, cutoffs...), as ``geoplan plan`` takes them.
     """
-    data = _body()
-    area = scenarios.area_name(data.get("area"))
-    mode = data.get("mode", "plan")
-    if mode not in ("plan", "empty"):
-        raise InputError("mode: use 'plan' (run the optimiser) or 'empty' (start from scratch).")
-    stations = _optional_int(data.get("stations"), "stations", 1, 500)
-    params = PlanParameters.from_json(data.get("params") or {})
+    fields = validation.body().only("name", "area", "mode", "stations", "params")
+    name = fields.text("name", NAME_CHARS, default="")
+    area = scenarios.area_name(fields.text("area", AREA_CHARS, default=None))
+    mode = fields.choice("mode", ("plan", "empty"), default="plan")
+    stations = fields.integer("stations", *STATION_COUNTS, default=None)
+    params = PlanParameters.from_json(fields.object("params", default={}))
     if stations is not None:
         params = PlanParameters.from_json({**params.to_json(), "stations": stations})
     workspace = scenarios.workspace({"area": area, "params": params.to_json()})
     sites, result, multipliers = ([], {}, None) if mode == "empty" else workspace.propose(stations)
     scenario = _store().create_scenario(
-        data.get("name", ""), area, current_user.username, params=params.to_json(),
+        name, area, current_user.username, params=params.to_json(),
         stations=stations or workspace.stations, sites=sites, result=result,
         source="plan" if mode == "plan" else "scratch", data_summary=UserData().summary(),
         warm_start=encode_multipliers(multipliers),
@@ -111,16 +124,17 @@ def get_scenario(scenario_id: int):
 @planner_required
 def rename(scenario_id: int):
     """Rename: ``{"name", "version"}``."""
-    data = _body()
-    return jsonify(_store().rename_scenario(scenario_id, data.get("name", ""), _version(data), current_user.username))
+    fields = validation.body().only("name", "version")
+    name, version = fields.text("name", NAME_CHARS, default=""), _version(fields)
+    return jsonify(_store().rename_scenario(scenario_id, name, version, current_user.username))
 
 
 @blueprint.post("/scenarios/<int:scenario_id>/duplicate")
 @planner_required
 def duplicate(scenario_id: int):
     """Copy a scenario: ``{"name"}``."""
-    data = _body()
-    return jsonify(_store().duplicate_scenario(scenario_id, data.get("name", ""), current_user.username)), 201
+    name = validation.body().only("name").text("name", NAME_CHARS, default="")
+    return jsonify(_store().duplicate_scenario(scenario_id, name, current_user.username)), 201
 
 
 @blueprint.post("/scenarios/<int:scenario_id>/sites/<int:site_id>")
@@ -131,24 +145,24 @@ def decide(scenario_id: int, site_id: int):
     ``city_level`` takes ``{"city_level": true|false}``; ``move`` takes ``{"lon", "lat", "coords"?}`` and snaps to
     the nearest spot where the station's footprint fits (a moved proposal counts as accepted).
     """
-    data = _body()
-    action = data.get("action")
-    if action not in SITE_ACTIONS:
-        raise InputError(f"action: use one of {', '.join(SITE_ACTIONS)}.")
-    store = _store()
-    scenario = store.scenario(scenario_id)
-    site = next((s for s in scenario["sites"] if s["id"] == site_id), None)
-    if site is None:
-        raise NotFoundError(f"Site {site_id} is not part of scenario {scenario_id}.")
+    fields = validation.body().only("action", "version", "city_level", "lon", "lat", "coords")
+    action = fields.choice("action", tuple(SITE_ACTIONS))
+    version = _version(fields)
     changes: dict = {}
     if SITE_ACTIONS[action] is not None:
         changes["status"] = SITE_ACTIONS[action]
     if action == "city_level":
-        changes["city_level"] = _flag(data.get("city_level"), "city_level")
+        changes["city_level"] = fields.boolean("city_level")
+    if action == "move":
+        lon, lat = _lonlat(fields)
+    store = _store()
+    scenario = _scenario_at(scenario_id, version)  # stale before unknown: the site may be gone from a newer version
+    site = next((s for s in scenario["sites"] if s["id"] == site_id), None)
+    if site is None:
+        raise NotFoundError(f"Site {site_id} is not part of scenario {scenario_id}.")
     if action == "move":
         if site["status"] == "existing":
             raise InputError("Existing stations stay where they are built; import corrected coordinates instead.")
-        lon, lat = _lonlat(data)
         spot = scenarios.workspace(scenario).place(lon, lat)
         changes.update(candidate_id=spot["candidate_id"], lon=spot["lon"], lat=spot["lat"],
                        district=spot.get("district"))  # fmt: skip
@@ -156,7 +170,7 @@ def decide(scenario_id: int, site_id: int):
             changes["status"] = "accepted"
     after = [dict(s, **changes) if s["id"] == site_id else s for s in scenario["sites"]]
     scenarios.check_sites(scenarios.workspace(scenario), after)  # refuse before saving what could not be shown
-    updated = store.update_site(scenario_id, site_id, _version(data), current_user.username, action, **changes)
+    updated = store.update_site(scenario_id, site_id, version, current_user.username, action, **changes)
     return jsonify(_with_figures(updated))
 
 
@@ -168,11 +182,9 @@ def edit_details(scenario_id: int, site_id: int):
     Body: ``{"version", "details": {...}}`` with any of name, address, phone, manager, host, hours, services,
     photos, station_status.
     """
-    data = _body()
-    details = data.get("details")
-    if not isinstance(details, dict):
-        raise InputError("details: send an object of station fields.")
-    return jsonify(_with_figures(_store().update_details(scenario_id, site_id, _version(data), current_user.username,
+    fields = validation.body().only("version", "details")
+    details, version = fields.object("details"), _version(fields)  # what each detail may be: store.checks
+    return jsonify(_with_figures(_store().update_details(scenario_id, site_id, version, current_user.username,
                                                          details)))  # fmt: skip
 
 
@@ -180,30 +192,28 @@ def edit_details(scenario_id: int, site_id: int):
 @planner_required
 def publish(scenario_id: int):
     """Publish the scenario's accepted and existing stations (``{"version", "published": true|false}``)."""
-    data = _body()
-    published = _flag(data.get("published"), "published")
-    return jsonify(_with_figures(_store().publish(scenario_id, _version(data), current_user.username, published)))
+    fields = validation.body().only("version", "published")
+    published, version = fields.boolean("published"), _version(fields)
+    return jsonify(_with_figures(_store().publish(scenario_id, version, current_user.username, published)))
 
 
 @blueprint.post("/scenarios/<int:scenario_id>/reoptimise")
 @planner_required
 def reoptimise(scenario_id: int):
     """Re-optimise around the decisions: ``{"version", "time_limit"?}``."""
-    data = _body()
+    fields = validation.body().only("version", "time_limit")
+    version = _version(fields)
+    seconds = fields.number("time_limit", *REOPTIMISE_SECONDS, default=5.0)
     store = _store()
-    scenario = store.scenario(scenario_id)
-    version = _version(data)
-    store.check_version(scenario_id, version)  # refuse before spending seconds on a stale plan
-    seconds = data.get("time_limit", 5.0)
-    try:
-        seconds = min(max(float(seconds), REOPTIMISE_SECONDS[0]), REOPTIMISE_SECONDS[1])
-    except (TypeError, ValueError):
-        raise InputError("time_limit: give seconds as a number.") from None
+    scenario = _scenario_at(scenario_id, version)  # refuse before spending seconds on a stale plan
     workspace = scenarios.workspace(scenario)
     # The warm start is this scenario's own, from its last solve: no other planner's work leaks in.
-    sites, result, multipliers = workspace.reoptimise(scenario["sites"], scenario["stations"] or None,
-                                                      time_limit=seconds,
-                                                      multipliers=decode_multipliers(store.warm_start(scenario_id)))
+    sites, result, multipliers = workspace.reoptimise(
+        scenario["sites"],
+        scenario["stations"] or None,
+        time_limit=seconds,
+        multipliers=decode_multipliers(store.warm_start(scenario_id)),
+    )
     proposals = [s for s in sites if s.get("status") == "proposed"]
     updated = store.replace_proposals(scenario_id, version, current_user.username, proposals, result, "reoptimise",
                                       warm_start=encode_multipliers(multipliers))  # fmt: skip
@@ -213,22 +223,27 @@ def reoptimise(scenario_id: int):
 @blueprint.post("/scenarios/<int:scenario_id>/stations")
 @planner_required
 def import_stations(scenario_id: int):
-    """Import existing stations: multipart ``file`` (CSV ``lon,lat[,name]`` or GeoJSON), ``coords``, ``version``."""
-    upload = _upload(*_UPLOAD_SUFFIXES)
-    suffix = Path(upload.filename).suffix.lower()
-    system = _system(request.form.get("coords"))
+    """Import existing stations: multipart ``file`` (CSV ``lon,lat[,name]`` or GeoJSON), ``coords``, ``version``.
+
+    At most :data:`geoplan_web.validation.STATIONS_FILE` rows; a station outside the area is refused as
+    ``geoplan plan --existing`` refuses it (:func:`geoplan.planning.sites.check_stations_in_area`).
+    """
+    fields = validation.form()
+    version = _version(fields)
+    system = _system(fields)
+    upload = validation.upload("file", validation.STATIONS_FILE)
+    store = _store()
+    scenario = _scenario_at(scenario_id, version)  # refuse before reading and routing
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"stations{suffix}"
-        upload.save(path)
-        frame = read_stations(path, crs=system, shown=upload.filename)
+        frame = read_stations(upload.save(folder, "stations"), crs=system, shown=upload.name)
+    workspace = scenarios.workspace(scenario)
+    check_stations_in_area(workspace.area, frame, upload.name)
     stations = [
         {"status": "existing", "lon": point.x, "lat": point.y, "name": name, "candidate_id": None}
         for name, point in zip(frame["name"], frame.geometry, strict=True)
     ]
-    store = _store()
-    scenario = store.scenario(scenario_id)
-    scenarios.check_sites(scenarios.workspace(scenario), scenario["sites"] + stations)  # refuse before saving
-    updated = store.add_sites(scenario_id, _version(request.form), current_user.username, stations, "import")
+    scenarios.check_sites(workspace, scenario["sites"] + stations)  # refuse before saving
+    updated = store.add_sites(scenario_id, version, current_user.username, stations, "import")
     return jsonify(_with_figures(updated))
 
 
@@ -243,31 +258,28 @@ def upload_data(scenario_id: int):
     add places a station could stand. The scenario's sites are kept and its figures recomputed on the new model;
     re-optimise to plan with the new data.
     """
-    kind = request.form.get("kind", "layer")
-    if kind not in DATA_KINDS:
-        raise InputError(f"kind: use one of {', '.join(DATA_KINDS)} (a demand layer or candidate sites).",
-                         code="unknown_data_kind", kinds=", ".join(DATA_KINDS))  # fmt: skip
-    upload = _upload(*_UPLOAD_SUFFIXES) if kind == "layer" else _upload(".csv")
-    system = _system(request.form.get("coords"))
-    group = (request.form.get("group") or "").strip() or None
+    fields = validation.form()
+    kind = fields.choice("kind", DATA_KINDS, default="layer")
+    version = _version(fields)
+    system = _system(fields)
+    group = fields.text("group", GROUP_CHARS, default=None)
+    upload = validation.upload("file", validation.LAYER_FILE if kind == "layer" else validation.SITES_FILE)
     store = _store()
-    scenario = store.scenario(scenario_id)
-    store.check_version(scenario_id, _version(request.form))  # refuse before reading and routing
+    scenario = _scenario_at(scenario_id, version)  # refuse before reading and routing
     current = UserData.from_json(store.user_data(scenario_id))
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{Path(upload.filename).suffix.lower()}"
-        upload.save(path)
+        path = upload.save(folder, "upload")
         if kind == "layer":
-            added = current.with_layer(read_layer(path, crs=system, group=group, shown=upload.filename))
+            added = current.with_layer(read_layer(path, crs=system, group=group, shown=upload.name))
         else:
-            added = current.with_sites(read_sites(path, crs=system, shown=upload.filename))
+            added = current.with_sites(read_sites(path, crs=system, shown=upload.name))
     # Prepare the model on the new data and evaluate the scenario's sites on it before anything is saved.
     workspace = scenarios.workspace(scenario, added)
     if kind == "sites":
-        _check_new_sites(scenarios.workspace(scenario), workspace, upload.filename)
+        _check_new_sites(scenarios.workspace(scenario), workspace, upload.name)
     scenarios.check_sites(workspace, scenario["sites"])
-    updated = store.set_user_data(scenario_id, _version(request.form), current_user.username, added.to_json(),
-                                  added.summary(), f"upload {kind}")  # fmt: skip
+    updated = store.set_user_data(scenario_id, version, current_user.username, added.to_json(), added.summary(),
+                                  f"upload {kind}")  # fmt: skip
     return jsonify(_with_figures(updated))
 
 
@@ -306,11 +318,9 @@ def districts(scenario_id: int):
 @login_required
 def compare():
     """Compare two scenarios: ``?a=ID&b=ID``; coverage of each and the sites added and removed from a to b."""
-    store = _store()
-    try:
-        first, second = (store.scenario(int(request.args[key])) for key in ("a", "b"))
-    except (KeyError, ValueError):
-        raise InputError("Give two scenario ids: ?a=1&b=2.") from None
+    fields = validation.query()
+    ids = [fields.integer(key, 1, MAX_ID) for key in ("a", "b")]
+    first, second = (_store().scenario(scenario_id) for scenario_id in ids)
     return jsonify(scenarios.comparison(_with_figures(first), _with_figures(second)))
 
 
@@ -318,31 +328,9 @@ def compare():
 @login_required
 def audit():
     """Decisions, newest first: ``?scenario=ID&limit=N``."""
-    scenario = request.args.get("scenario")
-    try:
-        scenario_id = None if scenario in (None, "") else int(scenario)
-        limit = int(request.args.get("limit", 500))
-    except ValueError:
-        raise InputError("scenario and limit must be whole numbers.") from None
-    return jsonify(entries=_store().audit(scenario_id, limit))
-
-
-def _optional_int(value, name: str, low: int, high: int) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: give a whole number.") from None
-    if not low <= number <= high:
-        raise InputError(f"{name}: give a number from {low} to {high}.")
-    return number
-
-
-def _flag(value, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise InputError(f"{name}: send true or false.")
+    fields = validation.query()
+    scenario_id = fields.integer("scenario", 1, MAX_ID, default=None)
+    return jsonify(entries=_store().audit(scenario_id, fields.integer("limit", 1, AUDIT_LIMIT, default=500)))
 
 
 def _check_new_sites(before, after, filename: str) -> None:
@@ -357,25 +345,12 @@ def _check_new_sites(before, after, filename: str) -> None:
                      file=filename, reasons=listed)  # fmt: skip
 
 
-def _system(value: str | None) -> str:
-    system = (value or "wgs84").strip().lower()
-    if system not in COORDINATE_SYSTEMS:
-        raise InputError(f"coords: {value!r} is unknown; use one of {', '.join(COORDINATE_SYSTEMS)}.")
-    return system
+def _system(fields: Fields) -> str:
+    """Return the coordinate system a request's positions are in (default WGS-84)."""
+    return fields.choice("coords", COORDINATE_SYSTEMS, default="wgs84", fold=True)
 
 
-def _upload(*suffixes: str):
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise InputError("file: choose a file to upload.")
-    if Path(upload.filename).suffix.lower() not in suffixes:
-        raise InputError(f"{upload.filename}: use a {' or '.join(suffixes)} file.")
-    return upload
-
-
-def _lonlat(data: dict) -> tuple[float, float]:
-    try:
-        lon, lat = float(data["lon"]), float(data["lat"])
-    except (KeyError, TypeError, ValueError):
-        raise InputError("lon and lat: send the new position in degrees.") from None
-    return coords.to_wgs84(lon, lat, data.get("coords", "wgs84"))
+def _lonlat(fields: Fields) -> tuple[float, float]:
+    """Return the WGS-84 position a station is moved to (``lon``, ``lat`` in ``coords``)."""
+    lon, lat = fields.number("lon", -180.0, 180.0), fields.number("lat", -90.0, 90.0)
+    return coords.to_wgs84(lon, lat, _system(fields))

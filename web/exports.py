@@ -16,11 +16,10 @@ import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 from flask_login import login_required
-from geoplan_web import i18n, scenarios
+from geoplan_web import i18n, scenarios, validation
 
-from geoplan.errors import InputError
 from geoplan.outputs.exporters import FORMATS, export_scenario
 from geoplan.store import Store
 
@@ -53,8 +52,9 @@ def export(scenario_id: int):
     GeoJSON comes as a zip of its layers (``scenario-<id>-geojson.zip``); every other format as one file named
     after the scenario's id and name.
     """
-    fmt = _format(request.args.get("format"))
-    lang = _language(request.args.get("lang"))
+    fields = validation.query()
+    fmt = fields.choice("format", FORMATS, fold=True)
+    lang = fields.choice("lang", i18n.LANGUAGES, default=i18n.language())  # labels of the file; default: the page's
     scenario = _store().scenario(scenario_id)
     extension, mimetype = MEDIA.get(fmt, (fmt, "application/octet-stream"))
     with tempfile.TemporaryDirectory(prefix="geoplan-export-") as folder:
@@ -89,24 +89,6 @@ def _menu() -> dict:
 
 def _store() -> Store:
     return current_app.extensions["geoplan_store"]
-
-
-def _format(value: str | None) -> str:
-    """Return the asked format, or refuse it naming the formats there are."""
-    fmt = (value or "").strip().lower()
-    if fmt not in FORMATS:
-        asked = f"{value!r} is unknown" if value else "missing"
-        raise InputError(f"format: {asked}; use one of {', '.join(FORMATS)}.")
-    return fmt
-
-
-def _language(value: str | None) -> str:
-    """Return the asked label language (the interface's language when none is asked)."""
-    if value is None or value == "":
-        return i18n.language()
-    if value not in i18n.LANGUAGES:
-        raise InputError(f"lang: {value!r} is unknown; use one of {', '.join(i18n.LANGUAGES)}.")
-    return value
 
 
 def _filenames(scenario_id: int, name: str, suffix: str, *, ascii_name: bool = True) -> tuple[str, str]:

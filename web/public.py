@@ -1,8 +1,8 @@
 """The public, read-only side: station list, nearby search, route, feeds and bulk lookup (``/api/v1``).
 
 No login. Only published stations' public fields are ever returned (see :mod:`geoplan_web.stations`). Every parameter is
-checked and capped; errors are JSON ``{"error": ...}`` with status 400 (bad input), 404 (unknown station) or 429
-(rate limit).
+read through :mod:`geoplan_web.validation`, checked and capped; errors are JSON ``{"error": ...}`` with status 400
+(bad input, naming the parameter), 404 (unknown station), 413 (request too large) or 429 (rate limit).
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import io
 import tempfile
 from pathlib import Path
 
-import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
 from geoplan_web import stations as data
+from geoplan_web import validation
 from geoplan_web.openapi import OPENAPI
+from geoplan_web.validation import Fields
 
 from geoplan.coverage import nearby
 from geoplan.data.readers import scan_points_csv
@@ -24,9 +25,12 @@ from geoplan.vocabulary import SERVICES
 
 blueprint = Blueprint("public_api", __name__, url_prefix="/api/v1")
 
-#: Bulk lookup: most rows and stations per row.
-MAX_BULK_ROWS = 2000
+#: Bulk lookup: most rows (:data:`geoplan_web.validation.BULK_FILE`) and stations per row.
+MAX_BULK_ROWS = validation.BULK_FILE.max_rows
 MAX_BULK_LIMIT = 5
+
+#: Answer formats of the bulk lookup.
+BULK_FORMATS = ("json", "csv")
 
 #: Feed columns (CSV), in order.
 FEED_COLUMNS = ("id", "name", "district", "address", "phone", "hours", "services", "host", "status", "level", "lon",
@@ -37,46 +41,17 @@ def _store():
     return current_app.extensions["geoplan_store"]
 
 
-def _number(name: str, low: float, high: float) -> float:
-    value = request.args.get(name)
-    if value in (None, ""):
-        raise InputError(f"{name}: required.")
-    try:
-        number = float(value)
-    except ValueError:
-        raise InputError(f"{name}: {value!r} is not a number.") from None
-    if not (low <= number <= high) or not np.isfinite(number):
-        raise InputError(f"{name}: {number:g} is outside {low:g}..{high:g}.")
-    return number
+def _position(fields: Fields, system: str) -> tuple[float, float]:
+    """Return the WGS-84 position of ``lon``/``lat`` given in ``system``."""
+    return data.coords.to_wgs84(fields.number("lon", -180, 180), fields.number("lat", -90, 90), system)
 
 
-def _int(name: str, default: int, low: int, high: int) -> int:
-    value = request.args.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise InputError(f"{name}: {value!r} is not a whole number.") from None
-    if not low <= number <= high:
-        raise InputError(f"{name}: give {low} to {high}.")
-    return number
+def _mode(fields: Fields) -> str:
+    return fields.choice("mode", tuple(nearby.SPEEDS), default="walk")
 
 
-def _flag(name: str) -> bool:
-    value = (request.args.get(name) or "").lower()
-    if value in ("", "0", "false", "no"):
-        return False
-    if value in ("1", "true", "yes"):
-        return True
-    raise InputError(f"{name}: use 1 or 0.")
-
-
-def _mode() -> str:
-    mode = request.args.get("mode", "walk")
-    if mode not in nearby.SPEEDS:
-        raise InputError(f"mode: use one of {', '.join(nearby.SPEEDS)}.")
-    return mode
+def _service(fields: Fields) -> str | None:
+    return fields.choice("service", SERVICES, default=None)
 
 
 def _shown(station: dict, system: str, **extra) -> dict:
@@ -89,27 +64,29 @@ def _shown(station: dict, system: str, **extra) -> dict:
 @blueprint.get("/stations")
 def list_stations():
     """List public stations: filters ``district``, ``service``, ``bbox`` (WGS-84), ``open_now``; output ``coords``."""
+    fields = validation.query()
     system = data.system(request.args.get("coords"))
-    chosen = data.filtered(data.public(_store()), request.args.get("district") or None,
-                           request.args.get("service") or None, request.args.get("bbox") or None,
-                           _flag("open_now"))  # fmt: skip
+    chosen = data.filtered(data.public(_store()), fields.text("district", data.DISTRICT_CHARS, default=None),
+                           _service(fields), fields.bbox("bbox", data.MAX_BBOX_DEG),
+                           fields.boolean("open_now", default=False))  # fmt: skip
     return jsonify(count=len(chosen), stations=[_shown(s, system) for s in chosen])
 
 
 @blueprint.get("/stations/nearby")
 def stations_nearby():
     """List stations by network distance from ``lat``/``lon`` (in ``coords``), ``mode`` walk|ride, ``limit``."""
+    fields = validation.query()
     system = data.system(request.args.get("coords"))
-    lon, lat = data.coords.to_wgs84(_number("lon", -180, 180), _number("lat", -90, 90), system)
-    mode, limit = _mode(), _int("limit", 10, 1, data.MAX_LIMIT)
+    lon, lat = _position(fields, system)
+    mode, limit = _mode(fields), fields.integer("limit", 1, data.MAX_LIMIT, default=10)
+    service, open_now = _service(fields), fields.boolean("open_now", default=False)
     everything = data.public(_store())
     if not everything:
         return jsonify(query=_query(lon, lat, system, mode), stations=[])
     # The area is the one the worker stands in, whatever the filters leave; the index covers all its stations.
     area = data.area_of(everything, lon, lat)
     index, mine = data.index_for(area, everything)
-    wanted = {s["id"] for s in data.filtered(mine, service=request.args.get("service") or None,
-                                             open_now=_flag("open_now"))}  # fmt: skip
+    wanted = {s["id"] for s in data.filtered(mine, service=service, open_now=open_now)}
     found = nearby.nearest(index, lon, lat, limit=len(mine))
     rows = [
         _shown(mine[i], system, distance_m=round(float(d), 1), minutes=round(float(nearby.minutes(d, mode)), 1))
@@ -127,8 +104,10 @@ def _query(lon: float, lat: float, system: str, mode: str) -> dict:
 @blueprint.get("/stations/<int:station_id>/route")
 def station_route(station_id: int):
     """Return the route along the network from ``lat``/``lon`` to a station, as a GeoJSON Feature in ``coords``."""
+    fields = validation.query()
     system = data.system(request.args.get("coords"))
-    lon, lat = data.coords.to_wgs84(_number("lon", -180, 180), _number("lat", -90, 90), system)
+    lon, lat = _position(fields, system)
+    mode = _mode(fields)
     everything = data.public(_store())
     station = next((s for s in everything if s["id"] == station_id), None)
     if station is None:
@@ -138,7 +117,6 @@ def station_route(station_id: int):
     line = nearby.route(index, position, lon, lat)
     distance = float(nearby.distances(index, lon, lat)[position])
     shown = [list(data.in_system(x, y, system)) for x, y in line]
-    mode = _mode()
     return jsonify(type="Feature", geometry={"type": "LineString", "coordinates": shown},
                    properties={"station": station_id, "distance_m": round(distance, 1), "coords": system,
                                "minutes": round(float(nearby.minutes(distance, mode)), 1), "mode": mode})  # fmt: skip
@@ -180,18 +158,14 @@ def bulk_nearest():
     """Answer the nearest stations for each row of an uploaded CSV ``name,lon,lat``.
 
     Form fields ``coords``, ``mode``, ``limit``, ``format`` (json|csv). Malformed rows are reported by line number;
-    the others are answered.
+    the others are answered. The file is text in UTF-8, GBK or UTF-16 with any line ends, within
+    :data:`geoplan_web.validation.BULK_FILE` (bytes and rows).
     """
+    fields = validation.form()
     system = data.system(request.form.get("coords"))
-    mode = request.form.get("mode", "walk")
-    if mode not in nearby.SPEEDS:
-        raise InputError(f"mode: use one of {', '.join(nearby.SPEEDS)}.")
-    try:
-        limit = int(request.form.get("limit", 1))
-    except ValueError:
-        raise InputError("limit: a whole number.") from None
-    if not 1 <= limit <= MAX_BULK_LIMIT:
-        raise InputError(f"limit: give 1 to {MAX_BULK_LIMIT}.")
+    mode = _mode(fields)
+    limit = fields.integer("limit", 1, MAX_BULK_LIMIT, default=1)
+    answer_format = fields.choice("format", BULK_FORMATS, default="json")
     rows, errors = _bulk_rows(system)
     everything = data.public(_store())
     answers = []
@@ -212,23 +186,15 @@ def bulk_nearest():
     for answer in answers:
         answer["lon"], answer["lat"] = data.in_system(answer["lon"], answer["lat"], system)
     errors.sort(key=lambda e: e["line"])
-    if request.form.get("format") == "csv":
+    if answer_format == "csv":
         return _bulk_csv(answers, errors, system)
     return jsonify(coords=system, mode=mode, rows=answers, errors=errors)
 
 
 def _bulk_rows(system: str) -> tuple[list[dict], list[dict]]:
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise InputError("file: upload a CSV with columns name,lon,lat.")
+    upload = validation.upload("file", validation.BULK_FILE)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "rows.csv"
-        upload.save(path)
-        text = path.read_bytes()
-        lines = text.count(b"\n")
-        if lines > MAX_BULK_ROWS + 1:
-            raise InputError(f"{upload.filename}: at most {MAX_BULK_ROWS} rows per upload ({lines} given).")
-        frame, errors = _read_lenient(path, system, upload.filename)
+        frame, errors = _read_lenient(upload.save(folder, "rows"), system, upload.name)
     rows = [{"line": int(line), "name": None if name is None else str(name), "lon": p.x, "lat": p.y}
             for line, name, p in zip(frame["csv_line"], frame["name"], frame.geometry, strict=True)]  # fmt: skip
     return rows, errors

@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 from flask import g, has_request_context
 from geoplan_web import scenarios
+from geoplan_web.validation import Fields
 
 from geoplan import coords
 from geoplan.coverage import nearby
@@ -21,13 +22,16 @@ from geoplan.coverage.network import street_graph
 from geoplan.errors import InputError
 from geoplan.siting.hours import parse_hours
 from geoplan.store import Store
-from geoplan.vocabulary import COORDINATE_SYSTEMS, SERVICES
+from geoplan.vocabulary import COORDINATE_SYSTEMS
 
 #: Largest bbox side accepted by the station list (degrees).
 MAX_BBOX_DEG = 2.0
 
 #: Most stations one nearby query returns.
 MAX_LIMIT = 50
+
+#: Longest district name a filter reads.
+DISTRICT_CHARS = 120
 
 #: Coordinate systems a client may speak.
 SYSTEMS = COORDINATE_SYSTEMS
@@ -39,11 +43,12 @@ def public(store: Store) -> list[dict]:
 
 
 def filtered(stations: list[dict], district: str | None = None, service: str | None = None,
-             bbox: str | None = None, open_now: bool = False) -> list[dict]:  # fmt: skip
-    """Return the stations matching a district, a service, a WGS-84 bbox ``minlon,minlat,maxlon,maxlat`` and opening."""
-    if service is not None and service not in SERVICES:
-        raise InputError(f"service: {service!r} is unknown; use one of {', '.join(SERVICES)}.")
-    box = parse_bbox(bbox) if bbox else None
+             box: tuple[float, float, float, float] | None = None, open_now: bool = False) -> list[dict]:  # fmt: skip
+    """Return the stations in a district, offering a service, in a WGS-84 box (west, south, east, north), open now.
+
+    The filters are read and checked by :mod:`geoplan_web.validation` (a service code, a box of at most
+    :data:`MAX_BBOX_DEG` a side); None leaves a filter out.
+    """
     out = []
     for s in stations:
         if district and s["district"] != district:
@@ -56,19 +61,6 @@ def filtered(stations: list[dict], district: str | None = None, service: str | N
             continue
         out.append(s)
     return out
-
-
-def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """Read ``minlon,minlat,maxlon,maxlat`` (WGS-84), refusing boxes larger than :data:`MAX_BBOX_DEG` a side."""
-    try:
-        west, south, east, north = (float(v) for v in text.split(","))
-    except ValueError:
-        raise InputError("bbox: write minlon,minlat,maxlon,maxlat in degrees.") from None
-    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise InputError("bbox: min must be below max, within -180..180 / -90..90.")
-    if east - west > MAX_BBOX_DEG or north - south > MAX_BBOX_DEG:
-        raise InputError(f"bbox: at most {MAX_BBOX_DEG:g} degrees a side.")
-    return west, south, east, north
 
 
 def is_open(station: dict, at: dt.datetime | None = None) -> bool:
@@ -103,11 +95,8 @@ def in_system(lon: float, lat: float, system: str) -> tuple[float, float]:
 
 
 def system(value: str | None) -> str:
-    """Return a checked coordinate system name (default wgs84)."""
-    value = (value or "wgs84").lower()
-    if value not in SYSTEMS:
-        raise InputError(f"coords: use one of {', '.join(SYSTEMS)}.")
-    return value
+    """Return the coordinate system a request's ``coords`` names (default wgs84), or refuse it naming the systems."""
+    return Fields({"coords": value or ""}, typed=False).choice("coords", SYSTEMS, default="wgs84", fold=True)
 
 
 def area_of(stations: list[dict], lon: float, lat: float) -> str:

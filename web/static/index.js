@@ -25,7 +25,7 @@
       event.preventDefault();
       const fields = Object.fromEntries(new FormData(form).entries());
       const data = { name: fields.name, area: fields.area, mode: fields.mode, params: planParameters(fields) };
-      if (fields.stations) data.stations = fields.stations;
+      if (fields.stations) data.stations = Number(fields.stations);
       GeoMap.message(T("working"), "busy");
       try {
         const created = await GeoMap.api("POST", "/api/planner/scenarios", data);
