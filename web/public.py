@@ -7,8 +7,6 @@ read through :mod:`geoplan_web.validation`, checked and capped; errors are JSON 
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from geoplan_web import validation
 from geoplan_web.openapi import OPENAPI
 from geoplan_web.validation import Fields
 
+from geoplan import csvfile
 from geoplan.coverage import nearby
 from geoplan.data.readers import scan_points_csv
 from geoplan.errors import InputError, NotFoundError
@@ -142,14 +141,13 @@ def feed_geojson():
 def feed_csv():
     """Return every public station as CSV (UTF-8 with BOM, so spreadsheet programs show Chinese), ``coords`` chosen."""
     system = data.system(request.args.get("coords"))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([*FEED_COLUMNS[:-2], f"lon_{system}", f"lat_{system}"])
+    rows = []
     for s in data.public(_store()):
         shown = _shown(s, system)
         shown["services"] = ";".join(shown["services"])
-        writer.writerow([shown.get(c) if shown.get(c) is not None else "" for c in FEED_COLUMNS])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+        rows.append([shown.get(c) for c in FEED_COLUMNS])
+    text = csvfile.csv_text([*FEED_COLUMNS[:-2], f"lon_{system}", f"lat_{system}"], rows)
+    return Response(text, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=stations_{system}.csv"})  # fmt: skip
 
 
@@ -210,17 +208,13 @@ def _read_lenient(path: Path, system: str, shown: str):
 
 
 def _bulk_csv(answers: list[dict], errors: list[dict], system: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["line", "name", f"lon_{system}", f"lat_{system}", "rank", "station_id", "station_name",
-                     "station_address", "distance_m", "minutes", "error"])  # fmt: skip
-    for a in answers:
-        for rank, n in enumerate(a["nearest"], start=1):
-            writer.writerow([a["line"], a["name"] or "", a["lon"], a["lat"], rank, n["id"], n["name"] or "",
-                             n["address"] or "", n["distance_m"], n["minutes"], ""])  # fmt: skip
-    for e in errors:
-        writer.writerow([e["line"], "", "", "", "", "", "", "", "", "", e["error"]])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+    header = ["line", "name", f"lon_{system}", f"lat_{system}", "rank", "station_id", "station_name",
+              "station_address", "distance_m", "minutes", "error"]  # fmt: skip
+    rows = [[a["line"], a["name"], a["lon"], a["lat"], rank, n["id"], n["name"], n["address"], n["distance_m"],
+             n["minutes"], None]
+            for a in answers for rank, n in enumerate(a["nearest"], start=1)]  # fmt: skip
+    rows += [[e["line"], *([None] * 9), e["error"]] for e in errors]
+    return Response(csvfile.csv_text(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=nearest_stations.csv"})  # fmt: skip
 
 
