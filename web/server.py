@@ -12,19 +12,24 @@ Before any worker starts, the master builds the app once (``geoplan serve`` does
 and makes the instance folder's secret key while only one process exists, so workers starting together find the
 schema at its newest revision (their own upgrade is then a read of the version table) and all read the same key.
 The app is not preloaded: each worker builds its own after the fork (no database connection crosses a fork).
+On Linux the server fixes glibc's mmap threshold first (:func:`fixed_mmap_threshold`), so that memory freed after
+large answers goes back to the system instead of growing each process by its peaks.
 SIGTERM stops gracefully: the master stops accepting, lets each worker finish its requests (up to
 :data:`GRACEFUL_TIMEOUT_S`), then exits.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 from collections.abc import Callable
 
 from flask import Flask
 from geoplan_web import create_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-__all__ = ["GRACEFUL_TIMEOUT_S", "behind_proxies", "serve"]
+__all__ = ["GRACEFUL_TIMEOUT_S", "MMAP_THRESHOLD_BYTES", "behind_proxies", "fixed_mmap_threshold", "serve"]
 
 #: Seconds a worker may take to finish its requests after SIGTERM (a re-optimisation takes up to 30 s).
 GRACEFUL_TIMEOUT_S = 35
@@ -32,6 +37,34 @@ GRACEFUL_TIMEOUT_S = 35
 #: Seconds a worker may go silent before the master replaces it (gthread workers report from their main thread,
 #: so a long request in another thread does not count).
 WORKER_TIMEOUT_S = 120
+
+
+#: Blocks from this size up get a memory map of their own from glibc's malloc, given back to the system when freed.
+MMAP_THRESHOLD_BYTES = 128 * 1024
+
+#: mallopt's parameter number of the mmap threshold (glibc's malloc.h).
+_M_MMAP_THRESHOLD = -3
+
+
+def fixed_mmap_threshold(size: int = MMAP_THRESHOLD_BYTES) -> bool:
+    """Make glibc's malloc give freed large blocks back to the system: fix its mmap threshold at ``size`` bytes.
+
+    By default glibc raises the threshold each time a mapped block is freed (up to 32 MiB), so that blocks of that
+    size then come from the heap and stay there once freed. A server whose requests build and drop large JSON
+    answers (the review map's layers, a re-optimisation's figures) then grows by each new peak: 2 workers under the
+    soak's planner mix went from 834 to 1,375 MiB in 5 minutes, and stayed flat at about 810 MiB with the threshold
+    fixed (docs/benchmarks.md). Call it before the workers fork; they inherit it.
+
+    Returns
+    -------
+    bool
+        Whether the threshold was set: False off Linux, off glibc, or when the environment already sets
+        ``MALLOC_MMAP_THRESHOLD_`` (the operator's choice stands).
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("MALLOC_MMAP_THRESHOLD_"):
+        return False
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    return bool(mallopt and mallopt(_M_MMAP_THRESHOLD, size))
 
 
 def behind_proxies(app: Flask, proxies: int) -> Flask:
@@ -65,6 +98,7 @@ def serve(app: Flask, config: dict, host: str, port: int, threads: int, workers:
     proxies : int
         Trusted reverse proxies in front (see :func:`behind_proxies`).
     """
+    fixed_mmap_threshold()
     if workers == 1:
         import waitress
 

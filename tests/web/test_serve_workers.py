@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
+import platform
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -202,3 +204,11 @@ def test_gunicorn_settings():
     assert (cfg.secure_scheme_headers, cfg.forwarder_headers) == ({}, [])
     if "control_socket_disable" in cfg.settings:  # gunicorn >= 25.1
         assert cfg.control_socket_disable
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc on Linux only")
+def test_mmap_threshold_is_fixed_unless_the_environment_says(monkeypatch):
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    assert server.fixed_mmap_threshold() == (platform.libc_ver()[0] == "glibc")
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    assert not server.fixed_mmap_threshold()
