@@ -838,6 +838,7 @@ def report_compare(result: dict, args: argparse.Namespace, setup: dict) -> list[
     counts = sorted({r["workers"] for r in runs})
     medians = {n: float(np.median([r["rate"] for r in runs if r["workers"] == n])) for n in counts}
     ratio = medians[counts[-1]] / medians[counts[0]] if len(counts) > 1 else 1.0
+    per_cpu = {n: float(np.median([r["rate"] / r["server_cpu"] for r in runs if r["workers"] == n])) for n in counts}
     lines = [
         SUBHEADINGS["compare"],
         "",
@@ -862,9 +863,15 @@ def report_compare(result: dict, args: argparse.Namespace, setup: dict) -> list[
             for r in runs
         ),
         "",
-        "One process serves Python code under one interpreter lock, so more threads do not add CPU; worker "
-        "processes do, up to the cores there are. Here the load generator (Python, same machine) takes its share of "
-        "the same cores, so the gain from a second process is less than a separate client machine would show.",
+        "One process runs Python under one interpreter lock, so more threads do not add CPU; worker processes do, "
+        "up to the cores there are, less what the load generator (Python, on the same cores) takes. Answers per "
+        "second of server CPU, the cost of a request apart from how many cores it gets: "
+        + ", ".join(f"{n} process{'es' if n > 1 else ''} {per_cpu[n]:.0f}" for n in counts)
+        + (
+            " (N = 1 is waitress, N > 1 gunicorn's gthread workers: the servers differ in cost per request too)."
+            if 1 in counts and len(counts) > 1
+            else "."
+        ),
     ]
     return lines
 
