@@ -77,3 +77,13 @@ def nanchang(model_cache):
 def default_workspace(model_cache, helsinki) -> Workspace:
     """The default area's workspace with the default parameters, prepared once per session (~5 s)."""
     return Workspace(model_cache.prepared(resolve("helsinki")))
+
+
+@pytest.fixture
+def open_umask(monkeypatch):
+    """A permissive umask (022, as on many servers) and no GEOPLAN_FILE_MODE: what geoplan writes must be private
+    anyway."""
+    monkeypatch.delenv("GEOPLAN_FILE_MODE", raising=False)
+    old = os.umask(0o022)
+    yield
+    os.umask(old)

@@ -18,13 +18,7 @@ def _mode(path) -> int:
     return path.stat().st_mode & 0o777
 
 
-@pytest.fixture(autouse=True)
-def _open_umask(monkeypatch):
-    """A permissive umask, as on many servers: what geoplan writes must be private anyway."""
-    monkeypatch.delenv("GEOPLAN_FILE_MODE", raising=False)
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
+pytestmark = pytest.mark.usefixtures("open_umask")
 
 
 def test_write_atomic_and_write_all_make_owner_only_files(tmp_path):

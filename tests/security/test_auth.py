@@ -2,38 +2,24 @@
 
 The server of this module is started with small login limits (``GEOPLAN_LOGIN_ACCOUNT_LIMIT``,
 ``GEOPLAN_LOGIN_ADDRESS_LIMIT`` in its environment), so throttling shows after a few tries instead of ten. The
-limit per address counts every failed login from loopback, so the test that uses it up runs last.
+limit per address counts every failed login from loopback: the probe that uses it up has a server of its own
+(test_auth_address.py), so that these probes hold in any order.
 """
 
 from __future__ import annotations
 
 import pytest
+from _security_helpers import HTTP_TIMEOUT, login, login_limits
 from _web_helpers import PASSWORD, csrf_token
 
 ACCOUNT_LIMIT = 3
 ADDRESS_LIMIT = 8
 
-#: Seconds an HTTP probe may take (as in conftest.py; imported from neither conftest, whose name is ambiguous when
-#: tests/web runs in the same session).
-HTTP_TIMEOUT = 120
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _small_login_limits():
     """Start this module's server (``live``, made after autouse fixtures of its scope) with small login limits."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GEOPLAN_LOGIN_ACCOUNT_LIMIT", f"{ACCOUNT_LIMIT} per 15 minutes")
-        patch.setenv("GEOPLAN_LOGIN_ADDRESS_LIMIT", f"{ADDRESS_LIMIT} per 15 minutes")
+    with login_limits(ACCOUNT_LIMIT, ADDRESS_LIMIT):
         yield
-
-
-def _login(live, username: str, password: str, query: str = ""):
-    """POST the login form from a fresh session; return the session and the answer (redirects not followed)."""
-    http = live.session()
-    page = http.get(f"{live.url}/login", timeout=HTTP_TIMEOUT)
-    form = {"username": username, "password": password, "csrf_token": csrf_token(page.text)}
-    answer = http.post(f"{live.url}/login{query}", data=form, timeout=HTTP_TIMEOUT, allow_redirects=False)
-    return http, answer
 
 
 @pytest.mark.parametrize(
@@ -50,13 +36,13 @@ def _login(live, username: str, password: str, query: str = ""):
     ],
 )
 def test_login_does_not_redirect_off_site(live, target):
-    _, answer = _login(live, "alice", PASSWORD, f"?next={target}")
+    _, answer = login(live, "alice", PASSWORD, f"?next={target}")
     assert answer.status_code == 302, (answer.status_code, answer.text[:300])
     assert answer.headers["Location"] in ("/", f"{live.url}/")
 
 
 def test_login_goes_back_to_a_page_of_the_site(live):
-    _, answer = _login(live, "alice", PASSWORD, "?next=/audit")
+    _, answer = login(live, "alice", PASSWORD, "?next=/audit")
     assert answer.status_code == 302
     assert answer.headers["Location"] in ("/audit", f"{live.url}/audit")
 
@@ -77,11 +63,11 @@ def test_a_cookie_copied_before_logout_is_refused_after(live):
 
 def test_wrong_passwords_lock_the_account_even_for_the_right_one(live):
     for _ in range(ACCOUNT_LIMIT):
-        assert _login(live, "bob", "wrong password")[1].status_code == 401
-    http, answer = _login(live, "bob", PASSWORD)
+        assert login(live, "bob", "wrong password")[1].status_code == 401
+    http, answer = login(live, "bob", PASSWORD)
     assert answer.status_code == 429
     assert "登录失败次数过多" in answer.text
     assert int(answer.headers["Retry-After"]) > 0
     assert http.get(f"{live.url}/api/planner/scenarios", timeout=HTTP_TIMEOUT).status_code == 401
     # alice is not locked out by bob's failures
-    assert _login(live, "alice", PASSWORD)[1].status_code == 302
+    assert login(live, "alice", PASSWORD)[1].status_code == 302

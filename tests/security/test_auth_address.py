@@ -7,8 +7,8 @@ whatever order they run.
 from __future__ import annotations
 
 import pytest
-from _security_helpers import HTTP_TIMEOUT
-from _web_helpers import PASSWORD, csrf_token
+from _security_helpers import login, login_limits
+from _web_helpers import PASSWORD
 
 ACCOUNT_LIMIT = 3
 ADDRESS_LIMIT = 5
@@ -17,17 +17,12 @@ ADDRESS_LIMIT = 5
 @pytest.fixture(scope="module", autouse=True)
 def _small_login_limits():
     """Start this module's server (``live``, made after autouse fixtures of its scope) with small login limits."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GEOPLAN_LOGIN_ACCOUNT_LIMIT", f"{ACCOUNT_LIMIT} per 15 minutes")
-        patch.setenv("GEOPLAN_LOGIN_ADDRESS_LIMIT", f"{ADDRESS_LIMIT} per 15 minutes")
+    with login_limits(ACCOUNT_LIMIT, ADDRESS_LIMIT):
         yield
 
 
 def _login(live, username: str, password: str) -> int:
-    http = live.session()
-    page = http.get(f"{live.url}/login", timeout=HTTP_TIMEOUT)
-    form = {"username": username, "password": password, "csrf_token": csrf_token(page.text)}
-    return http.post(f"{live.url}/login", data=form, timeout=HTTP_TIMEOUT, allow_redirects=False).status_code
+    return login(live, username, password)[1].status_code
 
 
 def test_failures_from_one_address_lock_that_address(live):

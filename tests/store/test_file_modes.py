@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from geoplan.store import Store
 
-
-@pytest.fixture(autouse=True)
-def _open_umask(monkeypatch):
-    monkeypatch.delenv("GEOPLAN_FILE_MODE", raising=False)
-    old = os.umask(0o022)
-    yield
-    os.umask(old)
+pytestmark = pytest.mark.usefixtures("open_umask")
 
 
 def test_new_database_and_its_wal_files_are_owner_only(tmp_path):

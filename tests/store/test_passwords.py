@@ -9,7 +9,6 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from test_store import POSTGRES_URL, _drop_everything, _postgres_unavailable
 
 from geoplan import cli, i18n
 from geoplan.errors import InputError, NotFoundError
@@ -17,25 +16,6 @@ from geoplan.store import Store, service
 from geoplan.store.passwords import MIN_LENGTH, check_password
 
 PASSWORD = "secret-pass-1"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    """An upgraded, empty store on SQLite (a temporary file) or on the PostgreSQL test database."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    else:
-        reason = _postgres_unavailable()
-        if reason:
-            pytest.skip(reason)
-        url = POSTGRES_URL
-        _drop_everything(url)
-    store = Store(url)
-    store.upgrade()
-    yield store
-    store.engine.dispose()
-    if request.param == "postgresql":
-        _drop_everything(url)
 
 
 # --- the policy ----------------------------------------------------------------------------------------------------
