@@ -21,9 +21,14 @@ __all__ = [
     "entries",
     "error_text",
     "group_name",
+    "input_error",
     "services_text",
+    "shown",
     "text",
 ]
+
+#: Characters of a value quoted back in a message.
+_SHOWN_CHARS = 40
 
 #: zh/en text by section and key.
 CATALOG: dict[str, dict[str, dict[str, str]]] = {
@@ -610,6 +615,31 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "zh": "{file} 第 {line} 行：无法按 CSV 读取（{reason}）。",
             "en": "{file} line {line}: not readable as CSV ({reason}).",
         },
+        # Station details (geoplan.store.checks).
+        "details_empty": {
+            "zh": "请填写要修改的站点详情（站点名称、地址、联系电话、服务项目等），收到的是 {got}。",
+            "en": "Send the station details to change (name, address, phone, services...), not {got}.",
+        },
+        "phone_invalid": {
+            "zh": "{field}: {got} 不是电话号码；请写成 0791-86281234、138 0000 0000 或 12345 这样的号码，"
+            "多个号码用“、”隔开，分机写在“转”之后。",
+            "en": "{field}: {got} is not a phone number; write numbers like 0791-86281234, 138 0000 0000 or 12345, "
+            "several separated by 、 or commas, an extension after 转 or ext.",
+        },
+        "url_invalid": {
+            "zh": "{field}: {got} 不是可公开打开的链接；请填写以 http:// 或 https:// 开头的完整网址"
+            "（不含空格、用户名或密码，最多 {most} 个字符）。",
+            "en": "{field}: {got} is not a link the public can open; give a whole address starting with http:// "
+            "or https:// (no blanks, user name or password; at most {most} characters).",
+        },
+        "field_not_text_list": {
+            "zh": "{field}: 应为文本列表，收到的是 {got}。",
+            "en": "{field}: give a list of texts, not {got}.",
+        },
+        "field_list_too_long": {
+            "zh": "{field}: 最多 {most} 项，每项最多 {max_len} 个字符。",
+            "en": "{field}: at most {most} entries of up to {max_len} characters each.",
+        },
         "station_outside_area": {
             "zh": "{file} {where}: ({lon}, {lat}) 位于研究区域 {area!r} 之外 {km} 公里；"
             "请确认坐标是经度在前、纬度在后，并选择了正确的坐标系。",
@@ -692,6 +722,45 @@ def status_text(status: object, lang: str = "zh", gap: float | None = None) -> t
         return key, ""
     shown = "—" if gap is None or not math.isfinite(float(gap)) else f"{100 * float(gap):.2f}%"
     return text("solve_status", key, lang), text("solve_status_note", key, lang, gap=shown)
+
+
+def input_error(code: str, **params: object) -> InputError:
+    """Return the coded :class:`~geoplan.errors.InputError` of ``code``, its message the catalog's English text.
+
+    Parameters
+    ----------
+    code : str
+        Key in the catalog's ``error`` section.
+    **params
+        The text's placeholders (``name_zh`` for the Chinese value of ``name``).
+    """
+    return InputError(text("error", code, "en", **params), code=code, **params)
+
+
+def shown(value: object) -> dict[str, str]:
+    """Describe a value a client sent, for the ``got`` placeholder of a message, in English and Chinese.
+
+    Objects and lists are named by their JSON type, texts and numbers quoted (cut at 40 characters).
+
+    Returns
+    -------
+    dict
+        ``got`` and ``got_zh``.
+    """
+    if isinstance(value, Mapping):
+        return {"got": "an object", "got_zh": "对象"}
+    if isinstance(value, list | tuple):
+        return {"got": "a list", "got_zh": "数组"}
+    if value is None:
+        return {"got": "null", "got_zh": "null"}
+    if isinstance(value, bool):
+        return {"got": str(value).lower(), "got_zh": str(value).lower()}
+    if isinstance(value, str):
+        short = value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "…"
+        return {"got": f"the text {short!r}", "got_zh": f"文本 {short!r}"}
+    quoted = repr(value)
+    short = quoted if len(quoted) <= _SHOWN_CHARS else quoted[:_SHOWN_CHARS] + "…"
+    return {"got": short, "got_zh": short}
 
 
 def error_text(error: BaseException, lang: str = "zh") -> str:

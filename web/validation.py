@@ -33,7 +33,6 @@ from flask import request
 
 from geoplan import i18n
 from geoplan.data.readers import decode_text
-from geoplan.errors import InputError
 
 __all__ = [
     "BULK_FILE",
@@ -84,27 +83,8 @@ class _Required:
 REQUIRED = _Required()
 
 
-def _error(code: str, **params: object) -> InputError:
-    """Return the coded InputError of ``code``, its message the catalog's English text."""
-    return InputError(i18n.text("error", code, "en", **params), code=code, **params)
-
-
-def _shown(value: object) -> dict[str, str]:
-    """Describe a value sent (its JSON type, or the value itself when short) in English and Chinese."""
-    if isinstance(value, Mapping):
-        return {"got": "an object", "got_zh": "对象"}
-    if isinstance(value, list | tuple):
-        return {"got": "a list", "got_zh": "数组"}
-    if value is None:
-        return {"got": "null", "got_zh": "null"}
-    if isinstance(value, bool):
-        return {"got": str(value).lower(), "got_zh": str(value).lower()}
-    if isinstance(value, str):
-        short = value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "…"
-        return {"got": f"the text {short!r}", "got_zh": f"文本 {short!r}"}
-    text = repr(value)
-    short = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…"
-    return {"got": short, "got_zh": short}
+_error = i18n.input_error
+_shown = i18n.shown
 
 
 def _name(field: object) -> str:

@@ -7,12 +7,17 @@ a refused change leaves the database as it was and tells the planner what to fix
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
+from urllib.parse import urlsplit
 
+from geoplan import i18n
 from geoplan.errors import InputError
 from geoplan.siting.hours import parse_hours
 from geoplan.vocabulary import HOSTS, SERVICES, SITE_STATUSES, STATION_STATUSES
 
-__all__ = ["DETAIL_FIELDS", "SITE_FIELDS", "as_version", "check_details", "check_site", "clean_name"]
+__all__ = ["DETAIL_FIELDS", "SITE_FIELDS", "as_version", "check_details", "check_phone", "check_site", "check_url",
+           "clean_name"]
 
 #: Site fields a planner's change (or a plan) may set.
 SITE_FIELDS = ("status", "city_level", "candidate_id", "lon", "lat", "name", "district", "covered_workers", "hours",
@@ -21,6 +26,16 @@ SITE_FIELDS = ("status", "city_level", "candidate_id", "lon", "lat", "name", "di
 #: Station details a planner edits, with their maximum lengths (lists: services, photos).
 DETAIL_FIELDS = {"name": 200, "address": 300, "phone": 60, "manager": 120, "host": 40, "hours": 120,
                  "services": None, "photos": None, "station_status": 20}  # fmt: skip
+
+#: What separates several numbers in one phone field: 、 , ; / (half- or full-width), or 或.
+_PHONE_SEPARATORS = re.compile(r"\s*(?:[、,;/]|或)\s*")
+#: One number as Chinese planners write it: 0791-86281234, (0791) 8628 1234, 138 0000 0000, +86 138-0000-0000,
+#: 12345, 400-800-1234, optionally an extension (转 123, ext. 12, x12, #12).
+_PHONE = re.compile(r"\+?\(?\d[\d ()\-]*?(?:\s*(?:转|ext\.?|x|#)\s*\d{1,6})?", re.IGNORECASE)
+_PHONE_DIGITS = (3, 20)
+_URL_SCHEMES = ("http", "https")
+_URL_LENGTH = 500
+_LIST_ENTRIES = 20
 
 
 def clean_name(name: str) -> str:
@@ -112,36 +127,141 @@ def _hours_and_phase(site: dict, where: str) -> dict:
 
 
 def check_details(details: dict) -> dict:
-    """Return validated station details; errors name the field.
+    """Return validated station details; errors name the field, in Chinese and English.
+
+    Texts must be texts (an object or a number sent as a name is refused, not stored as its printout), the phone
+    field one or more phone numbers, photos links over http or https only (no ``javascript:`` or ``data:`` link can
+    reach a worker's browser).
 
     Raises
     ------
     InputError
-        Unknown field, unknown service/host/status, text too long, unreadable opening hours.
+        Unknown field, a value that is not a text, unknown service/host/status, text too long, unreadable opening
+        hours, phone number or link.
     """
     if not isinstance(details, dict) or not details:
-        raise InputError("Send the station details to change (name, address, phone, services...).")
+        raise i18n.input_error("details_empty", **i18n.shown(details))
     unknown = sorted(set(details) - set(DETAIL_FIELDS))
     if unknown:
-        raise InputError(f"Unknown station field(s): {', '.join(unknown)}; use {', '.join(DETAIL_FIELDS)}.")
+        raise i18n.input_error("field_unknown", field=", ".join(map(str, unknown)), known=", ".join(DETAIL_FIELDS))
     values: dict = {}
     for key, value in details.items():
         if key in ("services", "photos"):
             values[key] = _string_list(key, value)
             continue
-        text = None if value is None else str(value).strip() or None
-        if text is not None and len(text) > DETAIL_FIELDS[key]:
-            raise InputError(f"{key}: at most {DETAIL_FIELDS[key]} characters.")
-        values[key] = text
+        values[key] = _detail_text(key, value)
     for key, allowed in (("host", HOSTS), ("station_status", STATION_STATUSES)):
-        if values.get(key) is not None and values[key] not in allowed:
-            raise InputError(f"{key}: {values[key]!r} is unknown; use one of {', '.join(allowed)}.")
-    unknown_services = sorted(set(values.get("services") or ()) - set(SERVICES))
-    if unknown_services:
-        raise InputError(f"services: {', '.join(unknown_services)} unknown; use {', '.join(SERVICES)}.")
+        if values.get(key) is not None:
+            values[key] = _code(key, key, values[key], allowed)
+    if values.get("services"):
+        values["services"] = list(dict.fromkeys(_code("services", "service", v, SERVICES) for v in values["services"]))
+    if values.get("phone"):
+        values["phone"] = check_phone(values["phone"])
+    if values.get("photos"):
+        values["photos"] = [check_url(link, "photos") for link in values["photos"]]
     if values.get("hours"):
         parse_hours(values["hours"])  # raises InputError naming what it could not read
     return values
+
+
+def check_phone(text: str, field: str = "phone") -> str:
+    """Return one or more phone numbers as written, in half-width characters, or refuse what is not one.
+
+    Parameters
+    ----------
+    text : str
+        Numbers separated by 、 , ; / or 或: landlines with area code (``0791-86281234``), mobiles
+        (``138 0000 0000``, ``+86 13800000000``), service numbers (``12345``, ``400-800-1234``), each with an
+        optional extension (``转 123``, ``ext. 12``).
+    field : str
+        The field's name in messages.
+
+    Returns
+    -------
+    str
+        The text with full-width digits and signs made half-width and blanks collapsed.
+
+    Raises
+    ------
+    InputError
+        A part holds letters or signs a phone number has not, or fewer than 3 or more than 20 digits.
+    """
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    numbers = [part for part in _PHONE_SEPARATORS.split(text) if part]
+    if not numbers:
+        raise i18n.input_error("phone_invalid", **_field(field), **i18n.shown(text))
+    for number in numbers:
+        main = re.split(r"(?i)\s*(?:转|ext\.?|x|#)", number)[0]
+        digits = sum(ch.isdigit() for ch in main)
+        if not _PHONE.fullmatch(number) or not (_PHONE_DIGITS[0] <= digits <= _PHONE_DIGITS[1]):
+            raise i18n.input_error("phone_invalid", **_field(field), **i18n.shown(number))
+    return "、".join(numbers) if len(numbers) > 1 else numbers[0]
+
+
+def check_url(link: str, field: str = "url") -> str:
+    """Return a link a browser may open from the public side: absolute, http or https, with a host.
+
+    Parameters
+    ----------
+    link : str
+        The link as sent.
+    field : str
+        The field's name in messages.
+
+    Returns
+    -------
+    str
+        The link without surrounding blanks.
+
+    Raises
+    ------
+    InputError
+        Another scheme (``javascript:``, ``data:``, ``file:``, none), no host, a user name or password in the link,
+        blanks or control characters inside it, or more than 500 characters.
+    """
+    link = link.strip()
+    try:
+        parts = urlsplit(link)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if (
+        parts is None
+        or parts.scheme.lower() not in _URL_SCHEMES
+        or not host
+        or parts.username is not None
+        or len(link) > _URL_LENGTH
+        or any(ch.isspace() or unicodedata.category(ch)[0] == "C" or ch == "\\" for ch in link)
+    ):
+        raise i18n.input_error("url_invalid", **_field(field), **i18n.shown(link), most=_URL_LENGTH)
+    return link
+
+
+def _detail_text(key: str, value: object) -> str | None:
+    """Return a text detail with blanks collapsed (None to clear it), refusing a non-text or an over-long one."""
+    if value is not None and not isinstance(value, str):
+        raise i18n.input_error("field_not_text", **_field(key), **i18n.shown(value))
+    text = None if value is None else " ".join(value.split()) or None
+    if text is not None and len(text) > DETAIL_FIELDS[key]:
+        raise i18n.input_error("field_too_long", **_field(key), max_len=DETAIL_FIELDS[key], length=len(text))
+    return text
+
+
+def _code(key: str, section: str, value: str, allowed: tuple[str, ...]) -> str:
+    """Return the code a planner means: the code itself or its Chinese or English name (``银行`` is ``bank``)."""
+    if value in allowed:
+        return value
+    for code in allowed:
+        if value.casefold() in (i18n.text(section, code, "zh").casefold(), i18n.text(section, code, "en").casefold()):
+            return code
+    raise i18n.input_error("field_not_choice", **_field(key), **i18n.shown(value), choices=", ".join(allowed),
+                           choices_zh="、".join(i18n.text(section, code, "zh") for code in allowed))  # fmt: skip
+
+
+def _field(key: str) -> dict[str, str]:
+    """Name the field in messages: its form label in Chinese, its key in English."""
+    label = i18n.CATALOG["ui"].get(f"details_{key}", {}).get("zh")
+    return {"field": key, "field_zh": label or key}
 
 
 def _string_list(key: str, value) -> list[str] | None:
@@ -150,8 +270,8 @@ def _string_list(key: str, value) -> list[str] | None:
     if isinstance(value, str):
         value = [part.strip() for part in value.replace("，", ",").split(",")]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"{key}: send a list of texts.")
+        raise i18n.input_error("field_not_text_list", **_field(key), **i18n.shown(value))
     cleaned = [v.strip() for v in value if v.strip()]
-    if len(cleaned) > 20 or any(len(v) > 500 for v in cleaned):
-        raise InputError(f"{key}: at most 20 entries of up to 500 characters.")
+    if len(cleaned) > _LIST_ENTRIES or any(len(v) > _URL_LENGTH for v in cleaned):
+        raise i18n.input_error("field_list_too_long", **_field(key), most=_LIST_ENTRIES, max_len=_URL_LENGTH)
     return list(dict.fromkeys(cleaned))

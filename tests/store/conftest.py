@@ -15,6 +15,9 @@ from geoplan.store import Store
 POSTGRES_URL = os.environ.get(
     "GEOPLAN_TEST_POSTGRES", "postgresql+psycopg://geoplan:geoplan@127.0.0.1:5432/geoplan_test"
 )
+#: Under pytest-xdist each worker gets a database of its own (``geoplan_test_gw0`` …), created on first use from
+#: the test database's server (the role has CREATEDB), so that parallel workers never drop each other's tables.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 
 
 @functools.cache
@@ -36,6 +39,24 @@ def _postgres_unavailable() -> str | None:
     return None
 
 
+@functools.cache
+def _worker_url() -> str:
+    """The PostgreSQL URL this test process uses: the test database itself, or one of its own under xdist."""
+    if not _WORKER:
+        return POSTGRES_URL
+    url = sa.engine.make_url(POSTGRES_URL)
+    name = f"{url.database}_{_WORKER}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if exists.first() is None:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def _drop_everything(url: str) -> None:
     engine = sa.create_engine(url)
     try:
@@ -55,7 +76,7 @@ def store(request, tmp_path):
         reason = _postgres_unavailable()
         if reason:
             pytest.skip(reason)
-        url = POSTGRES_URL
+        url = _worker_url()
         _drop_everything(url)
     store = Store(url)
     store.upgrade()

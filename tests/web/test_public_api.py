@@ -21,7 +21,7 @@ import pytest
 import shapely
 from _web_helpers import API
 
-from geoplan import coords, crs
+from geoplan import coords, crs, i18n
 from geoplan.coverage import nearby
 from geoplan.coverage.network import street_graph
 from geoplan.outputs import layers
@@ -1202,6 +1202,19 @@ def test_details_and_publish_need_the_csrf_token(planner, store, draft):
         ({"address": "址" * 301}, "address"),
         ({"manager": "m" * 121}, "manager"),
         ({}, "details"),
+        # texts must be texts: an object or a number was stored as its printout
+        ({"name": {"a": 1}}, "name"),
+        ({"address": ["x"]}, "address"),
+        ({"manager": 5}, "manager"),
+        # phone numbers and links are checked for what they are
+        ({"phone": "abc"}, "phone"),
+        ({"phone": "=1+1"}, "phone"),
+        ({"phone": "12"}, "phone"),
+        ({"photos": ["javascript:alert(document.cookie)"]}, "photos"),
+        ({"photos": ["data:text/html;base64,PHNjcmlwdD4="]}, "photos"),
+        ({"photos": ["//evil.example/x.jpg"]}, "photos"),
+        ({"photos": ["https://user:secret@example.org/x.jpg"]}, "photos"),
+        ({"photos": ["file:///etc/passwd"]}, "photos"),
     ],
 )
 def test_bad_details_are_refused_naming_the_field(planner, store, draft, details, name):
@@ -1210,7 +1223,8 @@ def test_bad_details_are_refused_naming_the_field(planner, store, draft, details
     response = planner.change(url, json={"version": draft["version"], "details": details})
     body = _json(response, 400)
     message = body["error"].lower()
-    assert name.lower() in message or (name == "details" and "station details" in message), body
+    label = i18n.CATALOG["ui"].get(f"details_{name}", {}).get("zh", name)  # the answer is Chinese by default
+    assert name.lower() in message or label in message or (name == "details" and "站点详情" in message), body
     assert _snapshot(store) == before
 
 

@@ -36,7 +36,7 @@ SCREENSHOT = os.environ.get("GEOPLAN_NEAR_SCREENSHOT")
 
 #: The published stations' details, in the order their sites are picked (the first is next to the phone).
 DETAILS = [
-    {"name": "环卫驿站甲 Alpha", "address": "测试路1号", "hours": "24h", "phone": "010-12345678",
+    {"name": "环卫驿站甲 Alpha", "address": "测试路1号", "hours": "24h", "phone": "010-12345678 转 8、12345",
      "services": ["drinking_water", "toilet", "rest", "phone_charging"]},
     {"name": "快递驿站乙 Bravo", "address": "测试路2号", "hours": "00:00-24:00", "phone": "010-22223333",
      "services": ["drinking_water", "heating_food", "ebike_charging"]},
@@ -210,7 +210,7 @@ def test_near_me_lists_stations_by_distance_and_draws_a_route(published, phone):
     delta = page.locator(f'#results li.station[data-station-id="{published.station("社区")["id"]}"]')
     expect(delta.locator(".open-badge")).to_have_text("已关闭")
     expect(items.first.locator(".open-badge")).to_have_text("开放中")
-    expect(items.first.locator("a.phone")).to_have_attribute("href", "tel:010-12345678".replace("-", ""))
+    expect(items.first.locator("a.phone")).to_have_attribute("href", "tel:01012345678")  # the first number, no extension
     expect(items.first.locator(".svc")).to_have_count(4)
     expect(items.first).to_contain_text("饮水")
     expect_no_hidden_sites(page)

@@ -275,7 +275,9 @@
       }
       if (station.phone) {
         const phone = node("a", "phone", `☎ ${station.phone}`);
-        phone.href = `tel:${station.phone.replace(/[^\d+]/g, "")}`;
+        // the first number of several (0791-86281234、12345), without its extension: what a phone dials
+        const first = station.phone.split(/[、,;/]|或/)[0].split(/转|ext|x|#/i)[0];
+        phone.href = `tel:${first.replace(/[^\d+]/g, "")}`;
         phone.setAttribute("aria-label", `${T("call")} ${station.phone}`);
         phone.addEventListener("click", (event) => event.stopPropagation());
         item.append(phone);
