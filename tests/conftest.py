@@ -48,6 +48,18 @@ def _no_internet(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's, through Playwright) for the browser tests of one module; see tests/_browser.py."""
+    from _browser import launch
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """The shared real-data folder (../shared/data)."""

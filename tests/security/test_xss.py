@@ -17,22 +17,15 @@ import re
 import zipfile
 
 import pytest
+from _browser import BROWSER_MARKS, WAIT_MS
 from _security_helpers import HOSTILE_NAME, HTTP_TIMEOUT
-from _web_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD
+from _web_helpers import PASSWORD
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run scripts/system-deps.sh as root (Debian)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 expect = sync_api.expect
 
-#: Playwright's wait, ms (the server builds the area's street index on the first nearby query).
-WAIT_MS = 30_000
-expect.set_options(timeout=WAIT_MS)  # Playwright's own default (5 s) is too short on a busy machine
 
 #: Run before the page's own scripts: keep every CSP violation the page reports.
 RECORD_VIOLATIONS = """
@@ -50,15 +43,6 @@ HOSTILE_GROUP = '<img src=x onerror="window.__xss=5"><script>window.__xss=6</scr
 
 #: The hostile name as the audit page shows it: inside the JSON of the decision's values.
 HOSTILE_JSON = json.dumps(HOSTILE_NAME, ensure_ascii=False)[1:-1]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium."""
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

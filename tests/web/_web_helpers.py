@@ -143,17 +143,3 @@ class Server:
         return self.log.read_text(errors="replace")[-4000:]
 
 
-#: Debian's Chromium, which the browser tests drive through Playwright (scripts/system-deps.sh installs it).
-CHROMIUM = Path("/usr/bin/chromium")
-
-#: Flags for a headless run on a machine with no network: without the background-networking ones Chromium keeps
-#: trying to reach Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]

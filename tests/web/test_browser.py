@@ -11,23 +11,16 @@ import re
 from pathlib import Path
 
 import pytest
-from _web_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Server, add_user
+from _browser import BROWSER_MARKS, WAIT_MS
+from _web_helpers import PASSWORD, Server, add_user
 
 from geoplan import i18n
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run scripts/system-deps.sh as root (Debian)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 expect = sync_api.expect
 
-#: Playwright's default wait, ms; creating the first plan builds the area's workspace in the server (~5 s).
-WAIT_MS = 30_000
-expect.set_options(timeout=WAIT_MS)  # Playwright's own default (5 s) is too short on a busy machine
 PLAN_MS = 120_000
 
 
@@ -59,15 +52,6 @@ def deployment(tmp_path_factory):
     deployment = Deployment(tmp_path_factory.mktemp("server"))
     yield deployment
     deployment.server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium."""
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 #: Script errors of a known bug (web/static/compare.js syncs the two maps before both have a view), tolerated in the

@@ -12,21 +12,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from _web_helpers import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Server, add_user
+from _browser import WAIT_MS, browser_test
+from _web_helpers import PASSWORD, Server, add_user
 
 from geoplan.vocabulary import HOSTS, SERVICES, STATION_STATUSES
 
 DETAILS_JS = Path(__file__).resolve().parents[2] / "web" / "static" / "details.js"
 
-WAIT_MS = 30_000
 PLAN_MS = 120_000
-
-try:
-    from playwright import sync_api
-except ImportError:  # pragma: no cover - the test extra installs it
-    sync_api = None
-else:
-    sync_api.expect.set_options(timeout=WAIT_MS)  # Playwright's own default (5 s) is too short on a busy machine
 
 
 def _js_list(name: str) -> list[str]:
@@ -56,17 +49,14 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture
-def page(server):
+def page(server, browser):
     errors = []
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-        context.set_default_timeout(WAIT_MS)
-        opened = context.new_page()
-        opened.on("pageerror", lambda error: errors.append(str(error)))
-        yield opened
-        context.close()
-        browser.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    context.set_default_timeout(WAIT_MS)
+    opened = context.new_page()
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
     assert errors == [], f"JavaScript errors: {errors}"
 
 
@@ -94,17 +84,16 @@ def _public_stations(server) -> list[dict]:
 
 
 def _wait_for_map(page, count: int) -> None:
-    expect = sync_api.expect
+    from playwright.sync_api import expect  # the module's first test runs without Playwright
     expect(page.locator(".site-marker")).to_have_count(count, timeout=PLAN_MS)
     page.wait_for_load_state("networkidle")
     expect(page.locator("#covered-total")).not_to_have_text("–")
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run scripts/system-deps.sh")
-@pytest.mark.skipif(sync_api is None, reason="playwright is not installed: pip install -e '.[test]'")
+@browser_test
 def test_planner_edits_details_publishes_and_the_public_sees_the_station(server, page):
-    expect = sync_api.expect
+    from playwright.sync_api import expect  # the module's first test runs without Playwright
+
     page.goto(f"{server.url}/login")
     page.fill("#username", "alice")
     page.fill("#password", PASSWORD)

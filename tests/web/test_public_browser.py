@@ -12,24 +12,17 @@ import re
 from pathlib import Path
 
 import pytest
-from _web_helpers import CHROMIUM, CHROMIUM_ARGS, Server
+from _browser import BROWSER_MARKS, WAIT_MS
+from _web_helpers import Server
 
 from geoplan.outputs import layers
 from geoplan.store import Store
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: run scripts/system-deps.sh as root (Debian)"
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 expect = sync_api.expect
 
-#: Playwright's wait, ms (the server builds the area's street index on the first nearby query).
-WAIT_MS = 30_000
-expect.set_options(timeout=WAIT_MS)  # Playwright's own default (5 s) is too short on a busy machine
 
 #: Set to a file name to save a phone screenshot of the near-me page with its results and a route.
 SCREENSHOT = os.environ.get("GEOPLAN_NEAR_SCREENSHOT")
@@ -121,15 +114,6 @@ def published(tmp_path_factory, default_workspace):
     published.server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium."""
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def phone(browser, published):
     """Open public pages on a phone (fresh context each); fail the test on any script or console error.
@@ -210,7 +194,7 @@ def test_near_me_lists_stations_by_distance_and_draws_a_route(published, phone):
     delta = page.locator(f'#results li.station[data-station-id="{published.station("社区")["id"]}"]')
     expect(delta.locator(".open-badge")).to_have_text("已关闭")
     expect(items.first.locator(".open-badge")).to_have_text("开放中")
-    expect(items.first.locator("a.phone")).to_have_attribute("href", "tel:01012345678")  # the first number, no extension
+    expect(items.first.locator("a.phone")).to_have_attribute("href", "tel:01012345678")  # first number, no 转 8
     expect(items.first.locator(".svc")).to_have_count(4)
     expect(items.first).to_contain_text("饮水")
     expect_no_hidden_sites(page)
