@@ -225,6 +225,72 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
         "export_format_html": {"zh": "交互式网页地图（HTML）", "en": "Interactive web map (HTML)"},
         "export_format_png": {"zh": "覆盖范围图（PNG）", "en": "Coverage map (PNG)"},
         "export_format_pdf": {"zh": "规划报告（PDF）", "en": "Planning report (PDF)"},
+        # The review map's legend, search, undo, progress and re-optimisation summary (web/static/planner.js).
+        "legend": {"zh": "图例", "en": "Legend"},
+        "legend_city": {"zh": "市级站点（金色边框）", "en": "City-level station (gold ring)"},
+        "legend_district_level": {"zh": "区县级站点", "en": "District-level station"},
+        "legend_covered": {"zh": "劳动者：已覆盖", "en": "Workers: covered"},
+        "legend_uncovered": {"zh": "劳动者：未覆盖", "en": "Workers: not covered"},
+        "legend_candidate": {"zh": "候选点", "en": "Candidate site"},
+        "legend_shading": {"zh": "区县底色：劳动者覆盖率", "en": "District shading: workers covered"},
+        "legend_added": {"zh": "本次新增", "en": "New in this run"},
+        "legend_removed": {"zh": "本次移除", "en": "Removed in this run"},
+        "district_label": {"zh": "{name} {share}", "en": "{name} {share}"},
+        "search_placeholder": {"zh": "搜索站点编号、名称或街道", "en": "Search site number, name or street"},
+        "search_label": {"zh": "搜索", "en": "Search"},
+        "search_none": {"zh": "没有匹配的站点或街道", "en": "No site or street matches"},
+        "search_street": {"zh": "街道", "en": "Street"},
+        "search_site": {"zh": "站点", "en": "Site"},
+        "undo_last": {"zh": "撤销上一步", "en": "Undo last change"},
+        "undo_done": {"zh": "已撤销：{action}", "en": "Undone: {action}"},
+        "action_accept": {"zh": "采纳", "en": "accept"},
+        "action_reject": {"zh": "否决", "en": "reject"},
+        "action_propose": {"zh": "恢复为建议", "en": "back to proposal"},
+        "action_city_level": {"zh": "市级/区县级设置", "en": "city-level setting"},
+        "action_move": {"zh": "移动站点", "en": "move"},
+        "action_edit_details": {"zh": "编辑详情", "en": "details edit"},
+        "action_reoptimise": {"zh": "重新优化", "en": "re-optimisation"},
+        "action_rename": {"zh": "重命名", "en": "rename"},
+        "progress_elapsed": {"zh": "{what}… 已用 {s} 秒", "en": "{what}… {s} s elapsed"},
+        "progress_opening": {"zh": "正在加载方案", "en": "Loading the plan"},
+        "progress_creating": {"zh": "正在计算新方案", "en": "Computing the new plan"},
+        "progress_reoptimising": {"zh": "正在重新优化", "en": "Re-optimising"},
+        "progress_exporting": {"zh": "正在生成文件", "en": "Preparing the file"},
+        "progress_done": {"zh": "{what}：用时 {s} 秒", "en": "{what}: took {s} s"},
+        "message_close": {"zh": "关闭提示", "en": "Dismiss"},
+        "panel_toggle": {"zh": "收起/展开侧栏", "en": "Hide/show the side panel"},
+        "reopt_summary": {
+            "zh": "重新优化：保留 {kept} 个，新增 {added} 个，移除 {removed} 个站点",
+            "en": "Re-optimised: {kept} kept, {added} added, {removed} removed",
+        },
+        "reopt_numbers_added": {"zh": "新增：{list}", "en": "Added: {list}"},
+        "reopt_numbers_removed": {"zh": "移除：{list}", "en": "Removed: {list}"},
+        "why_title": {"zh": "为什么是这个差距", "en": "Why this gap"},
+        "why_gap_change": {
+            "zh": "最优性差距由 {before} 变为 {after}（{status}）。",
+            "en": "The optimality gap went from {before} to {after} ({status}).",
+        },
+        "why_time_limit": {
+            "zh": "本次求解限时 {limit} 秒，用了 {seconds} 秒后停止，尚未证明最优；延长时限可缩小差距。",
+            "en": "This solve had {limit} s and stopped after {seconds} s before proving optimality; more time "
+            "narrows the gap.",
+        },
+        "why_shorter": {
+            "zh": "首次规划限时 {first} 秒，重新优化默认只有 {limit} 秒，因此差距可能比首次大。",
+            "en": "The first plan had {first} s; a re-optimisation has {limit} s by default, so its gap may be wider.",
+        },
+        "why_fixed": {
+            "zh": "{n} 个已采纳或现有站点固定不动，{r} 个被否决的候选点不再考虑：可选范围变小，覆盖可能下降。",
+            "en": "{n} accepted or existing stations stay fixed and {r} rejected spots are excluded: fewer choices, "
+            "so coverage may drop.",
+        },
+        "why_rules": {"zh": "规划规则：{rules}。", "en": "Rules: {rules}."},
+        "why_rule_district_min": {"zh": "每区县至少 {n} 个站点", "en": "at least {n} per district"},
+        "why_rule_spacing": {"zh": "站点间距至少 {n} 米", "en": "stations at least {n} m apart"},
+        "why_rule_city": {"zh": "至少 {n} 个市级站点", "en": "at least {n} city-level stations"},
+        "why_rule_max_gap": {"zh": "服务空白距离不超过 {n} 米", "en": "no gap longer than {n} m"},
+        "why_rule_target": {"zh": "覆盖率目标 {n}", "en": "coverage target {n}"},
+        "why_rule_24h": {"zh": "24小时站点最多 {n} 个", "en": "at most {n} 24-hour stations"},
     },
     # Exported files: KML, HTML map, GeoPackage tables.
     "label": {
@@ -640,11 +706,35 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "zh": "{field}: 最多 {most} 项，每项最多 {max_len} 个字符。",
             "en": "{field}: at most {most} entries of up to {max_len} characters each.",
         },
+        # The area registry (geoplan.data.areas).
+        "unknown_default_area": {
+            "zh": "环境变量 GEOPLAN_DEFAULT_AREA 的值 {name!r} 不是已登记的研究区域；请使用 {known} 之一。",
+            "en": "GEOPLAN_DEFAULT_AREA={name!r} is not a registered area; use one of {known}.",
+        },
         "station_outside_area": {
             "zh": "{file} {where}: ({lon}, {lat}) 位于研究区域 {area!r} 之外 {km} 公里；"
             "请确认坐标是经度在前、纬度在后，并选择了正确的坐标系。",
             "en": "{file} {where}: ({lon}, {lat}) lies {km} km outside study area {area!r}; check that it is "
             "longitude, latitude (in that order) and that the coordinate system is right.",
+        },
+        # Undo of the last change (geoplan.store.Store.undo).
+        "undo_nothing": {"zh": "没有可以撤销的更改。", "en": "There is no change to undo."},
+        "undo_not_yours": {
+            "zh": "无法撤销：最近一次更改是 {user} 于 {at} 做的，不是您的更改。请先查看当前方案，再决定是否修改。",
+            "en": "Cannot undo: the last change was made by {user} at {at}, not by you. Look at the current plan "
+            "first, then change it if needed.",
+        },
+        "undo_twice": {
+            "zh": "上一次更改已经是撤销操作，不能再撤销。如需恢复，请重新操作一次。",
+            "en": "The last change was already an undo; it cannot be undone. Make the change again instead.",
+        },
+        "undo_cannot": {
+            "zh": "上一次更改（{action}）无法撤销：操作记录中没有足以恢复的原始数据。",
+            "en": "The last change ({action}) cannot be undone: the audit log does not keep enough to restore it.",
+        },
+        "undo_site_gone": {
+            "zh": "无法撤销：该站点已不在方案中。",
+            "en": "Cannot undo: the site is no longer part of the scenario.",
         },
     },
 }

@@ -76,6 +76,9 @@ class Site(Base):
     __tablename__ = "sites"
     id: Mapped[int] = mapped_column(primary_key=True)
     scenario_id: Mapped[int] = mapped_column(sa.ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
+    #: The site's number in its scenario (#1, #2 ...): kept while the site stays, never given to another site of the
+    #: scenario while it does; new sites get the next numbers.
+    number: Mapped[int | None]
     status: Mapped[str] = mapped_column(sa.String(16))
     candidate_id: Mapped[str | None] = mapped_column(sa.String(80))
     name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -119,9 +122,10 @@ def user_dict(user: User) -> dict:
 
 def site_dict(site: Site) -> dict:
     """Return a site with every field, as the planner side sees it."""
-    return {"id": site.id, "status": site.status, "candidate_id": site.candidate_id, "name": site.name,
-            "district": site.district, "lon": site.lon, "lat": site.lat, "city_level": bool(site.city_level),
-            "covered_workers": site.covered_workers, "phase": site.phase, "address": site.address,
+    return {"id": site.id, "number": site.number, "status": site.status, "candidate_id": site.candidate_id,
+            "name": site.name, "district": site.district, "lon": site.lon, "lat": site.lat,
+            "city_level": bool(site.city_level), "covered_workers": site.covered_workers, "phase": site.phase,
+            "address": site.address,
             "phone": site.phone, "manager": site.manager, "host": site.host, "hours": site.hours,
             "services": site.services or [], "photos": site.photos or [],
             "station_status": site.station_status}  # fmt: skip

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from geoplan import files
+from geoplan import files, i18n
 from geoplan.errors import InputError, NotFoundError, StaleError
 from geoplan.store.checks import DETAIL_FIELDS, SITE_FIELDS, as_version, check_details, check_site, clean_name
 from geoplan.store.models import (
@@ -48,6 +48,12 @@ _MIGRATIONS = Path(__file__).with_name("migrations")
 #: Site columns copied when a scenario is duplicated or a site is changed.
 _SITE_VALUES = ("status", "candidate_id", "name", "district", "lon", "lat", "city_level", "covered_workers", "hours",
                 "phase")  # fmt: skip
+
+#: Site columns a re-optimisation sets on a proposal it keeps (the planner's details of it stay).
+_PROPOSAL_VALUES = ("status", "lon", "lat", "district", "city_level", "covered_workers", "phase")
+
+#: Logged changes :meth:`Store.undo` can take back, from the before-values their audit entries keep.
+UNDOABLE = ("accept", "reject", "propose", "city_level", "move", "edit details", "reoptimise", "rename")
 
 
 def default_url(instance: Path) -> str:
@@ -281,7 +287,7 @@ class Store:
                                 result=result or {}, source=source, created_by=user)  # fmt: skip
             session.add(scenario)
             session.flush()
-            session.add_all(Site(scenario_id=scenario.id, **s) for s in checked)
+            session.add_all(Site(scenario_id=scenario.id, number=i + 1, **s) for i, s in enumerate(checked))
             session.add(ScenarioData(scenario_id=scenario.id, user_data=user_data or {},
                                      summary=data_summary or {}, warm_start=warm_start))  # fmt: skip
             after = {"name": name, "area": area, "source": source, "sites": len(checked)}
@@ -315,7 +321,8 @@ class Store:
             session.flush()
             for site in _sites(session, scenario_id):
                 details = {k: getattr(site, k) for k in DETAIL_FIELDS}  # a copy keeps the stations' details
-                session.add(Site(scenario_id=copy.id, **{**{k: getattr(site, k) for k in _SITE_VALUES}, **details}))
+                values = {**{k: getattr(site, k) for k in _SITE_VALUES}, **details}
+                session.add(Site(scenario_id=copy.id, number=site.number, **values))  # a copy keeps the numbers
             data = session.get(ScenarioData, scenario_id)
             if data is not None:
                 session.add(ScenarioData(scenario_id=copy.id, user_data=dict(data.user_data or {}),
@@ -398,7 +405,8 @@ class Store:
             raise InputError("No sites to add.")
         with self._session() as session:
             scenario = _claim(session, scenario_id, version)
-            session.add_all(Site(scenario_id=scenario_id, **s) for s in checked)
+            first = _next_number(_sites(session, scenario_id))
+            session.add_all(Site(scenario_id=scenario_id, number=first + i, **s) for i, s in enumerate(checked))
             _log(session, user, scenario_id, None, action, None, {"sites": checked})
             session.flush()
             return _full(session, scenario)
@@ -413,25 +421,103 @@ class Store:
         action: str,
         warm_start: str | None = None,
     ) -> dict:
-        """Swap the scenario's proposed sites for new ones (re-optimisation); decided sites are untouched."""
+        """Swap the scenario's proposed sites for new ones (re-optimisation); decided sites are untouched.
+
+        A new proposal on the candidate spot of a current one keeps that site (its id, number and details); the
+        other new proposals get the scenario's next free numbers. The audit entry keeps the replaced proposals
+        whole (``before["sites"]``), so that :meth:`undo` can bring them back.
+
+        Returns
+        -------
+        dict
+            The scenario with its sites, and ``changes``: the numbers of the sites ``added``, ``removed`` and
+            ``kept`` (every site that stayed, decided or proposed).
+        """
         checked = [check_site({**s, "status": "proposed"}, i) for i, s in enumerate(proposals)]
         with self._session() as session:
             scenario = _claim(session, scenario_id, version)
-            old = [s for s in _sites(session, scenario_id) if s.status == "proposed"]
-            before = {"proposals": [s.candidate_id for s in old], "result": scenario.result}
-            for site in old:
+            current = _sites(session, scenario_id)
+            old = [s for s in current if s.status == "proposed"]
+            before = {"proposals": [s.candidate_id for s in old], "result": scenario.result,
+                      "sites": [_saved(s) for s in old]}  # fmt: skip
+            number = _next_number(current)
+            reusable = {s.candidate_id: s for s in old if s.candidate_id}
+            added = []
+            for values in checked:
+                site = reusable.pop(values["candidate_id"], None) if values["candidate_id"] else None
+                if site is None:
+                    session.add(Site(scenario_id=scenario_id, number=number, **values))
+                    added.append(number)
+                    number += 1
+                    continue
+                for key in _PROPOSAL_VALUES:
+                    setattr(site, key, values.get(key))
+                for key in ("name", "hours"):  # the planner's own name and hours stay
+                    if getattr(site, key) is None:
+                        setattr(site, key, values.get(key))
+            for site in reusable.values():
                 session.delete(site)
-            session.add_all(Site(scenario_id=scenario_id, **s) for s in checked)
             scenario.result = dict(result)
             data = session.get(ScenarioData, scenario_id)
             if data is None:
                 session.add(ScenarioData(scenario_id=scenario_id, user_data={}, summary={}, warm_start=warm_start))
             else:
                 data.warm_start = warm_start
+            removed = {s.number for s in reusable.values()}
+            changes = {"added": added, "removed": sorted(n for n in removed if n is not None),
+                       "kept": sorted(s.number for s in current if s.number not in removed and s.number is not None)}
             _log(session, user, scenario_id, None, action, before,
-                 {"proposals": [s["candidate_id"] for s in checked], "result": result})  # fmt: skip
+                 {"proposals": [s["candidate_id"] for s in checked], "result": result,
+                  "numbers": changes})  # fmt: skip
             session.flush()
-            return _full(session, scenario)
+            return {**_full(session, scenario), "changes": changes}
+
+    def undo(self, scenario_id: int, version: int, user: str) -> dict:
+        """Take back the scenario's last change, as a new logged change (action ``undo``).
+
+        Only the planner's own last change can be undone, and only one of :data:`UNDOABLE`: a decision on a site
+        (its fields come back from the audit entry's before-values), a details edit, a re-optimisation (the
+        replaced proposals and result come back, the re-optimisation's new proposals go) or a rename.
+
+        Parameters
+        ----------
+        scenario_id : int
+        version : int
+            The scenario version the planner saw; a different current version raises StaleError.
+        user : str
+            Who undoes; the last change must be theirs.
+
+        Returns
+        -------
+        dict
+            The scenario with its sites at its new version, and ``undone``: the action taken back.
+
+        Raises
+        ------
+        StaleError
+            The version is stale, or the last change is another planner's (coded ``undo_not_yours``).
+        InputError
+            Nothing to undo, the last change was an undo, or it cannot be undone (coded ``undo_*``).
+        """
+        with self._session() as session:
+            scenario = _claim(session, scenario_id, version)
+            last = session.scalar(sa.select(AuditEntry).where(AuditEntry.scenario_id == scenario_id)
+                                  .order_by(AuditEntry.id.desc()).limit(1))  # fmt: skip
+            if last is None or last.action in ("create", "duplicate"):
+                raise i18n.input_error("undo_nothing")
+            if last.username != user:
+                at = f"{last.at:%Y-%m-%d %H:%M:%S} UTC"
+                raise StaleError(i18n.text("error", "undo_not_yours", "en", user=last.username, at=at),
+                                 code="undo_not_yours", user=last.username, at=at)  # fmt: skip
+            if last.action == "undo":
+                raise i18n.input_error("undo_twice")
+            if last.action not in UNDOABLE or not isinstance(last.before, dict):
+                raise i18n.input_error("undo_cannot", **_action_names(last.action))
+            before, after = _take_back(session, scenario, last)
+            _log(session, user, scenario_id, last.site_id, "undo", before,
+                 {**after, "undone": {"audit": last.id, "action": last.action}})  # fmt: skip
+            session.flush()
+            return {**_full(session, scenario), "undone": last.action}
 
     def check_version(self, scenario_id: int, version: int) -> None:
         """Raise StaleError unless the scenario is still at ``version`` (before long work on it)."""
@@ -540,6 +626,52 @@ def _stale(session: Session, scenario: Scenario, version: int) -> StaleError:
         f"Scenario {scenario.name!r} was changed{who} after you loaded it (version {scenario.version}, yours "
         f"{version}); your change was not saved. Reload to see the current plan, then decide again."
     )
+
+
+def _next_number(sites: Sequence[Site]) -> int:
+    """Return the first number after every number the sites hold (1 when none has one)."""
+    return max((s.number for s in sites if s.number is not None), default=0) + 1
+
+
+def _action_names(action: str) -> dict[str, str]:
+    """Name a logged action in English and Chinese (``action``, ``action_zh``) for a message."""
+    return {"action": action, "action_zh": i18n.text("ui", f"action_{action.replace(' ', '_')}", "zh")}
+
+
+def _saved(site: Site) -> dict:
+    """Return what it takes to bring a removed site back: its number, values and details."""
+    return {"number": site.number, **{k: getattr(site, k) for k in (*_SITE_VALUES, *DETAIL_FIELDS)}}
+
+
+def _take_back(session: Session, scenario: Scenario, entry: AuditEntry) -> tuple[dict, dict]:
+    """Restore what an audit entry's before-values say; return the values replaced and restored."""
+    saved = entry.before
+    if entry.action == "rename":
+        before, scenario.name = {"name": scenario.name}, clean_name(saved.get("name"))
+        return before, {"name": scenario.name}
+    if entry.action == "reoptimise":
+        if "sites" not in saved:
+            raise i18n.input_error("undo_cannot", **_action_names(entry.action))  # logged before whole proposals were
+        current = [s for s in _sites(session, scenario.id) if s.status == "proposed"]
+        before = {"result": scenario.result, "numbers": [s.number for s in current]}
+        for site in current:
+            session.delete(site)
+        session.flush()
+        for values in saved["sites"]:
+            checked = check_site({k: values.get(k) for k in _SITE_VALUES}, 0)
+            details = {k: values.get(k) for k in DETAIL_FIELDS if k not in checked}
+            session.add(Site(scenario_id=scenario.id, number=values.get("number"), **checked, **details))
+        scenario.result = dict(saved.get("result") or {})
+        return before, {"result": scenario.result, "numbers": [v.get("number") for v in saved["sites"]]}
+    site = session.get(Site, entry.site_id) if entry.site_id is not None else None
+    if site is None or site.scenario_id != scenario.id:
+        raise i18n.input_error("undo_site_gone")
+    values = {k: v for k, v in saved.items() if k in (*SITE_FIELDS, *DETAIL_FIELDS)}
+    before = {k: site_dict(site).get(k) for k in values}
+    merged = check_site({**{k: getattr(site, k) for k in _SITE_VALUES}, **values}, 0)
+    for key, value in {**values, **merged}.items():
+        setattr(site, key, value)
+    return before, values
 
 
 def _sites(session: Session, scenario_id: int) -> list[Site]:

@@ -74,6 +74,35 @@ def test_upgrade_twice_keeps_schema_and_data(store):
     assert store.scenario(created["id"])["sites"][0]["candidate_id"] == "R1"
 
 
+def _alembic(store: Store, command_name: str, revision: str) -> None:
+    """Run one Alembic command on the store's database, configured as Store.upgrade configures it."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(geoplan.store.__file__).with_name("migrations")))
+    config.set_main_option("sqlalchemy.url", store.url.replace("%", "%%"))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, command_name)(config, revision)
+
+
+def test_upgrade_from_0004_numbers_the_sites_of_each_scenario(store):
+    first = store.create_scenario("one", "helsinki", "alice", sites=_sites()[:3])
+    second = store.create_scenario("two", "helsinki", "alice", sites=_sites()[3:])
+    _alembic(store, "downgrade", "0004")
+    assert "number" not in {c["name"] for c in sa.inspect(store.engine).get_columns("sites")}
+    with store.engine.begin() as connection:  # a site added under 0004, after the others
+        connection.execute(sa.text("INSERT INTO sites (scenario_id, status, lon, lat, city_level) "
+                                   "VALUES (:s, 'accepted', 115.99, 28.7, false)"), {"s": first["id"]})  # fmt: skip
+    store.upgrade()
+    numbers = {s["candidate_id"]: s["number"] for s in store.scenario(first["id"])["sites"]}
+    assert numbers == {"R1": 1, "R2": 2, "R3": 3, None: 4}
+    assert [s["number"] for s in store.scenario(second["id"])["sites"]] == [1, 2]
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == _head()
+
+
 def test_a_second_store_on_the_same_database_sees_the_data(store):
     store.add_user("alice", PASSWORD)
     other = Store(store.url)
@@ -366,7 +395,8 @@ def test_replace_proposals_keeps_decided_sites(store, scenario):
     entry = store.audit(scenario["id"])[0]
     assert (entry["user"], entry["action"]) == ("bob", "reoptimise")
     assert entry["before"]["proposals"] == ["R1", "R2"]
-    assert entry["after"] == {"proposals": ["R7"], "result": result}
+    assert entry["after"] == {"proposals": ["R7"], "result": result,
+                              "numbers": {"added": [6], "removed": [1, 2], "kept": [3, 4, 5]}}  # fmt: skip
 
 
 def test_replace_proposals_with_a_bad_site_saves_nothing(store, scenario):
@@ -399,3 +429,81 @@ def test_audit_lists_newest_first_and_limits(store, scenario):
     assert len(store.audit(scenario["id"], limit=2)) == 2
     assert store.audit(scenario["id"], limit=2)[0]["after"] == {"name": "name 3"}
     assert store.audit(other["id"])[0]["action"] == "create"
+
+
+# --- site numbers and undo ------------------------------------------------------------------------------------------
+
+
+def test_site_numbers_start_at_one_and_new_sites_take_the_next(store, scenario):
+    assert [s["number"] for s in scenario["sites"]] == [1, 2, 3, 4, 5]
+    added = store.add_sites(scenario["id"], 1, "alice", [{"status": "existing", "lon": 115.95, "lat": 28.7}], "import")
+    assert [s["number"] for s in added["sites"]] == [1, 2, 3, 4, 5, 6]
+    copy = store.duplicate_scenario(scenario["id"], "copy", "alice")
+    assert [s["number"] for s in copy["sites"]] == [1, 2, 3, 4, 5, 6]
+
+
+def test_reoptimise_keeps_numbers_and_a_proposal_on_the_same_spot(store, scenario):
+    r1 = scenario["sites"][0]
+    store.update_details(scenario["id"], r1["id"], 1, "alice", {"name": "江边驿站", "phone": "0791-86000000"})
+    new = [{"candidate_id": "R1", "lon": 115.9, "lat": 28.68, "name": None, "covered_workers": 99.0},
+           {"candidate_id": "R8", "lon": 115.98, "lat": 28.78}]  # fmt: skip
+    replaced = store.replace_proposals(scenario["id"], 2, "alice", new, {"gap": 0.1}, "reoptimise")
+    by_number = {s["number"]: s for s in replaced["sites"]}
+    assert sorted(by_number) == [1, 3, 4, 5, 6]  # R2 (#2) went; R8 is #6, not a reused #2
+    assert by_number[1]["id"] == r1["id"]
+    kept = by_number[1]
+    assert (kept["name"], kept["phone"], kept["covered_workers"]) == ("江边驿站", "0791-86000000", 99.0)
+    assert by_number[6]["candidate_id"] == "R8"
+    assert replaced["changes"] == {"added": [6], "removed": [2], "kept": [1, 3, 4, 5]}
+
+
+def test_undo_takes_back_a_decision_as_a_new_logged_change(store, scenario):
+    site = scenario["sites"][0]
+    store.update_site(scenario["id"], site["id"], 1, "alice", "move", candidate_id="R9", lon=115.8, lat=28.6,
+                      status="accepted")  # fmt: skip
+    undone = store.undo(scenario["id"], 2, "alice")
+    assert undone["version"] == 3
+    assert undone["undone"] == "move"
+    back = next(s for s in undone["sites"] if s["id"] == site["id"])
+    assert {k: back[k] for k in ("candidate_id", "lon", "lat", "status")} == {
+        "candidate_id": "R1", "lon": 115.9, "lat": 28.68, "status": "proposed"}  # fmt: skip
+    entry = store.audit(scenario["id"])[0]
+    assert (entry["action"], entry["user"], entry["site_id"]) == ("undo", "alice", site["id"])
+    assert entry["before"]["candidate_id"] == "R9"
+    assert entry["after"]["undone"]["action"] == "move"
+    with pytest.raises(InputError, match="already an undo") as refused:
+        store.undo(scenario["id"], 3, "alice")
+    assert refused.value.code == "undo_twice"
+    assert store.scenario(scenario["id"])["version"] == 3
+
+
+def test_undo_of_details_and_of_a_reoptimisation(store, scenario):
+    site = scenario["sites"][2]
+    store.update_details(scenario["id"], site["id"], 1, "alice", {"name": "新名字", "services": ["toilet"]})
+    undone = store.undo(scenario["id"], 2, "alice")
+    back = next(s for s in undone["sites"] if s["id"] == site["id"])
+    assert (back["name"], back["services"]) == (None, [])
+    before = store.scenario(scenario["id"])
+    store.replace_proposals(scenario["id"], 3, "alice", [{"candidate_id": "R8", "lon": 115.98, "lat": 28.78}],
+                            {"gap": 0.2}, "reoptimise")  # fmt: skip
+    undone = store.undo(scenario["id"], 4, "alice")
+    assert undone["result"] == before["result"]
+    keep = ("number", "candidate_id", "status", "name", "lon", "lat", "city_level", "covered_workers")
+    shown = [sorted(({k: s[k] for k in keep} for s in d["sites"]), key=lambda s: s["number"]) for d in (undone, before)]
+    assert shown[0] == shown[1]
+
+
+def test_undo_refuses_another_planners_change_a_stale_version_and_nothing_to_undo(store, scenario):
+    with pytest.raises(InputError, match="no change to undo"):
+        store.undo(scenario["id"], 1, "alice")
+    store.update_site(scenario["id"], scenario["sites"][0]["id"], 1, "bob", "accept", status="accepted")
+    with pytest.raises(StaleError, match="made by bob") as refused:
+        store.undo(scenario["id"], 2, "alice")
+    assert refused.value.code == "undo_not_yours"
+    with pytest.raises(StaleError):
+        store.undo(scenario["id"], 1, "bob")
+    store.publish(scenario["id"], 2, "bob", True)
+    with pytest.raises(InputError, match=r"\(publish\) cannot be undone"):
+        store.undo(scenario["id"], 3, "bob")
+    assert store.scenario(scenario["id"])["version"] == 3
+    assert store.audit(scenario["id"])[0]["action"] == "publish"
