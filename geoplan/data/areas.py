@@ -65,6 +65,7 @@ class AreaSpec:
     districts_name_field: str = "name"
     default_stations: int | None = None
     unsupported_checks: tuple[str, ...] = ()
+    unsupported_checks_zh: tuple[str, ...] = ()
     points: tuple[PointLayerSpec, ...] = ()
     ignore_edge_tags: tuple[str, ...] = ()
     timezone: str = "Asia/Shanghai"
@@ -91,7 +92,9 @@ class StudyArea:
     boundary : shapely.Polygon
         Extent of the street network (convex hull), in ``crs``.
     notes : tuple of str
-        Checks this data cannot support and other caveats, repeated in every report.
+        Checks this data cannot support and other caveats, repeated in every report (English).
+    notes_zh : tuple of str
+        The same notes in Chinese, one for one (see :meth:`notes_in`).
     """
 
     spec: AreaSpec
@@ -107,6 +110,13 @@ class StudyArea:
     district_source: str
     boundary: shapely.Polygon
     notes: tuple[str, ...] = ()
+    notes_zh: tuple[str, ...] = ()
+
+    def notes_in(self, lang: str) -> tuple[str, ...]:
+        """Return the area's notes in ``lang`` (``zh`` or ``en``); English where a Chinese one is missing."""
+        if lang == "zh" and len(self.notes_zh) == len(self.notes):
+            return self.notes_zh
+        return self.notes
 
     @property
     def area_km2(self) -> float:
@@ -149,7 +159,13 @@ def load_registry(path: Path | None = None) -> tuple[dict[str, AreaSpec], str]:
     areas : dict of str to AreaSpec
         Registered areas by name.
     default : str
-        Name of the default area.
+        Name of the default area: for the configured registry (no ``path``) :data:`geoplan.settings.DEFAULT_AREA`
+        when set, else the registry's ``default``.
+
+    Raises
+    ------
+    InputError
+        The registry cannot be read, or the default area is not one of its areas.
     """
     path = Path(path or settings.AREA_REGISTRY)
     try:
@@ -158,7 +174,16 @@ def load_registry(path: Path | None = None) -> tuple[dict[str, AreaSpec], str]:
         raise InputError(f"Area registry {path} cannot be read: {exc}") from exc
     # Read once per version of the file (every request of the web app asks): the specs are immutable values.
     areas, default = _parsed_registry(str(path), stat.st_mtime_ns, stat.st_size, str(settings.SHARED_DATA))
-    return dict(areas), default
+    areas = dict(areas)
+    if settings.DEFAULT_AREA and path == Path(settings.AREA_REGISTRY):
+        if settings.DEFAULT_AREA not in areas:
+            raise InputError(
+                f"GEOPLAN_DEFAULT_AREA={settings.DEFAULT_AREA!r} is not a registered area; use one of "
+                f"{', '.join(sorted(areas))}.", code="unknown_default_area", name=settings.DEFAULT_AREA,
+                known=", ".join(sorted(areas)),
+            )  # fmt: skip
+        default = settings.DEFAULT_AREA
+    return areas, default
 
 
 @functools.lru_cache(maxsize=8)
@@ -241,6 +266,7 @@ def load_area(spec: AreaSpec) -> StudyArea:
     if extra:
         pois = gpd.GeoDataFrame(pd.concat([pois, *extra], ignore_index=True), crs=crs)
     notes = list(spec.unsupported_checks)
+    notes_zh = list(spec.unsupported_checks_zh or spec.unsupported_checks)
     districts, district_source = _districts(spec, data, crs, boundary, nodes)
     if not districts["has_network"].any():
         raise AreaError(f"Area {spec.name!r}: no district contains any part of the street network.")
@@ -249,6 +275,8 @@ def load_area(spec: AreaSpec) -> StudyArea:
         notes.append(
             f"{len(missing)} district(s) have no street in this network and get no station: {', '.join(missing)}."
         )
+        notes_zh.append(f"{len(missing)} 个区县在此路网中没有街道，不会布设站点：{'、'.join(missing)}。")
+    pairs = list(dict.fromkeys(zip(notes, notes_zh, strict=True)))  # a note given twice is shown once
     return StudyArea(
         spec=spec,
         crs=crs,
@@ -262,7 +290,8 @@ def load_area(spec: AreaSpec) -> StudyArea:
         districts=districts,
         district_source=district_source,
         boundary=boundary,
-        notes=tuple(dict.fromkeys(notes)),
+        notes=tuple(note for note, _ in pairs),
+        notes_zh=tuple(note for _, note in pairs),
     )
 
 
@@ -378,10 +407,22 @@ def _spec_from_table(name: str, table: dict, registry: Path) -> AreaSpec:
         districts_name_field=table.get("districts_name_field", "name"),
         default_stations=table.get("default_stations"),
         unsupported_checks=tuple(table.get("unsupported_checks", ())),
+        unsupported_checks_zh=_checks_zh(name, table, registry),
         points=points,
         ignore_edge_tags=tuple(table.get("ignore_edge_tags", ())),
         timezone=_timezone(name, table.get("timezone", "Asia/Shanghai"), registry),
     )
+
+
+def _checks_zh(name: str, table: dict, registry: Path) -> tuple[str, ...]:
+    """Return an entry's Chinese checks, which must match its English ones one for one."""
+    checks, checks_zh = table.get("unsupported_checks", ()), tuple(table.get("unsupported_checks_zh", ()))
+    if checks_zh and len(checks_zh) != len(checks):
+        raise InputError(
+            f"Area registry {registry}: area {name!r} has {len(checks)} unsupported_checks but {len(checks_zh)} "
+            "unsupported_checks_zh; give the Chinese text of each check, in the same order."
+        )
+    return checks_zh
 
 
 def _timezone(name: str, zone: str, registry: Path) -> str:

