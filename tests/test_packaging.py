@@ -70,6 +70,8 @@ def _environment(home: Path) -> dict[str, str]:
 def test_the_wheel_holds_the_package_data_and_no_package_called_web(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "geoplan/data/areas.toml" in names
+    assert "geoplan/locale/zh_CN/LC_MESSAGES/geoplan.po" in names
+    assert "geoplan/locale/en/LC_MESSAGES/geoplan.po" in names
     assert "geoplan/store/migrations/versions/0003_scenario_data.py" in names
     assert "geoplan_web/templates/scenario.html" in names
     assert "geoplan_web/static/vendor/leaflet/leaflet.js" in names
