@@ -217,7 +217,16 @@ def reoptimise(scenario_id: int):
     proposals = [s for s in sites if s.get("status") == "proposed"]
     updated = store.replace_proposals(scenario_id, version, current_user.username, proposals, result, "reoptimise",
                                       warm_start=encode_multipliers(multipliers))  # fmt: skip
+    updated["reoptimised"] = {**updated.pop("changes"), "why": _why(scenario, result, seconds)}
     return jsonify(_with_figures(updated))
+
+
+@blueprint.post("/scenarios/<int:scenario_id>/undo")
+@planner_required
+def undo(scenario_id: int):
+    """Take back the planner's own last change: ``{"version"}`` (see :meth:`geoplan.store.Store.undo`)."""
+    version = _version(validation.body().only("version"))
+    return jsonify(_with_figures(_store().undo(scenario_id, version, current_user.username)))
 
 
 @blueprint.post("/scenarios/<int:scenario_id>/stations")
@@ -331,6 +340,34 @@ def audit():
     fields = validation.query()
     scenario_id = fields.integer("scenario", 1, MAX_ID, default=None)
     return jsonify(entries=_store().audit(scenario_id, fields.integer("limit", 1, AUDIT_LIMIT, default=500)))
+
+
+def _why(scenario: dict, result: dict, seconds: float) -> list[dict]:
+    """Say why a re-optimisation's gap is what it is: codes and parameters the page renders (``why_*`` texts).
+
+    The status and the gap against the previous solve's; the time limit when it ran out (and the first plan's
+    longer one); the kept and excluded sites; the rules that bind the plan.
+    """
+    params = PlanParameters.from_json(scenario.get("params") or {})
+    previous = scenario.get("result") or {}
+    why = [{"code": "gap_change", "before": previous.get("gap"), "after": result.get("gap"),
+            "status": result.get("status")}]  # fmt: skip
+    if result.get("status") == "time_limit":
+        why.append({"code": "time_limit", "limit": seconds, "seconds": result.get("seconds")})
+        if params.time_limit_s > seconds:
+            why.append({"code": "shorter", "first": params.time_limit_s, "limit": seconds})
+    statuses = [s["status"] for s in scenario["sites"]]
+    fixed = sum(status in ("accepted", "existing") for status in statuses)
+    rejected = statuses.count("rejected")
+    if fixed or rejected:
+        why.append({"code": "fixed", "n": fixed, "r": rejected})
+    rules = [("district_min", params.district_min), ("spacing", params.min_spacing_m),
+             ("city", params.city_level_min), ("max_gap", params.max_gap_m),
+             ("target", params.target_coverage), ("24h", params.max_24h)]  # fmt: skip
+    bound = [{"rule": rule, "n": value} for rule, value in rules if value]
+    if bound:
+        why.append({"code": "rules", "rules": bound})
+    return why
 
 
 def _check_new_sites(before, after, filename: str) -> None:

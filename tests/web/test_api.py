@@ -720,6 +720,66 @@ def test_reoptimise_keeps_decisions_and_never_reproposes_rejected(planner, store
     assert drop["candidate_id"] not in {s["candidate_id"] for s in again["sites"] if s["status"] != "rejected"}
 
 
+def test_reoptimise_keeps_site_numbers_and_says_what_changed_and_why(planner, store, plan_scenario):
+    scenario = plan_scenario
+    keep, drop = scenario["sites"][0], scenario["sites"][1]
+    assert [s["number"] for s in scenario["sites"]] == list(range(1, len(scenario["sites"]) + 1))
+    planner.change(_site_url(scenario, keep), {"action": "accept", "version": 1})
+    planner.change(_site_url(scenario, drop), {"action": "reject", "version": 2})
+    before = store.scenario(scenario["id"])
+    response = planner.change(f"{API}/scenarios/{scenario['id']}/reoptimise", {"version": 3, "time_limit": 1})
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()
+    done = result["reoptimised"]
+    numbers = {s["number"]: s for s in result["sites"]}
+    old = {s["number"]: s for s in before["sites"]}
+    assert sorted(done["kept"] + done["added"]) == sorted(numbers)
+    assert set(done["removed"]) == set(old) - set(numbers)
+    assert min(done["added"], default=len(old) + 1) > len(old)  # new proposals never take a number in use
+    for number in done["kept"]:  # a kept site keeps its number, id and spot
+        now, then = numbers[number], old[number]
+        assert (now["id"], now["candidate_id"]) == (then["id"], then["candidate_id"])
+    assert numbers[keep["number"]]["status"] == "accepted"
+    why = {reason["code"]: reason for reason in done["why"]}
+    assert why["gap_change"]["after"] == result["result"]["gap"]
+    assert why["gap_change"]["before"] == before["result"]["gap"]
+    assert why["fixed"] == {"code": "fixed", "n": 1, "r": 1}
+    assert {"rule": "district_min", "n": 1} in why["rules"]["rules"]
+    if result["result"]["status"] == "time_limit":
+        assert why["time_limit"]["limit"] == 1
+
+
+def test_undo_takes_back_the_planners_last_decision(planner, store, plan_scenario):
+    scenario = plan_scenario
+    site = scenario["sites"][0]
+    planner.change(_site_url(scenario, site), {"action": "reject", "version": 1})
+    response = planner.change(f"{API}/scenarios/{scenario['id']}/undo", {"version": 2})
+    assert response.status_code == 200, response.get_json()
+    undone = response.get_json()
+    assert (undone["version"], undone["undone"]) == (3, "reject")
+    assert _by_id(undone)[site["id"]]["status"] == "proposed"
+    assert undone["figures"]["stations"] == scenario["stations"]
+    assert store.audit(scenario["id"])[0]["action"] == "undo"
+    refused = planner.change(f"{API}/scenarios/{scenario['id']}/undo", {"version": 3})
+    assert refused.status_code == 400
+    assert "不能再撤销" in refused.get_json()["error"]
+    stale = planner.change(f"{API}/scenarios/{scenario['id']}/undo", {"version": 2})
+    assert stale.status_code == 409
+
+
+def test_undo_refuses_another_planners_newer_change(planner, store, plan_scenario):
+    scenario = plan_scenario
+    store.update_site(scenario["id"], scenario["sites"][0]["id"], 1, "zhang", "accept", status="accepted")
+    before = _snapshot(store)
+    response = planner.change(f"{API}/scenarios/{scenario['id']}/undo", {"version": 2})
+    assert response.status_code == 409
+    assert "zhang" in response.get_json()["error"]
+    assert "不是您的更改" in response.get_json()["error"]
+    assert _snapshot(store) == before
+    english = planner.change(f"{API}/scenarios/{scenario['id']}/undo?lang=en", {"version": 2})
+    assert "not by you" in english.get_json()["error"]
+
+
 def test_reoptimise_refuses_bad_time_limit(planner, store, plan_scenario):
     before = _snapshot(store)
     response = planner.change(f"{API}/scenarios/{plan_scenario['id']}/reoptimise", {"version": 1, "time_limit": "soon"})
