@@ -220,6 +220,68 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
         },
         "place_not_found": {"zh": "没有找到匹配的驿站、地址或区县", "en": "No station, address or district matches"},
         "no_stations": {"zh": "暂无已开放的驿站", "en": "No stations are published yet"},
+        # The public side's truth and place search (web/static/near.js, bulk.js, publish.js; issue 13).
+        "badge_outside_hours": {"zh": "当前不在开放时间", "en": "Closed at this hour"},
+        "circle_none": {
+            "zh": "{minutes} 分钟内（{mode}约 {metres}）没有驿站。以下是最近的驿站：",
+            "en": "No station within {minutes} minutes ({mode}, about {metres}). The nearest ones:",
+        },
+        "circle_some": {
+            "zh": "{count} 个驿站在 {minutes} 分钟{mode}范围内",
+            "en": "{count} within {minutes} minutes ({mode})",
+        },
+        "circle_outside": {"zh": "超出 {minutes} 分钟", "en": "over {minutes} min"},
+        "place_placeholder_any": {
+            "zh": "输入地名：地铁站、街道、银行、区县或驿站名称",
+            "en": "A place: metro station, street, bank, district or station name",
+        },
+        "places_pick": {"zh": "选择地点，查找附近的驿站：", "en": "Pick a place to find stations near it:"},
+        "near_place": {"zh": "{name} 附近的驿站", "en": "Stations near {name}"},
+        "place_kind_metro": {"zh": "地铁站", "en": "Metro station"},
+        "place_kind_rail": {"zh": "火车站", "en": "Railway station"},
+        "place_kind_district": {"zh": "区县", "en": "District"},
+        "place_kind_street": {"zh": "街道", "en": "Street"},
+        "place_kind_stop": {"zh": "公交站", "en": "Bus or tram stop"},
+        "place_kind_bank": {"zh": "银行", "en": "Bank"},
+        "place_kind_shop": {"zh": "商店", "en": "Shop"},
+        "place_kind_poi": {"zh": "地点", "en": "Place"},
+        "place_kind_station": {"zh": "驿站", "en": "Rest station"},
+        "bulk_within_circle": {
+            "zh": "{minutes} 分钟内有驿站（{mode} {time} 分钟）",
+            "en": "A station within {minutes} minutes ({mode}, {time} min)",
+        },
+        "bulk_outside_circle": {
+            "zh": "{minutes} 分钟内没有驿站：最近的驿站{mode}需 {time} 分钟",
+            "en": "No station within {minutes} minutes: the nearest is {time} min away ({mode})",
+        },
+        "bulk_circle": {"zh": "15 分钟内有驿站", "en": "Station within 15 min"},
+        "bulk_status": {"zh": "状态", "en": "Status"},
+        "yes": {"zh": "是", "en": "yes"},
+        "no": {"zh": "否", "en": "no"},
+        "publish_check_title": {
+            "zh": "以下站点发布后会公开，但信息不完整",
+            "en": "These stations would become public with details missing",
+        },
+        "publish_check_intro": {
+            "zh": "请先补全名称、地址、开放时间和站点状态；或对每个站点选择“不公开”或“照常公开”"
+            "（公众页面会如实显示“未注明”，不会显示为开放中）。",
+            "en": "Fill in name, address, hours and status first; or choose for each station \"leave out\" or "
+            "\"publish as it is\" (the public pages then say what is not stated and never show it as open).",
+        },
+        "publish_missing": {"zh": "缺少：{fields}", "en": "Missing: {fields}"},
+        "publish_field_name": {"zh": "名称", "en": "name"},
+        "publish_field_address": {"zh": "地址", "en": "address"},
+        "publish_field_hours": {"zh": "开放时间", "en": "hours"},
+        "publish_field_station_status": {"zh": "站点状态", "en": "status"},
+        "publish_exclude": {"zh": "不公开", "en": "Leave out"},
+        "publish_force": {"zh": "照常公开", "en": "Publish as it is"},
+        "publish_confirm": {"zh": "按所选发布", "en": "Publish as chosen"},
+        "publish_cancel": {"zh": "返回补全", "en": "Go back and fill in"},
+        "publish_choose_all": {"zh": "请为每个站点选择一项", "en": "Choose for every station"},
+        "publish_done": {
+            "zh": "已发布：{excluded} 个站点未公开，{forced} 个站点照常公开",
+            "en": "Published: {excluded} left out, {forced} published as they are",
+        },
         "no_results": {"zh": "附近没有符合条件的驿站", "en": "No station nearby matches these filters"},
         "results_from": {"zh": "离您最近的驿站", "en": "Nearest stations"},
         "route_to": {"zh": "前往", "en": "Route to"},
@@ -588,6 +650,168 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     },
     # Messages of coded errors (geoplan.errors.GeoplanError(message, code=..., **params)).
     "error": {
+        # Positions, sites and opening hours a planner sends (geoplan.planning.sites, geoplan.siting.hours).
+        "sites_not_list": {
+            "zh": "站点应以列表发送（每个站点一个对象），收到的是 {got}。",
+            "en": "sites must be a list of site dicts, got {got}.",
+        },
+        "position_not_number": {
+            "zh": "{what}：{name}应为有限的度数，收到的是 {value}。",
+            "en": "{what}: {name} must be a finite number of degrees, got {value}.",
+        },
+        "position_not_lonlat": {
+            "zh": "{what}：({lon}, {lat}) 不是 WGS-84 经纬度（应经度在前、纬度在后）。",
+            "en": "{what}: ({lon}, {lat}) is not a WGS-84 longitude/latitude pair (longitude first).",
+        },
+        "position_lonlat_swapped": {
+            "zh": "{what}：({lon}, {lat}) 不是有效的经纬度，经纬度可能写反了：请经度在前、纬度在后。",
+            "en": "{what}: ({lon}, {lat}) is not a longitude/latitude pair; lon and lat look swapped: give the "
+            "longitude first.",
+        },
+        "position_outside_area": {
+            "zh": "{what}：({lon}, {lat}) 位于研究区域“{area}”之外 {km} 公里；"
+            "请确认坐标为 WGS-84 经纬度，且经度在前、纬度在后。",
+            "en": "{what}: ({lon}, {lat}) lies {km} km outside study area {area!r}; check that it is WGS-84 "
+            "longitude, latitude (in that order).",
+        },
+        "position_outside_area_swapped": {
+            "zh": "{what}：({lon}, {lat}) 位于研究区域“{area}”之外 {km} 公里，"
+            "而 ({lat}, {lon}) 在区域内：经纬度可能写反了，请经度在前、纬度在后。",
+            "en": "{what}: ({lon}, {lat}) lies {km} km outside study area {area!r}, but ({lat}, {lon}) lies inside: "
+            "lon and lat look swapped; give the longitude first.",
+        },
+        "sites_rejected_and_kept": {
+            "zh": "候选点 {ids} 既被否决又被保留或建议：一个站点只能有一种状态。",
+            "en": "Candidate site(s) {ids} are both rejected and kept or proposed: a site can have only one status.",
+        },
+        "site_not_object": {
+            "zh": "第 {number} 个站点：应为对象，收到的是 {got}。",
+            "en": "Site {number}: expected a dict, got {got}.",
+        },
+        "site_bad_status": {
+            "zh": "第 {number} 个站点：状态应为 {statuses} 之一，收到的是 {status!r}。",
+            "en": "Site {number}: status must be one of {statuses}; got {status!r}.",
+        },
+        "site_needs_candidate": {
+            "zh": "第 {number} 个站点：“{status}”站点需要本区域某个候选点的 candidate_id；只有现有站点可以没有。",
+            "en": "Site {number}: a {status} site needs the candidate_id of one of the area's candidate sites; only "
+            "existing stations may have none.",
+        },
+        "site_unknown_candidate": {
+            "zh": "第 {number} 个站点：{ident!r} 不是区域“{area}”的候选点（是否用其他候选点规则或其他数据规划过？）。",
+            "en": "Site {number}: {ident!r} is not a candidate site of area {area!r} (was it planned with other "
+            "candidate rules or other data?).",
+        },
+        "site_hours_not_text": {
+            "zh": "第 {number} 个站点：营业时间应为文本，如 08:30-17:00 或 24h，收到的是 {got}。",
+            "en": "Site {number}: hours must be a text such as 08:30-17:00 or 24h, got {got}.",
+        },
+        "hours_bad_form": {
+            "zh": "营业时间 {hours!r}：请写成 HH:MM-HH:MM（如 08:30-17:00，跨夜如 22:00-06:00），"
+            "多个时段用逗号分隔，或写 24h。",
+            "en": "Hours {hours!r}: write HH:MM-HH:MM (e.g. 08:30-17:00, 22:00-06:00 overnight), several separated by "
+            "commas, or 24h.",
+        },
+        "hours_not_time": {
+            "zh": "营业时间 {hours!r}：{part} 不是有效的时刻。",
+            "en": "Hours {hours!r}: {part} is not a time of day.",
+        },
+        "hours_empty": {
+            "zh": "营业时间 {hours!r}：{part} 的时长为零。",
+            "en": "Hours {hours!r}: {part} is empty.",
+        },
+        "hours_no_option": {"zh": "请至少给出一种营业时间方案。", "en": "Give at least one opening-hours option."},
+        # Saving changes (geoplan.store: the stale-edit refusal, missing scenarios, sites and users).
+        "stale_scenario": {
+            "zh": "方案“{name}”在您打开之后已被{who}修改（当前版本 {version}，您的版本 {yours}）；您的更改未保存。"
+            "请重新加载查看当前方案，再做决定。",
+            "en": "Scenario {name!r} was changed{who} after you loaded it (version {version}, yours {yours}); your "
+            "change was not saved. Reload to see the current plan, then decide again.",
+        },
+        "stale_by": {"zh": "{user} 于 {at} ", "en": " by {user} at {at}"},
+        "scenario_not_found": {"zh": "方案 {id} 不存在。", "en": "Scenario {id} does not exist."},
+        "site_not_in_scenario": {
+            "zh": "站点 {site} 不属于方案 {scenario}。",
+            "en": "Site {site} is not part of scenario {scenario}.",
+        },
+        "no_sites_to_add": {"zh": "没有要添加的站点。", "en": "No sites to add."},
+        "unknown_site_fields": {
+            "zh": "无法识别的站点字段：{fields}。",
+            "en": "Unknown site field(s): {fields}.",
+        },
+        "user_name_length": {"zh": "用户名：请填写 1 到 80 个字符。", "en": "User name: give 1 to 80 characters."},
+        "unknown_role": {
+            "zh": "角色 {role!r} 无法识别：请使用 {roles} 之一。",
+            "en": "Role {role!r} is unknown: use one of {roles}.",
+        },
+        "user_exists": {"zh": "用户 {username!r} 已存在。", "en": "User {username!r} already exists."},
+        "no_such_user": {"zh": "没有名为 {username!r} 的用户。", "en": "No user named {username!r}."},
+        # Sites and scenarios as a client sends them (geoplan.store.checks).
+        "scenario_name_length": {
+            "zh": "方案名称：请填写 1 到 200 个字符。",
+            "en": "Scenario name: give 1 to 200 characters.",
+        },
+        "version_not_whole": {
+            "zh": "version：请给出修改所基于的方案版本（整数）。",
+            "en": "version: give the scenario version the change was made on (a whole number).",
+        },
+        "site_send_object": {
+            "zh": "第 {number} 个站点：请发送包含 status、lon 和 lat 的对象。",
+            "en": "site {number}: send an object with status, lon and lat.",
+        },
+        "site_unknown_status": {
+            "zh": "第 {number} 个站点：状态 {status!r} 无法识别；请使用 {statuses} 之一。",
+            "en": "site {number}: status {status!r} is unknown; use one of {statuses}.",
+        },
+        "site_degrees_not_number": {
+            "zh": "第 {number} 个站点：{name}应为度数。",
+            "en": "site {number}: {name} must be a number of degrees.",
+        },
+        "site_degrees_out_of_range": {
+            "zh": "第 {number} 个站点：{name} {value} 超出 {low}..{high} 的范围。",
+            "en": "site {number}: {name} {value} is outside {low}..{high}.",
+        },
+        "site_degrees_swapped": {
+            "zh": "第 {number} 个站点：{name} {value} 超出 {low}..{high} 的范围；"
+            "经纬度可能写反了（应经度在前、纬度在后）。",
+            "en": "site {number}: {name} {value} is outside {low}..{high}; lon and lat look swapped (longitude first).",
+        },
+        "site_workers_not_number": {
+            "zh": "第 {number} 个站点：covered_workers（覆盖劳动者数）应为有限的数字。",
+            "en": "site {number}: covered_workers must be a finite number.",
+        },
+        "site_bad_phase": {
+            "zh": "第 {number} 个站点：期数应为 1 或 2，收到的是 {got}。",
+            "en": "site {number}: phase must be 1 or 2, got {got}.",
+        },
+        # Rows of an uploaded CSV of points (geoplan.data.readers.scan_points_csv; the bulk lookup reports them).
+        "row_extra_fields": {
+            "zh": "第 {line} 行：字段比表头多。",
+            "en": "line {line}: more fields than the header",
+        },
+        "row_empty": {"zh": "第 {line} 行：{name} 为空。", "en": "line {line}: {name} is empty"},
+        "row_not_number": {
+            "zh": "第 {line} 行：{name} {value!r} 不是数字。",
+            "en": "line {line}: {name} {value!r} is not a number",
+        },
+        "row_not_finite": {
+            "zh": "第 {line} 行：{name} {value!r} 不是有限的数字。",
+            "en": "line {line}: {name} {value!r} is not a finite number",
+        },
+        "row_not_degrees": {
+            "zh": "第 {line} 行：({lon}, {lat}) 不是以度为单位的经纬度；不接受投影坐标。",
+            "en": "line {line}: ({lon}, {lat}) is not a longitude/latitude in degrees; projected coordinates are not "
+            "accepted",
+        },
+        "row_swapped": {
+            "zh": "第 {line} 行：({lon}, {lat}) 经纬度可能写反了：lon 列应为经度，lat 列应为纬度。",
+            "en": "line {line}: ({lon}, {lat}): lon and lat look swapped; the lon column takes the longitude, the "
+            "lat column the latitude",
+        },
+        "row_negative": {
+            "zh": "第 {line} 行：{name} {value} 为负数。",
+            "en": "line {line}: {name} {value} is negative",
+        },
         # The password policy (geoplan.store.passwords).
         "password_too_short": {
             "zh": "密码太短：至少需要 {min_length} 个字符（现在是 {length} 个）。可以用几个词组成一句好记的话。",
@@ -821,6 +1045,37 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
         "undo_site_gone": {
             "zh": "无法撤销：该站点已不在方案中。",
             "en": "Cannot undo: the site is no longer part of the scenario.",
+        },
+        # Publishing's checklist and the place search (issue 13).
+        "publish_incomplete": {
+            "zh": "有 {count} 个将公开的站点信息不完整（{sites}）：请补全名称、地址、开放时间和站点状态，"
+            "或在发布时逐个选择不公开（exclude）或照常公开（force）。",
+            "en": "{count} stations that would become public lack details ({sites}): fill in name, address, hours "
+            "and status, or list each under exclude (left out) or force (published as it is).",
+        },
+        "publish_site_ids": {
+            "zh": "{field}: 应为站点编号（整数）的列表，收到的是 {got}。",
+            "en": "{field}: give a list of site ids (whole numbers), not {got}.",
+        },
+        "publish_not_public_site": {
+            "zh": "{field}: 站点 {site} 不是本方案中已采纳或现有的站点。",
+            "en": "{field}: site {site} is not an accepted or existing site of this scenario.",
+        },
+        "publish_force_complete": {
+            "zh": "force: 站点 {site} 的信息已完整，无需照常公开；请从列表中去掉它。",
+            "en": "force: site {site} lacks nothing; take it off the list.",
+        },
+        "place_query_empty": {
+            "zh": "q: 请输入要查找的地点名称（如地铁站、街道或区县）。",
+            "en": "q: type the name of a place (a metro station, a street, a district).",
+        },
+        "place_query_too_long": {
+            "zh": "q: 地点名称最多 {max_len} 个字（收到 {length} 个）。",
+            "en": "q: a place name has at most {max_len} characters ({length} given).",
+        },
+        "place_query_chars": {
+            "zh": "q: 地点名称中不能含有控制字符或 {chars} 等符号。",
+            "en": "q: a place name cannot hold control characters or symbols such as {chars}.",
         },
     },
 }

@@ -33,6 +33,12 @@ MAX_LIMIT = 50
 #: Longest district name a filter reads.
 DISTRICT_CHARS = 120
 
+#: The national "15-minute service circle": a station within this many minutes of travel (walking: 1 km, at
+#: :data:`geoplan.coverage.nearby.WALK_M_PER_MIN`; riding: at its own speed, 3.75 km) is "within 15 minutes". The
+#: nearby search and the bulk lookup flag every answer against it (``within_15_min``); the pages say plainly when no
+#: station is inside it.
+CIRCLE_MINUTES = 15.0
+
 #: Coordinate systems a client may speak.
 SYSTEMS = COORDINATE_SYSTEMS
 
@@ -64,18 +70,33 @@ def filtered(stations: list[dict], district: str | None = None, service: str | N
 
 
 def is_open(station: dict, at: dt.datetime | None = None) -> bool:
-    """Tell whether a station is open at a moment (default: now, in its area's time zone)."""
-    if station.get("status", "open") != "open":
+    """Tell whether a station is open at a moment (default: now, in its area's time zone).
+
+    Open means: its status is ``open`` (no status is no promise: :func:`geoplan.store.models.public_dict` gives it
+    ``planned``) and its opening hours are stated and cover the moment. A station without hours is never "open
+    now", whatever its status: the page says 未注明开放时间 (hours not stated) instead.
+    """
+    if station.get("status") != "open":
         return False
     hours = station.get("hours")
     if not hours:
-        return True  # no hours given: open whenever the station is in service
+        return False
     try:
         mask = parse_hours(hours).minutes
     except InputError:
         return False
     local = (at or dt.datetime.now(dt.UTC)).astimezone(ZoneInfo(_timezone(station["area"])))
     return bool(mask[local.hour * 60 + local.minute])
+
+
+def within_circle(minutes: float) -> bool:
+    """Tell whether a station that many travel minutes away is inside the :data:`CIRCLE_MINUTES` service circle."""
+    return float(minutes) <= CIRCLE_MINUTES
+
+
+def circle(mode: str) -> dict:
+    """Describe the service circle of a travel mode: its minutes and the network metres they reach."""
+    return {"minutes": CIRCLE_MINUTES, "metres": round(CIRCLE_MINUTES * nearby.SPEEDS[mode], 1), "mode": mode}
 
 
 def _timezone(area: str) -> str:

@@ -132,11 +132,15 @@ def site_dict(site: Site) -> dict:
 
 
 def public_dict(site: Site, area: str) -> dict:
-    """Return the fields the public may see: no candidate ids, planner statuses or coverage figures."""
+    """Return the fields the public may see: no candidate ids, planner statuses or coverage figures.
+
+    ``status`` is the station's own (``station_status``); a station whose status the planner never set is public as
+    ``planned`` (规划中): nobody said it is open, so it is never shown or counted as open.
+    """
     return {"id": site.id, "area": area, "name": site.name, "district": site.district, "lon": site.lon,
             "lat": site.lat, "address": site.address, "phone": site.phone, "manager": site.manager,
             "host": site.host, "hours": site.hours, "services": list(site.services or []),
-            "photos": list(site.photos or []), "status": site.station_status or "open",
+            "photos": list(site.photos or []), "status": site.station_status or "planned",
             "level": "city" if site.city_level else "district"}  # fmt: skip
 
 

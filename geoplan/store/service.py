@@ -547,26 +547,90 @@ class Store:
             session.flush()
             return _full(session, scenario)
 
-    def publish(self, scenario_id: int, version: int, user: str, published: bool) -> dict:
-        """Publish a scenario (its accepted and existing stations become public) or withdraw it."""
+    def publish(
+        self,
+        scenario_id: int,
+        version: int,
+        user: str,
+        published: bool,
+        *,
+        exclude: object = (),
+        force: object = (),
+    ) -> dict:
+        """Publish a scenario (its accepted and existing stations become public) or withdraw it.
+
+        Publishing is refused while a station that would become public lacks its name, address, opening hours or
+        status (:data:`PUBLIC_REQUIRED`): the refusal (code ``publish_incomplete``) lists them (``missing``: id,
+        number, name and the fields missing). The planner fills them in, or says what to do with each:
+
+        - ``exclude``: ids of sites left off the public side for this publication (kept in the scenario; the next
+          publication checks them again);
+        - ``force``: ids of incomplete sites published as they are, the list acknowledged site by site. The public
+          side tells the truth about them: no status is shown as 规划中 (planned), no hours as 未注明开放时间, and
+          neither is ever "open now".
+
+        Both lists go into the ``publish`` audit entry (``after``: ``published``, ``excluded``, ``forced``); the
+        public side reads the exclusions from the scenario's newest ``publish`` entry (:meth:`public_stations`).
+
+        Parameters
+        ----------
+        scenario_id, version : int
+        user : str
+        published : bool
+            True publishes, False withdraws (no checks).
+        exclude, force : sequence of int
+            Site ids of this scenario's public sites (accepted or existing); ``force`` only incomplete ones.
+
+        Returns
+        -------
+        dict
+            The scenario.
+
+        Raises
+        ------
+        InputError
+            ``publish_incomplete`` (incomplete sites neither excluded nor forced; ``missing`` lists them),
+            ``publish_site_ids`` (a list that is not site ids), ``publish_not_public_site`` (an id that is not one
+            of the scenario's public sites), ``publish_force_complete`` (a forced site lacks nothing).
+        """
+        excluded, forced = _site_ids("exclude", exclude), _site_ids("force", force)
         with self._session() as session:
             scenario = _claim(session, scenario_id, version)
             before = scenario.published
+            after: dict = {"published": bool(published)}
+            if published:
+                sites = [s for s in _sites(session, scenario_id) if s.status in PUBLIC_STATUSES]
+                after.update(_publication(sites, excluded, forced))
             scenario.published = bool(published)
             _log(session, user, scenario_id, None, "publish" if published else "unpublish", {"published": before},
-                 {"published": bool(published)})  # fmt: skip
+                 after)  # fmt: skip
             return _full(session, scenario)
 
     def public_stations(self) -> list[dict]:
-        """Return the public stations: accepted and existing sites of published scenarios, public fields only."""
+        """Return the public stations: accepted and existing sites of published scenarios, public fields only.
+
+        Sites the planner excluded when publishing (the ``excluded`` list of the scenario's newest ``publish``
+        audit entry, see :meth:`publish`) are left out.
+        """
         with self._session() as session:
+            newest = (
+                sa.select(sa.func.max(AuditEntry.id))
+                .join(Scenario, AuditEntry.scenario_id == Scenario.id)
+                .where(AuditEntry.action == "publish", Scenario.published.is_(True))
+                .group_by(AuditEntry.scenario_id)
+            )
+            excluded = {
+                int(site_id)
+                for after in session.scalars(sa.select(AuditEntry.after).where(AuditEntry.id.in_(newest)))
+                for site_id in (after or {}).get("excluded", [])
+            }
             rows = session.execute(
                 sa.select(Site, Scenario.area)
                 .join(Scenario, Site.scenario_id == Scenario.id)
                 .where(Scenario.published.is_(True), Site.status.in_(PUBLIC_STATUSES))
                 .order_by(Site.id)
             )
-            return [public_dict(site, area) for site, area in rows]
+            return [public_dict(site, area) for site, area in rows if site.id not in excluded]
 
     def audit(self, scenario_id: int | None = None, limit: int = 500) -> list[dict]:
         """Return the newest decisions first, for one scenario or all."""
@@ -672,6 +736,45 @@ def _take_back(session: Session, scenario: Scenario, entry: AuditEntry) -> tuple
     for key, value in {**values, **merged}.items():
         setattr(site, key, value)
     return before, values
+
+
+#: What a station must state before it is published (:meth:`Store.publish`): its name, address, hours and status.
+PUBLIC_REQUIRED = ("name", "address", "hours", "station_status")
+
+
+def _missing(site: Site) -> list[str]:
+    """Return the :data:`PUBLIC_REQUIRED` fields a site leaves empty."""
+    return [field for field in PUBLIC_REQUIRED if not (getattr(site, field) or "").strip()]
+
+
+def _site_ids(field: str, value: object) -> list[int]:
+    """Return a list of site ids as a client sent it (JSON integers), or refuse it naming the field."""
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise i18n.input_error("publish_site_ids", field=field, **i18n.shown(value))
+    return sorted(set(value))
+
+
+def _publication(sites: Sequence[Site], excluded: list[int], forced: list[int]) -> dict:
+    """Check a publication against the scenario's public sites: the audit's record of it, or the coded refusal."""
+    by_id = {site.id: site for site in sites}
+    for field, ids in (("exclude", excluded), ("force", forced)):
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            raise i18n.input_error("publish_not_public_site", field=field, site=unknown[0])
+    complete = [i for i in forced if not _missing(by_id[i])]
+    if complete:
+        raise i18n.input_error("publish_force_complete", site=complete[0])
+    missing = [
+        {"id": site.id, "number": site.number, "name": site.name, "missing": _missing(site)}
+        for site in sites
+        if _missing(site) and site.id not in excluded and site.id not in forced
+    ]
+    if missing:
+        shown = "、".join(f"#{m['number'] or m['id']}" for m in missing[:10]) + ("…" if len(missing) > 10 else "")
+        raise i18n.input_error("publish_incomplete", count=len(missing), sites=shown, missing=missing)
+    return {"excluded": excluded, "forced": forced}
 
 
 def _sites(session: Session, scenario_id: int) -> list[Site]:
