@@ -265,3 +265,27 @@ def open_popup(page, wanted) -> None:
     from playwright.sync_api import expect
 
     expect(page.locator(".leaflet-popup-content")).to_be_visible()
+
+
+@browser_test
+def test_on_a_phone_the_layer_control_folds_and_still_loads_nothing(browser, plan_pages):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(offline=True, viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    blocked, failed = [], []
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
+                  else (blocked.append(route.request.url), route.abort()))  # fmt: skip
+    page = context.new_page()
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    try:
+        page.goto(plan_pages["zh"].as_uri())
+        expect(page.locator("html")).to_have_attribute("data-geoplan-map", "ready")
+        toggle = page.locator(".leaflet-control-layers-toggle")
+        expect(toggle).to_be_visible()
+        assert page.evaluate("() => getComputedStyle(document.querySelector('.leaflet-control-layers-toggle'))"
+                             ".backgroundImage").startswith('url("data:image/png')  # fmt: skip
+        page.locator(".leaflet-control-layers").hover()  # the toggle itself hides as the control unfolds
+        expect(page.locator(".leaflet-control-layers-expanded")).to_contain_text("街道")
+        assert (blocked, failed) == ([], [])
+    finally:
+        context.close()

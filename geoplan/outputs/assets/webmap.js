@@ -75,18 +75,21 @@
     return L.geoJSON(spec.data, { style: () => style, onEachFeature: bindTexts });
   }
 
+  const named = [];
   DATA.basemap.forEach((spec, index) => {
     const layer = basemapLayer(spec, index);
     layers[spec.id] = layer;
-    overlays[spec.name] = layer;
+    named.push([spec.name, layer]);
     if (spec.show) layer.addTo(map);
   });
   for (const spec of DATA.overlays) {
     const layer = overlayLayer(spec);
     layers[spec.id] = layer;
-    overlays[spec.name] = layer;
+    named.push([spec.name, layer]);
     if (spec.show) layer.addTo(map);
   }
+  // The layer control lists the top layer first (stations), the basemap below, as they are stacked.
+  for (const [name, layer] of named.reverse()) overlays[name] = layer;
   if (DATA.tiles) {
     // Online tiles: only when a planner with a network chooses them; nothing is requested otherwise.
     const tiles = L.tileLayer(DATA.tiles.url, { maxZoom: 19, attribution: DATA.tiles.attribution });
