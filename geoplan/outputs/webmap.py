@@ -191,7 +191,8 @@ def scenario_map(data: ExportData, lang: str = "zh") -> HtmlMap:
                                 (_label("area_km2", lang), row.area_km2)])}
                 for row in areas.itertuples()]  # fmt: skip
         overlays.append(_overlay(
-            f"service_{mode}", _service_name(mode, data.minutes, lang), "polygons",
+            f"service_{mode}", f"{_label('service_areas', lang)}: {_service_name(mode, data.minutes, lang)}",
+            "polygons",
             _polygons(areas, None, tips), show=mode == "walk",
             style={"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": 0.15},
         ))  # fmt: skip
