@@ -1,7 +1,8 @@
 """Exports of a scenario whose names are attacks: shown as text everywhere, never run (HTML map, KML, CSV, GPKG).
 
-folium writes popups and tooltips inside JavaScript template literals and fills GeoJSON tooltips by innerHTML, so a
-station named ``${...}`` or ``<img onerror=...>`` would run script when a planner opens the exported map.
+The HTML map puts names into a JSON block its script reads and shows them with textContent (folium, used before,
+wrote them inside JavaScript template literals and filled tooltips by innerHTML): a station named ``${...}`` or
+``<img onerror=...>`` must stay text when a planner opens the exported map.
 """
 
 from __future__ import annotations
