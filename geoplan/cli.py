@@ -16,6 +16,7 @@ from pathlib import Path
 
 from geoplan import __version__, i18n, settings
 from geoplan.errors import GeoplanError, InputError
+from geoplan.vocabulary import LANGUAGES
 
 log = logging.getLogger("geoplan")
 
@@ -24,21 +25,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``geoplan`` command; returns the process exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    args.lang = getattr(args, "lang", None) or i18n.environment_lang()
     _configure_output(args)
     try:
         return args.run(args)
     except GeoplanError as exc:
-        print(f"错误 error: {_message(exc)}", file=sys.stderr)
+        print(_message(exc, args.lang), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(i18n.text("cli", "interrupted", args.lang), file=sys.stderr)
         return 130
 
 
-def _message(error: GeoplanError) -> str:
-    """Say an error as the command line does: a coded error in Chinese with its English, else its message."""
-    chinese = i18n.error_text(error, "zh")
-    return chinese if chinese == str(error) else f"{chinese}（{error}）"
+def _message(error: GeoplanError, lang: str = "zh") -> str:
+    """Say an error as the command line does: a coded error in ``lang``, else its message as it is."""
+    return i18n.text("cli", "error", lang, message=i18n.error_text(error, lang))
+
+
+def _lang_arguments(parser: argparse.ArgumentParser) -> None:
+    """Give every command ``--lang zh|en`` (default: the locale, zh unless LC_ALL/LC_MESSAGES/LANG is en_*)."""
+    for action in parser._actions:  # argparse has no public walk of sub-commands
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                _lang_arguments(command)
+            return
+    if not any("--lang" in action.option_strings for action in parser._actions):
+        parser.add_argument("--lang", choices=LANGUAGES, default=None,
+                            help="language of what is printed: zh or en (default: from LANG, else zh)")  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     cands.set_defaults(run=_run_candidates)
     _web_commands(sub)
     _export_command(sub)
+    _lang_arguments(parser)
     return parser
 
 
@@ -118,7 +132,8 @@ def _export_command(sub) -> None:
         help="output file, or a folder (existing, or a path without a suffix); with several formats and a file "
         "path, each format gets that path with its own suffix",
     )  # fmt: skip
-    export.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of labels (zh)")
+    export.add_argument("--lang", choices=LANGUAGES, default=None,
+                        help="language of labels and of what is printed (default: from LANG, else zh)")  # fmt: skip
     export.add_argument("--minutes", type=float, default=15.0, help="travel time of the service areas, min (15)")
     _database_argument(export)
     export.set_defaults(run=_run_export)
@@ -305,7 +320,7 @@ def _run_plan(args: argparse.Namespace) -> int:
     plan = plan_prepared(prepared, params)
     out = args.out or Path("out") / area.spec.name
     files = write_plan(plan, out)
-    _print_summary(plan, files)
+    _print_summary(plan, files, args.lang)
     if args.scenario:
         _save_scenario(args, plan)
     return 0
@@ -445,55 +460,66 @@ def _find_scenario(store, key: str) -> dict:
     listing = store.scenarios()
     matches = [s for s in listing if (key.isdigit() and s["id"] == int(key)) or s["name"] == key]
     if not matches:
-        known = ", ".join(f"#{s['id']} {s['name']!r}" for s in listing[:10]) or "none saved yet"
-        raise NotFoundError(f"No scenario with id or name {key!r}; scenarios: {known}.")
+        known = ", ".join(f"#{s['id']} {s['name']!r}" for s in listing[:10])
+        raise i18n.coded_error(NotFoundError, "cli_no_scenario", scenario=key, known=known or "none saved yet",
+                               known_zh=known or "尚未保存任何方案")  # fmt: skip
     if len(matches) > 1:
         which = ", ".join(f"#{s['id']} {s['name']!r} ({s['updated_at']})" for s in matches)
-        raise InputError(f"{len(matches)} scenarios match {key!r}: {which}; give the id instead.")
+        raise i18n.input_error("cli_ambiguous_scenario", n=len(matches), scenario=key, which=which)
     return store.scenario(matches[0]["id"])
 
 
-def _print_summary(plan, files) -> None:
+def _print_summary(plan, files, lang: str = "zh") -> None:
+    """Print what the plan chose and found, in ``lang``: counts whole, groups and statuses by their names."""
+    from geoplan.outputs.descriptions import method_text
+
     s = plan.summary()
     workers, opt = s["workers"], s["optimality"]
-    print(f"\n{plan.area.spec.title_zh or plan.area.spec.title}")
-    print(
-        f"站点 stations: {plan.stations} ({(plan.proposals['level'] == 'city').sum()} city-level), "
-        f"from {len(plan.candidates.sites)} candidate sites ({len(plan.candidates.refused)} refused)"
-    )
-    print(
-        f"覆盖 covered workers: {workers['covered']:.0f} of {workers['total']:.0f} ({workers['share']:.1%}); "
-        f"objective {opt['objective']:.1f}, bound {opt['bound']:.1f}, gap {opt['gap']:.3%} "
-        f"({opt['method']}, {opt['solve_seconds']} s)"
-    )
-    zh_label, zh_note = i18n.status_text(opt["status"], "zh", opt["gap"])
-    en_label, en_note = i18n.status_text(opt["status"], "en", opt["gap"])
-    print(f"求解状态 status: {zh_label} / {en_label} — {zh_note} {en_note}".rstrip(" —"))
+
+    def say(key: str, **params) -> None:
+        print(i18n.text("cli", key, lang, **params))
+
+    def count(value) -> str:
+        return i18n.format_count(value, lang)
+
+    spec = plan.area.spec
+    print(f"\n{(spec.title_zh if lang == 'zh' else spec.title) or spec.title or spec.name}")
+    say("stations", n=plan.stations, city=int((plan.proposals["level"] == "city").sum()),
+        candidates=count(len(plan.candidates.sites)), refused=count(len(plan.candidates.refused)))  # fmt: skip
+    say("covered", covered=count(workers["covered"]), total=count(workers["total"]), share=f"{workers['share']:.1%}",
+        objective=i18n.format_number(opt["objective"], lang), bound=i18n.format_number(opt["bound"], lang),
+        gap=f"{opt['gap']:.3%}", method=method_text(opt["method"], lang),
+        seconds=i18n.format_number(opt["solve_seconds"], lang))  # fmt: skip
+    label, note = i18n.status_text(opt["status"], lang, opt["gap"])
+    say("status", label=label, note=note) if note else print(label)
     details = plan.result.details
     if plan.params.backup_weight and "covered_twice" in details:
-        print(
-            f"交叉覆盖 covered by two or more stations: {details['covered_twice']:.0f} workers; objective = covered + "
-            f"{plan.params.backup_weight:g} x covered twice = {opt['objective']:.1f} (bound {opt['bound']:.1f})"
-        )
+        say("covered_twice", n=count(details["covered_twice"]), weight=f"{plan.params.backup_weight:g}",
+            objective=i18n.format_number(opt["objective"], lang),
+            bound=i18n.format_number(opt["bound"], lang))  # fmt: skip
     if "hours" in plan.proposals.columns:
         counts = plan.proposals["hours"].value_counts()
-        print("营业时间 opening hours: " + ", ".join(f"{label} x{count}" for label, count in counts.items()))
+        say("hours", list=", ".join(f"{label} x{number}" for label, number in counts.items()))
     if "phase" in plan.proposals.columns:
         counts = plan.proposals["phase"].value_counts().sort_index()
-        print("分期 phases: " + ", ".join(f"phase {phase}: {count}" for phase, count in counts.items()))
+        phases = [i18n.text("cli", "phase", lang, phase=phase, n=number) for phase, number in counts.items()]
+        say("phases", list=("，" if lang == "zh" else ", ").join(phases))
     if plan.params.target_coverage is not None:
-        print(f"目标 fewest stations covering {plan.params.target_coverage:.0%}: {plan.stations}")
-    print("按区县 by district:")
+        say("target", target=f"{plan.params.target_coverage:.0%}", n=plan.stations)
+    say("by_district")
     for name, row in s["by_district"].items():
-        print(f"  {name}: {row['stations']} station(s), {row['covered']:.0f}/{row['workers']:.0f} workers covered")
-    print("按人群 by worker group:")
+        say("district_row", name=name, stations=row["stations"], covered=count(row["covered"]),
+            workers=count(row["workers"]))  # fmt: skip
+    say("by_group")
     for name, row in s["by_group"].items():
-        print(f"  {name}: {row['covered']:.0f}/{row['workers']:.0f} ({row['share']:.0%})")
-    if plan.area.notes:
-        print("数据限制 checks this data cannot support:")
-        for note in plan.area.notes:
-            print(f"  - {note}")
-    print("文件 files:")
+        say("group_row", name=i18n.group_name(name, lang), covered=count(row["covered"]),
+            workers=count(row["workers"]), share=f"{row['share']:.0%}")  # fmt: skip
+    notes = plan.area.notes_in(lang)
+    if notes:
+        say("notes")
+        for text in notes:
+            print(f"  - {text}")
+    say("files")
     for path in files.values():
         print(f"  {path}")
 

@@ -13,7 +13,14 @@ from geoplan import settings
 from geoplan.cli import main
 from geoplan.inputs.candidates import build_candidates
 
-ERROR_PREFIX = "错误 error: "
+#: The error line's prefix in English: these tests read the English messages (a user whose locale is en_*).
+ERROR_PREFIX = "error: "
+
+
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch):
+    """Run the command as a user whose locale is English (the default language follows LC_ALL/LANG)."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
 
 
 def error_line(capsys) -> str:
@@ -216,3 +223,34 @@ def test_user_district_file_in_gcj02_with_a_chinese_field(shared_data, tmp_path,
     capsys.readouterr()
     assert main([*base, "--out", str(tmp_path / "again")]) == 2
     assert "no field 'name' to name the districts; fields are 区县" in error_line(capsys)
+
+
+def test_errors_are_printed_in_chinese_by_default_and_in_english_with_lang_en(tmp_path, capsys, monkeypatch):
+    """No locale (or C/POSIX, or zh_*) prints Chinese; ``--lang en`` or an en_* locale prints English."""
+    args = ["export", "no such scenario", "--format", "csv", "--out", str(tmp_path / "x.csv"),
+            "--database", f"sqlite:///{tmp_path / 'db.sqlite'}"]  # fmt: skip
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(args) == 2
+    chinese = capsys.readouterr().err.strip()
+    assert chinese.startswith("错误："), chinese
+    assert not re.search(r"[A-Za-z]{4,}", chinese.replace("no such scenario", "")), chinese  # no English words
+    monkeypatch.setenv("LANG", "C")
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == chinese
+    assert main([*args, "--lang", "en"]) == 2
+    english = capsys.readouterr().err.strip()
+    assert english.startswith("error: "), english
+    assert "no such scenario" in english
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == english
+
+
+def test_every_command_takes_lang():
+    from geoplan.cli import _parser
+
+    parser = _parser()
+    for command in (["areas"], ["candidates"], ["plan"], ["user", "list"], ["export", "1", "--format", "csv",
+                                                                              "--out", "x"]):  # fmt: skip
+        assert parser.parse_args([*command, "--lang", "en"]).lang == "en"

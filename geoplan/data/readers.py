@@ -13,9 +13,9 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -50,11 +50,22 @@ class RowProblem:
     line : int
         Line number in the file (the header is line 1).
     message : str
-        What is wrong with it, starting with ``line N:``.
+        What is wrong with it, starting with ``line N:`` (English).
+    code : str or None
+        Key of the message in the catalog's ``error`` section (``row_not_number``...), for the edges to render it
+        in the reader's language: ``geoplan.i18n.error_text(problem.error(), lang)``.
+    params : dict
+        The message's placeholders.
     """
 
     line: int
     message: str
+    code: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def error(self) -> InputError:
+        """Return the problem as a coded InputError (its message :attr:`message`), to render in any language."""
+        return InputError(self.message, code=self.code, **self.params)
 
 
 def read_points(
@@ -185,7 +196,10 @@ def scan_points_csv(
                 continue  # a line of empty fields (",,")
             problem = _row_problem(row, lon, lat, weight)
             if problem:
-                problems.append(RowProblem(reader.line_num, f"line {reader.line_num}: {problem}"))
+                code, params = problem
+                params = {"line": reader.line_num, **params}
+                message = i18n.text("error", code, "en", **params)
+                problems.append(RowProblem(reader.line_num, message, code, params))
             else:
                 rows.append(row | {"csv_line": reader.line_num})
     frame = pd.DataFrame(rows, columns=[*reader.fieldnames, "csv_line"] if not rows else None)
@@ -246,26 +260,26 @@ def _read_text(path: Path, name: str) -> str:
     return decode_text(path.read_bytes(), name)
 
 
-def _row_problem(row: dict, lon: str, lat: str, weight: str | None) -> str:
+def _row_problem(row: dict, lon: str, lat: str, weight: str | None) -> tuple[str, dict] | None:
+    """Return the error code and placeholders of what is wrong with a row, or None for a good row."""
     if None in row:
-        return "more fields than the header"
+        return "row_extra_fields", {}
     values = {}
     for name in (lon, lat) + ((weight,) if weight else ()):
         text = (row.get(name) or "").strip()
         try:
             values[name] = float(text)
         except ValueError:
-            return f"{name} {text!r} is not a number" if text else f"{name} is empty"
+            return ("row_not_number", {"name": name, "value": text}) if text else ("row_empty", {"name": name})
         if not math.isfinite(values[name]):
-            return f"{name} {text!r} is not a finite number"
-    if not -180 <= values[lon] <= 180 or not -90 <= values[lat] <= 90:
-        return (
-            f"({values[lon]}, {values[lat]}) is not a longitude/latitude in degrees; "
-            "projected coordinates are not accepted"
-        )
+            return "row_not_finite", {"name": name, "value": text}
+    x, y = values[lon], values[lat]
+    if not -180 <= x <= 180 or not -90 <= y <= 90:
+        swapped = -90 <= x <= 90 and -180 <= y <= 180
+        return ("row_swapped" if swapped else "row_not_degrees"), {"lon": x, "lat": y}
     if weight and values[weight] < 0:
-        return f"{weight} {values[weight]} is negative"
-    return ""
+        return "row_negative", {"name": weight, "value": values[weight]}
+    return None
 
 
 def _read_vector_points(path: Path, crs: str, weight: str | None, name: str) -> gpd.GeoDataFrame:

@@ -17,7 +17,6 @@ import math
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import Align, TableBordersLayout, WrapMode, XPos, YPos
@@ -28,6 +27,7 @@ from geoplan import i18n
 from geoplan.errors import InputError
 from geoplan.files import check_target, write_atomic
 from geoplan.outputs import png
+from geoplan.outputs.descriptions import district_source_text, method_text
 from geoplan.outputs.export_data import ExportData
 from geoplan.outputs.fonts import NOTO_CJK_DIR, cjk_font
 from geoplan.vocabulary import LANGUAGES
@@ -133,8 +133,7 @@ def write_report(data: ExportData, out: Path, lang: str = "zh") -> Path:
         Unknown ``lang``, the CJK font (Debian package ``fonts-noto-cjk``) is not installed, or ``out``'s folder
         cannot be written.
     """
-    if lang not in LANGUAGES:
-        raise InputError(f"Unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}.")
+    lang = i18n.check_lang(lang)
     regular, bold = cjk_font(), cjk_font(bold=True)
     if regular is None:
         raise InputError(
@@ -163,7 +162,7 @@ def write_report(data: ExportData, out: Path, lang: str = "zh") -> Path:
             _station_table(pdf, data, text, lang)
             _parameters(pdf, data, text, lang)
             _result(pdf, data, text, lang)
-            _notes(pdf, data, text)
+            _notes(pdf, data, text, lang)
             write_atomic(out, lambda tmp: pdf.output(str(tmp)))
         finally:
             _close_fonts(pdf)
@@ -207,10 +206,10 @@ def _title_block(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lan
     rows = [
         (text["area"], _area_title(data, lang)),
         *([(text["scenario_id"], str(data.scenario_id))] if data.scenario_id is not None else []),
-        (text["date"], _local_time(data)),
+        (text["date"], _local_time(data, lang)),
         (text["stations"], text["stations_value"].format(n=len(stations), city=city, district=len(stations) - city)),
-        (text["workers"], f"{total:,.0f}"),
-        (text["covered"], f"{covered:,.0f}"),
+        (text["workers"], i18n.format_count(total, lang)),
+        (text["covered"], i18n.format_count(covered, lang)),
         (text["share"], f"{share:.1%}"),
         (text["service"], text["service_value"].format(minutes=data.minutes)),
     ]
@@ -315,7 +314,7 @@ def _parameters(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang
     names = i18n.entries("param", lang)
     order = {key: number for number, key in enumerate(names)}
     keys = sorted(data.params, key=lambda key: (order.get(key, len(order)), key))
-    rows = [[names.get(key, key), _value(data.params[key], text)] for key in keys]
+    rows = [[names.get(key, key), _value(data.params[key], text, lang)] for key in keys]
     _table(pdf, [text["param"], text["value"]], rows, (60, 40), ("L", "L"))
 
 
@@ -330,7 +329,7 @@ def _result(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: st
         [text["bound"], _number(result.get("bound"), text)],
         [text["gap"], format_gap(result.get("gap"))],
         [text["solver_status"], i18n.status_text(result["status"], lang)[0] if result.get("status") else text["none"]],
-        [text["method"], str(result.get("method") or text["none"])],
+        [text["method"], method_text(result.get("method"), lang) or text["none"]],
     ]
     if result.get("seconds") is not None:
         rows.append([text["seconds"], _number(result["seconds"], text)])
@@ -343,9 +342,10 @@ def _result(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: st
     pdf.set_text_color(0)
 
 
-def _notes(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str]) -> None:
+def _notes(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
     area = data.area
-    notes = [text["district_source"].format(source=area.district_source), text["demand_note"], *area.notes]
+    source = district_source_text(area.district_source, lang)
+    notes = [text["district_source"].format(source=source), text["demand_note"], *area.notes_in(lang)]
     _heading(pdf, text["notes"])
     pdf.set_font(_FAMILY, size=9)
     for note in notes:
@@ -376,19 +376,13 @@ def _area_title(data: ExportData, lang: str) -> str:
     return (spec.title_zh if lang == "zh" else spec.title) or spec.title or spec.name
 
 
-def _local_time(data: ExportData) -> str:
-    when = data.exported_at or dt.datetime.now(dt.UTC)
-    try:
-        zone = ZoneInfo(data.area.spec.timezone)
-    except (KeyError, ValueError):
-        zone = dt.UTC
-    local = when.astimezone(zone) if when.tzinfo else when
-    return f"{local:%Y-%m-%d %H:%M} ({data.area.spec.timezone})"
+def _local_time(data: ExportData, lang: str) -> str:
+    """Return the export time on the area's clocks, the zone shown (``2026-12-02 18:05（北京时间）``)."""
+    return i18n.format_time(data.exported_at or dt.datetime.now(dt.UTC), lang, data.area.spec.timezone)
 
 
-def _count(value: object) -> str:
-    number = _float(value)
-    return "—" if number is None else f"{number:,.0f}"
+def _count(value: object, lang: str = "zh") -> str:
+    return i18n.format_count(_float(value), lang)
 
 
 def _share(value: object) -> str:
@@ -401,17 +395,19 @@ def _number(value: object, text: Mapping[str, str]) -> str:
     return text["none"] if number is None else f"{number:,.4g}" if abs(number) < 1e4 else f"{number:,.0f}"
 
 
-def _value(value: object, text: Mapping[str, str]) -> str:
+def _value(value: object, text: Mapping[str, str], lang: str = "zh") -> str:
+    """Return a plan parameter's value for people: yes/no in ``lang``, worker groups by their names."""
     if value is None:
         return text["none"]
     if isinstance(value, bool):
-        return str(value).lower()
+        return i18n.text("label", "yes" if value else "no", lang)
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, Mapping):
-        return ", ".join(f"{key}={_value(item, text)}" for key, item in value.items()) or text["none"]
+        pairs = (f"{i18n.group_name(str(key), lang)}={_value(item, text, lang)}" for key, item in value.items())
+        return ", ".join(pairs) or text["none"]
     if isinstance(value, list | tuple):
-        return ", ".join(_value(item, text) for item in value) or text["none"]
+        return ", ".join(_value(item, text, lang) for item in value) or text["none"]
     return str(value)
 
 

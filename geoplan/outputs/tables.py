@@ -1,7 +1,11 @@
 """The data formats of a scenario export: GeoJSON layers, one GeoPackage, and the CSV table of stations.
 
-Column names are the same in every language; the CSV carries WGS-84 and GCJ-02 coordinates and is written as UTF-8
-with a BOM so that Excel shows Chinese text.
+Column names are the same in every language (programs read them); the CSV's values are for people, in the export's
+language (status 已采纳, services 饮水、如厕, whole worker counts), with the codes a program reads kept in their own
+columns at the end (``status_code``, ``level_code``, ``services_code``). The CSV carries WGS-84 and GCJ-02
+coordinates and is written as UTF-8 with a BOM so that Excel shows Chinese text. The GeoPackage and GeoJSON layers
+are data for GIS tools and keep the codes; the GeoPackage's ``scenario`` table adds a ``label`` column in the
+export's language and gives the export time on the area's clocks.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ def write_gpkg(data: ExportData, path: Path, *, lang: str) -> None:
         "districts": data.districts,
         "demand": data.demand,
         "coverage_by_group": _group_table(data, lang),
-        "scenario": _summary_table(data),
+        "scenario": _summary_table(data, lang),
     }
     for layer, frame in layers.items():
         pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
@@ -45,8 +49,8 @@ def _group_table(data: ExportData, lang: str) -> pd.DataFrame:
     return table
 
 
-def _summary_table(data: ExportData) -> pd.DataFrame:
-    """Return the scenario's key figures as (key, value) text rows."""
+def _summary_table(data: ExportData, lang: str = "zh") -> pd.DataFrame:
+    """Return the scenario's key figures as (key, value, label) text rows; ``label`` names the key in ``lang``."""
     result = data.result
     rows = {
         "scenario_id": data.scenario_id,
@@ -60,8 +64,19 @@ def _summary_table(data: ExportData) -> pd.DataFrame:
         **{f"optimiser_{key}": result.get(key) for key in ("objective", "bound", "gap", "status", "method")},
         **{f"param_{key}": value for key, value in sorted(data.params.items())},
         "exported_at": data.exported_at.isoformat(timespec="seconds"),
+        "exported_at_local": i18n.format_time(data.exported_at, lang, data.area.spec.timezone),
     }
-    return pd.DataFrame({"key": list(rows), "value": ["" if v is None else str(v) for v in rows.values()]})
+    labels = [_summary_label(key, lang) for key in rows]
+    return pd.DataFrame({"key": list(rows), "value": ["" if v is None else str(v) for v in rows.values()],
+                         "label": labels})  # fmt: skip
+
+
+def _summary_label(key: str, lang: str) -> str:
+    """Name a key of the scenario table in ``lang`` (plan parameters by their catalog names)."""
+    if key.startswith("param_"):
+        return i18n.text("param", key.removeprefix("param_"), lang)
+    found = i18n.text("label", f"summary_{key}", lang)
+    return key if found == f"summary_{key}" else found
 
 
 def write_csv(data: ExportData, path: Path, *, lang: str) -> None:
@@ -70,22 +85,43 @@ def write_csv(data: ExportData, path: Path, *, lang: str) -> None:
     UTF-8 with BOM, so Excel reads Chinese text; text a spreadsheet would run as a formula is neutralised
     (:mod:`geoplan.csvfile`).
     """
-    csvfile.write_frame(stations_table(data), path)
+    csvfile.write_frame(stations_table(data, lang), path)
 
 
-def stations_table(data: ExportData) -> pd.DataFrame:
-    """Return the stations as the CSV export writes them.
+def stations_table(data: ExportData, lang: str = "zh") -> pd.DataFrame:
+    """Return the stations as the CSV export writes them, its values for people reading ``lang``.
 
-    Columns: ``id``, ``name``, ``status`` (proposed|accepted|existing), ``level`` (city|district), ``district``,
-    ``address``, ``phone``, ``hours``, ``services`` (";"-joined codes), ``covered_workers`` (workers within reach
-    of the station alone, when known), ``lon``, ``lat`` (WGS-84, for GPS and international tools), ``lon_gcj02``,
-    ``lat_gcj02`` (GCJ-02, for Amap and Tencent maps), then ``walk_area_km2`` and ``ride_area_km2`` (size of the
-    station's walking and riding service area within :attr:`ExportData.minutes`).
+    Columns: ``id``, ``name``, ``status`` (已采纳 / Accepted...), ``level`` (市级 / City-level...), ``district``,
+    ``address``, ``phone``, ``hours``, ``services`` (饮水、如厕 / Drinking water, Toilet), ``covered_workers``
+    (workers within reach of the station alone, a whole number, when known), ``lon``, ``lat`` (WGS-84, for GPS and
+    international tools), ``lon_gcj02``, ``lat_gcj02`` (GCJ-02, for Amap and Tencent maps), ``walk_area_km2`` and
+    ``ride_area_km2`` (size of the station's walking and riding service area within :attr:`ExportData.minutes`),
+    then the codes for programs: ``status_code`` (proposed|accepted|existing), ``level_code`` (city|district),
+    ``services_code`` (";"-joined service codes).
+
+    Parameters
+    ----------
+    data : ExportData
+    lang : str
+        ``zh`` (default) or ``en``.
+
+    Returns
+    -------
+    pandas.DataFrame
     """
     table = pd.DataFrame(data.stations[list(STATION_COLUMNS)])
     for mode in MODES:
         sizes = data.service_areas[data.service_areas["mode"] == mode].set_index("station")["area_km2"]
         table[f"{mode}_area_km2"] = table["id"].map(sizes).to_numpy()
+    codes = {"status_code": table["status"].astype(str), "level_code": table["level"].astype(str),
+             "services_code": table["services"].fillna("").astype(str)}  # fmt: skip
+    table["status"] = [i18n.text("label", f"status_{code}", lang) for code in codes["status_code"]]
+    table["level"] = [i18n.text("label", f"level_{code}", lang) for code in codes["level_code"]]
+    table["services"] = [i18n.services_text(code, lang) for code in codes["services_code"]]
+    covered = pd.to_numeric(table["covered_workers"], errors="coerce").round()
+    table["covered_workers"] = covered.astype("Int64")  # people are counted whole; empty where unknown
+    for column, values in codes.items():
+        table[column] = values.to_numpy()
     return table
 
 

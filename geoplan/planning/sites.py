@@ -194,7 +194,7 @@ def read_sites(prepared, sites: Sequence[Mapping]) -> Reading:
         outside the area, unreadable opening hours.
     """
     if isinstance(sites, Mapping | str | bytes) or not isinstance(sites, Sequence):
-        raise InputError(f"sites must be a list of site dicts, got {type(sites).__name__}.")
+        raise i18n.input_error("sites_not_list", **i18n.shown(sites))
     model: SitingModel = prepared.model
     index: SiteIndex = prepared.index
     rows = {status: [] for status in SITE_STATUSES}
@@ -225,10 +225,8 @@ def read_sites(prepared, sites: Sequence[Mapping]) -> Reading:
     used = np.concatenate([model.row_site[np.union1d(fixed, proposed)], extra["site"][extra["site"] >= 0]])
     both = np.intersect1d(rejected, used)
     if len(both):
-        raise InputError(
-            f"Candidate site(s) {', '.join(index.ids[both][:5])} are both rejected and kept or proposed: "
-            "a site can have only one status."
-        )
+        ids = ", ".join(index.ids[both][:5])
+        raise i18n.input_error("sites_rejected_and_kept", ids=ids, ids_zh=ids.replace(", ", "、"))
     return Reading(
         rows=np.union1d(fixed, proposed),
         extra=extra["matrix"],
@@ -250,7 +248,14 @@ def read_sites(prepared, sites: Sequence[Mapping]) -> Reading:
     )
 
 
-def to_area_xy(area: StudyArea, lon: object, lat: object, what: str) -> np.ndarray:
+#: The Chinese name of the positions :func:`to_area_xy` is asked about by other modules, for messages.
+_WHAT_ZH = {"place": "所选位置"}
+
+#: Names of the coordinates in messages, by language.
+_DEGREE_NAMES = {"lon": "经度", "lat": "纬度"}
+
+
+def to_area_xy(area: StudyArea, lon: object, lat: object, what: str, what_zh: str | None = None) -> np.ndarray:
     """Area-CRS position of a WGS-84 lon/lat, refusing non-numbers and positions outside the area.
 
     Parameters
@@ -259,7 +264,9 @@ def to_area_xy(area: StudyArea, lon: object, lat: object, what: str) -> np.ndarr
     lon, lat : float
         WGS-84 degrees.
     what : str
-        What the position is, for messages ("Site 3 (existing station)").
+        What the position is, for messages ("Site 3 (existing station)", "place").
+    what_zh : str, optional
+        The same in Chinese (default: a known name such as "place" -> 所选位置, else ``what``).
 
     Returns
     -------
@@ -269,21 +276,36 @@ def to_area_xy(area: StudyArea, lon: object, lat: object, what: str) -> np.ndarr
     Raises
     ------
     InputError
-        Not finite degrees, or farther than :data:`EXTENT_MARGIN_M` outside the area's street network.
+        Coded (rendered in Chinese or English): not finite degrees (``position_not_number``), not a longitude/latitude
+        pair (``position_not_lonlat``, or ``position_lonlat_swapped`` when the swapped pair would be one), or
+        farther than :data:`EXTENT_MARGIN_M` outside the area's street network (``position_outside_area``, or
+        ``position_outside_area_swapped`` when the swapped pair lies inside).
     """
+    names = {"what": what, "what_zh": what_zh or _WHAT_ZH.get(what, what)}
     for name, value in (("lon", lon), ("lat", lat)):
         if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-            raise InputError(f"{what}: {name} must be a finite number of degrees, got {value!r}.")
+            raise i18n.input_error("position_not_number", **names, name=name, name_zh=_DEGREE_NAMES[name],
+                                   value=repr(value))  # fmt: skip
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-        raise InputError(f"{what}: ({lon}, {lat}) is not a WGS-84 longitude/latitude pair (longitude first).")
+        swapped = -180.0 <= lat <= 180.0 and -90.0 <= lon <= 90.0
+        code = "position_lonlat_swapped" if swapped else "position_not_lonlat"
+        raise i18n.input_error(code, **names, lon=lon, lat=lat)
     xy = crs.from_wgs84(area.crs, [[float(lon), float(lat)]])[0]
     outside = float(_outside_m(area, xy[None, :])[0])
     if not outside <= EXTENT_MARGIN_M:
-        raise InputError(
-            f"{what}: ({float(lon):.6f}, {float(lat):.6f}) lies {outside / 1000:.1f} km outside study area "
-            f"{area.spec.name!r}; check that it is WGS-84 longitude, latitude (in that order)."
-        )
+        code = "position_outside_area_swapped" if _inside(area, lat, lon) else "position_outside_area"
+        raise i18n.input_error(code, **names, lon=f"{float(lon):.6f}", lat=f"{float(lat):.6f}",
+                               km=f"{outside / 1000:.1f}", area=area.spec.name,
+                               area_zh=area.spec.title_zh or area.spec.name)  # fmt: skip
     return xy
+
+
+def _inside(area: StudyArea, lon: float, lat: float) -> bool:
+    """Whether a WGS-84 lon/lat (any numbers) lies within :data:`EXTENT_MARGIN_M` of the area's network."""
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        return False
+    xy = crs.from_wgs84(area.crs, [[float(lon), float(lat)]])
+    return bool(_outside_m(area, xy)[0] <= EXTENT_MARGIN_M)
 
 
 def check_stations_in_area(area: StudyArea, stations: gpd.GeoDataFrame, shown: str) -> None:
@@ -341,25 +363,28 @@ def json_scalar(value: object) -> object:
 def _status_and_site(prepared, number: int, site: Mapping) -> tuple[str, int | None]:
     """Status and candidate site of a site dict (site None: an existing station off the candidate set)."""
     if not isinstance(site, Mapping):
-        raise InputError(f"Site {number}: expected a dict, got {type(site).__name__}.")
+        raise i18n.input_error("site_not_object", number=number, **i18n.shown(site))
     status = site.get("status")
     if status not in SITE_STATUSES:
-        raise InputError(f"Site {number}: status must be one of {', '.join(SITE_STATUSES)}; got {status!r}.")
+        raise i18n.input_error("site_bad_status", number=number, status=status, **_statuses())
     ident = site.get("candidate_id")
     if ident is None:
         if status != "existing":
-            raise InputError(
-                f"Site {number}: a {status} site needs the candidate_id of one of the area's candidate sites; "
-                "only existing stations may have none."
-            )
+            raise i18n.input_error("site_needs_candidate", number=number, status=status,
+                                   status_zh=i18n.text("ui", status, "zh"))  # fmt: skip
         return status, None
     row = prepared.index.row_of.get(str(ident))
     if row is None:
-        raise InputError(
-            f"Site {number}: {ident!r} is not a candidate site of area {prepared.area.spec.name!r} (was it planned "
-            "with other candidate rules or other data?)."
-        )
+        spec = prepared.area.spec
+        raise i18n.input_error("site_unknown_candidate", number=number, ident=ident, area=spec.name,
+                               area_zh=spec.title_zh or spec.name)  # fmt: skip
     return status, row
+
+
+def _statuses() -> dict[str, str]:
+    """Return the site statuses for messages: their codes in English, their names (and codes) in Chinese."""
+    return {"statuses": ", ".join(SITE_STATUSES),
+            "statuses_zh": "、".join(f"{i18n.text('ui', s, 'zh')}（{s}）" for s in SITE_STATUSES)}  # fmt: skip
 
 
 def _hours(site: Mapping, number: int) -> str | None:
@@ -367,7 +392,7 @@ def _hours(site: Mapping, number: int) -> str | None:
     if hours is None or (isinstance(hours, str) and not hours.strip()):
         return None
     if not isinstance(hours, str):
-        raise InputError(f"Site {number}: hours must be a text such as 08:30-17:00 or 24h, got {hours!r}.")
+        raise i18n.input_error("site_hours_not_text", number=number, **i18n.shown(hours))
     return hours
 
 
@@ -379,7 +404,8 @@ def _extra(prepared, items: list[tuple]) -> dict:
     site = np.full(len(items), -1, dtype=np.int64)
     for k, (number, item, _status, site_index, _hours) in enumerate(items):
         if site_index is None:
-            xy[k] = to_area_xy(prepared.area, item.get("lon"), item.get("lat"), f"Site {number} (existing station)")
+            xy[k] = to_area_xy(prepared.area, item.get("lon"), item.get("lat"), f"Site {number} (existing station)",
+                               f"第 {number} 个站点（现有站点）")  # fmt: skip
         else:
             xy[k] = index.xy[site_index]
             site[k] = site_index

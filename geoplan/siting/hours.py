@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.errors import InputError
+from geoplan import i18n
 from geoplan.siting.model import Quota
 
 MINUTES_PER_DAY = 24 * 60
@@ -64,16 +64,13 @@ def parse_hours(text: str) -> Hours:
     for part in cleaned.split(","):
         match = _SPAN.match(part)
         if not match:
-            raise InputError(
-                f"Hours {text!r}: write HH:MM-HH:MM (e.g. 08:30-17:00, 22:00-06:00 overnight), several separated "
-                "by commas, or 24h."
-            )
+            raise i18n.input_error("hours_bad_form", hours=str(text))
         h1, m1, h2, m2 = (int(x) for x in match.groups())
         if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59 or (h1 == 24 and m1) or (h2 == 24 and m2):
-            raise InputError(f"Hours {text!r}: {part.strip()} is not a time of day.")
+            raise i18n.input_error("hours_not_time", hours=str(text), part=part.strip())
         start, end = (h1 * 60 + m1) % MINUTES_PER_DAY, h2 * 60 + m2  # 24:00 opens at 0:00, closes at day end
         if end == start or (end == MINUTES_PER_DAY and start == 0 and h1 == 24):
-            raise InputError(f"Hours {text!r}: {part.strip()} is empty.")
+            raise i18n.input_error("hours_empty", hours=str(text), part=part.strip())
         if start < end:
             mask[start:end] = True
         else:  # overnight
@@ -150,7 +147,7 @@ def option_model(
     OptionModel
     """
     if not options:
-        raise InputError("Give at least one opening-hours option.")
+        raise i18n.input_error("hours_no_option")
     coverage = sp.csr_array(coverage)
     n = coverage.shape[0]
     open_during = np.array([[o.overlap(s) >= min_overlap_min for s in shifts] for o in options], dtype=float)

@@ -12,7 +12,6 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from geoplan import i18n
-from geoplan.errors import InputError
 from geoplan.siting.hours import parse_hours
 from geoplan.vocabulary import HOSTS, SERVICES, SITE_STATUSES, STATION_STATUSES
 
@@ -42,7 +41,7 @@ def clean_name(name: str) -> str:
     """Return a scenario name without surrounding blanks, refusing an empty or over-long one."""
     name = (name or "").strip() if isinstance(name, str) else ""
     if not name or len(name) > 200:
-        raise InputError("Scenario name: give 1 to 200 characters.")
+        raise i18n.input_error("scenario_name_length")
     return name
 
 
@@ -55,7 +54,7 @@ def as_version(version: object) -> int:
     if isinstance(version, str) and version.strip().isdigit():
         version = int(version.strip())
     if not isinstance(version, int):
-        raise InputError("version: give the scenario version the change was made on (a whole number).")
+        raise i18n.input_error("version_not_whole")
     return version
 
 
@@ -80,21 +79,26 @@ def check_site(site: dict, index: int) -> dict:
     InputError
         Unknown status, coordinates that are not degrees, unreadable hours, a phase other than 1 or 2.
     """
-    where = f"site {index + 1}"
+    number = index + 1
+    where = f"site {number}"
     if not isinstance(site, dict):
-        raise InputError(f"{where}: send an object with status, lon and lat.")
+        raise i18n.input_error("site_send_object", number=number)
     status = site.get("status", "proposed")
     if status not in SITE_STATUSES:
-        raise InputError(f"{where}: status {status!r} is unknown; use one of {', '.join(SITE_STATUSES)}.")
+        statuses_zh = "、".join(f"{i18n.text('ui', s, 'zh')}（{s}）" for s in SITE_STATUSES)
+        raise i18n.input_error("site_unknown_status", number=number, status=status,
+                               statuses=", ".join(SITE_STATUSES), statuses_zh=statuses_zh)  # fmt: skip
     values = {"status": status, "city_level": bool(site.get("city_level", False))}
     for key, low, high in (("lon", -180.0, 180.0), ("lat", -90.0, 90.0)):
+        names = {"name": key, "name_zh": _DEGREE_NAMES[key]}
         try:
-            number = float(site[key])
+            degrees = float(site[key])
         except (KeyError, TypeError, ValueError):
-            raise InputError(f"{where}: {key} must be a number of degrees.") from None
-        if not (low <= number <= high):
-            raise InputError(f"{where}: {key} {number} is outside {low:g}..{high:g}.")
-        values[key] = number
+            raise i18n.input_error("site_degrees_not_number", number=number, **names) from None
+        if not (low <= degrees <= high):
+            code = "site_degrees_swapped" if key == "lat" and _swapped(site) else "site_degrees_out_of_range"
+            raise i18n.input_error(code, number=number, **names, value=degrees, low=f"{low:g}", high=f"{high:g}")
+        values[key] = degrees
     for key, size in (("candidate_id", 80), ("name", 200), ("district", 120)):
         value = site.get(key)
         values[key] = None if value is None else str(value)[:size]
@@ -102,11 +106,24 @@ def check_site(site: dict, index: int) -> dict:
     try:
         values["covered_workers"] = None if covered is None else float(covered)
     except (TypeError, ValueError):
-        raise InputError(f"{where}: covered_workers must be a number.") from None
+        raise i18n.input_error("site_workers_not_number", number=number) from None
     if values["covered_workers"] is not None and not math.isfinite(values["covered_workers"]):
-        raise InputError(f"{where}: covered_workers must be a finite number.")
+        raise i18n.input_error("site_workers_not_number", number=number)
     values.update(_hours_and_phase(site, where))
     return values
+
+
+#: Names of the coordinates in Chinese messages.
+_DEGREE_NAMES = {"lon": "经度 lon", "lat": "纬度 lat"}
+
+
+def _swapped(site: dict) -> bool:
+    """Whether a site's lon would be a latitude and its lat a longitude (the pair written the wrong way round)."""
+    try:
+        lon, lat = float(site["lon"]), float(site["lat"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return -90.0 <= lon <= 90.0 and -180.0 <= lat <= 180.0
 
 
 def _hours_and_phase(site: dict, where: str) -> dict:
@@ -120,7 +137,7 @@ def _hours_and_phase(site: dict, where: str) -> dict:
         values["hours"] = None
     phase = site.get("phase")
     if phase is not None and (isinstance(phase, bool) or phase not in (1, 2)):
-        raise InputError(f"{where}: phase must be 1 or 2, got {phase!r}.")
+        raise i18n.input_error("site_bad_phase", number=where.removeprefix("site "), **i18n.shown(phase))
     if "phase" in site:
         values["phase"] = phase
     return values
@@ -260,8 +277,8 @@ def _code(key: str, section: str, value: str, allowed: tuple[str, ...]) -> str:
 
 def _field(key: str) -> dict[str, str]:
     """Name the field in messages: its form label in Chinese, its key in English."""
-    label = i18n.CATALOG["ui"].get(f"details_{key}", {}).get("zh")
-    return {"field": key, "field_zh": label or key}
+    label = i18n.text("ui", f"details_{key}", "zh")
+    return {"field": key, "field_zh": key if label == f"details_{key}" else label}
 
 
 def _string_list(key: str, value) -> list[str] | None:

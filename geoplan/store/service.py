@@ -125,13 +125,13 @@ class Store:
         """
         username = (username or "").strip()
         if not username or len(username) > 80:
-            raise InputError("User name: give 1 to 80 characters.")
+            raise i18n.input_error("user_name_length")
         check_password(password, username)
         if role not in ROLES:
-            raise InputError(f"Role {role!r} is unknown: use one of {', '.join(ROLES)}.")
+            raise i18n.input_error("unknown_role", role=role, roles=", ".join(ROLES))
         with self._session() as session:
             if session.scalar(sa.select(User).where(User.username == username)) is not None:
-                raise InputError(f"User {username!r} already exists.")
+                raise i18n.input_error("user_exists", username=username)
             user = User(username=username, password_hash=generate_password_hash(password), role=role)
             session.add(user)
             session.flush()
@@ -152,7 +152,7 @@ class Store:
         with self._session() as session:
             user = session.scalar(sa.select(User).where(User.username == username))
             if user is None:
-                raise NotFoundError(f"No user named {username!r}.")
+                raise i18n.coded_error(NotFoundError, "no_such_user", username=username)
             user.password_hash = generate_password_hash(password)
             user.session_version += 1
             return user_dict(user)
@@ -162,7 +162,7 @@ class Store:
         with self._session() as session:
             user = session.scalar(sa.select(User).where(User.username == username))
             if user is None:
-                raise NotFoundError(f"No user named {username!r}.")
+                raise i18n.coded_error(NotFoundError, "no_such_user", username=username)
             session.delete(user)
 
     def authenticate(self, username: str, password: str) -> dict | None:
@@ -382,12 +382,12 @@ class Store:
         """
         unknown = sorted(set(changes) - set(SITE_FIELDS))
         if unknown:
-            raise InputError(f"Unknown site field(s): {', '.join(unknown)}.")
+            raise i18n.input_error("unknown_site_fields", fields=", ".join(unknown))
         with self._session() as session:
             scenario = _claim(session, scenario_id, version)
             site = session.get(Site, site_id)
             if site is None or site.scenario_id != scenario_id:
-                raise NotFoundError(f"Site {site_id} is not part of scenario {scenario_id}.")
+                raise i18n.coded_error(NotFoundError, "site_not_in_scenario", site=site_id, scenario=scenario_id)
             before = site_dict(site)
             merged = check_site({**{k: before[k] for k in _SITE_VALUES}, **changes}, 0)
             for key, value in merged.items():
@@ -402,7 +402,7 @@ class Store:
         """Add sites (imported existing stations, a planner's own site) in one logged change."""
         checked = [check_site(s, i) for i, s in enumerate(sites)]
         if not checked:
-            raise InputError("No sites to add.")
+            raise i18n.input_error("no_sites_to_add")
         with self._session() as session:
             scenario = _claim(session, scenario_id, version)
             first = _next_number(_sites(session, scenario_id))
@@ -539,7 +539,7 @@ class Store:
             scenario = _claim(session, scenario_id, version)
             site = session.get(Site, site_id)
             if site is None or site.scenario_id != scenario_id:
-                raise NotFoundError(f"Site {site_id} is not part of scenario {scenario_id}.")
+                raise i18n.coded_error(NotFoundError, "site_not_in_scenario", site=site_id, scenario=scenario_id)
             before = {k: getattr(site, k) for k in values}
             for key, value in values.items():
                 setattr(site, key, value)
@@ -654,7 +654,7 @@ def _sqlite_pragmas(connection, _record) -> None:
 def _get_scenario(session: Session, scenario_id: int) -> Scenario:
     scenario = session.get(Scenario, scenario_id)
     if scenario is None:
-        raise NotFoundError(f"Scenario {scenario_id} does not exist.")
+        raise i18n.coded_error(NotFoundError, "scenario_not_found", id=scenario_id)
     return scenario
 
 
@@ -682,14 +682,25 @@ def _claim(session: Session, scenario_id: int, version: int) -> Scenario:
 
 
 def _stale(session: Session, scenario: Scenario, version: int) -> StaleError:
+    """Return the refusal of a change made on an out-of-date copy: who changed it when, on the area's clocks."""
+    from geoplan.data.areas import load_registry  # the registry is read only when a change is refused
+
     last = session.scalar(
         sa.select(AuditEntry).where(AuditEntry.scenario_id == scenario.id).order_by(AuditEntry.id.desc()).limit(1)
     )
-    who = f" by {last.username} at {last.at:%Y-%m-%d %H:%M:%S} UTC" if last is not None else ""
-    return StaleError(
-        f"Scenario {scenario.name!r} was changed{who} after you loaded it (version {scenario.version}, yours "
-        f"{version}); your change was not saved. Reload to see the current plan, then decide again."
-    )
+    who = {"who": "", "who_zh": "他人"}
+    if last is not None:
+        try:
+            spec = load_registry()[0].get(scenario.area)
+        except InputError:
+            spec = None
+        zone = spec.timezone if spec is not None else "Asia/Shanghai"
+        who = {lang_key: i18n.text("error", "stale_by", lang, user=last.username,
+                                   at=i18n.format_time(last.at, lang, zone)).strip()
+               for lang_key, lang in (("who", "en"), ("who_zh", "zh"))}  # fmt: skip
+        who["who"] = " " + who["who"]
+    return i18n.coded_error(StaleError, "stale_scenario", name=scenario.name, version=scenario.version,
+                            yours=version, **who)  # fmt: skip
 
 
 def _next_number(sites: Sequence[Site]) -> int:

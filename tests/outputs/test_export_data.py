@@ -238,8 +238,27 @@ def test_csv(scenario, data, tmp_path):
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["id", "name", "status", "level", "district", "address", "phone", "hours", "services",
                              "covered_workers", "lon", "lat", "lon_gcj02", "lat_gcj02", "walk_area_km2",
-                             "ride_area_km2"]  # fmt: skip
+                             "ride_area_km2", "status_code", "level_code", "services_code"]  # fmt: skip
     assert [r["name"] for r in rows] == [s["name"] for s in active(scenario)]
+    # Values are for people, in Chinese by default; the codes stay in their own columns for programs.
+    sites = active(scenario)
+    assert [r["status_code"] for r in rows] == [s["status"] for s in sites]
+    names = {"proposed": "建议", "accepted": "已采纳", "existing": "已建成"}
+    assert [r["status"] for r in rows] == [names[s["status"]] for s in sites]
+    assert {r["level"] for r in rows} <= {"市级", "区县级"}
+    assert {r["level_code"] for r in rows} <= {"city", "district"}
+    with_services = [r for r in rows if r["services_code"]]
+    assert with_services, "the fixture has a station with services"
+    for row in with_services:
+        assert not any(code in row["services"] for code in row["services_code"].split(";"))
+    assert any("饮水" in r["services"] for r in with_services)
+    counts = [r["covered_workers"] for r in rows if r["covered_workers"]]
+    assert all(c.isdigit() for c in counts), counts  # whole numbers
+    english = write_export(data, "csv", tmp_path / "stations_en.csv", lang="en")[0]
+    with english.open(encoding="utf-8-sig", newline="") as handle:
+        en_rows = list(csv.DictReader(handle))
+    assert {r["status"] for r in en_rows} <= {"Proposed", "Accepted", "Existing"}
+    assert any("Drinking water" in r["services"] for r in en_rows)
     lon = np.array([float(r["lon"]) for r in rows])
     lat = np.array([float(r["lat"]) for r in rows])
     assert_same_places(scenario, lon, lat)
