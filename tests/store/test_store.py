@@ -502,8 +502,8 @@ def test_undo_refuses_another_planners_change_a_stale_version_and_nothing_to_und
     assert refused.value.code == "undo_not_yours"
     with pytest.raises(StaleError):
         store.undo(scenario["id"], 1, "bob")
-    store.publish(scenario["id"], 2, "bob", True)
-    with pytest.raises(InputError, match=r"\(publish\) cannot be undone"):
+    store.add_sites(scenario["id"], 2, "bob", [{"status": "existing", "lon": 115.95, "lat": 28.7}], "import")
+    with pytest.raises(InputError, match=r"\(import\) cannot be undone"):
         store.undo(scenario["id"], 3, "bob")
     assert store.scenario(scenario["id"])["version"] == 3
-    assert store.audit(scenario["id"])[0]["action"] == "publish"
+    assert store.audit(scenario["id"])[0]["action"] == "import"

@@ -412,8 +412,8 @@ def test_create_with_a_station_count(planner):
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"name": "", "mode": "empty"}, "Scenario name"),
-        ({"mode": "empty"}, "Scenario name"),
+        ({"name": "", "mode": "empty"}, "方案名称"),
+        ({"mode": "empty"}, "方案名称"),
         ({"name": "x", "mode": "guess"}, "mode"),
         ({"name": "x", "mode": "empty", "stations": 0}, "stations"),
         ({"name": "x", "mode": "empty", "stations": "many"}, "stations"),
@@ -458,7 +458,7 @@ def test_rename(planner, store, plan_scenario):
     ("body", "field"),
     [
         ({"name": "x"}, "version"),
-        ({"name": "", "version": 1}, "Scenario name"),
+        ({"name": "", "version": 1}, "方案名称"),
         ({"name": "x", "version": "v1"}, "version"),
     ],
 )
@@ -485,7 +485,7 @@ def test_duplicate(planner, store, plan_scenario):
     assert (entry["user"], entry["action"], entry["before"]) == ("plan", "duplicate", {"scenario": sid})
     response = planner.change(f"{API}/scenarios/{sid}/duplicate", {"name": " "})
     assert response.status_code == 400
-    assert "Scenario name" in response.get_json()["error"]
+    assert "方案名称" in response.get_json()["error"]
     assert len(store.scenarios()) == 2
 
 
@@ -598,7 +598,7 @@ def test_move_snaps_to_a_candidate_spot(planner, store, default_workspace, plan_
     ("where", "message"),
     [
         ({"lon": 24.96, "lat": 60.16}, "no street within 150 m"),  # in the harbour
-        ({"lon": 25.5, "lat": 60.5}, "outside study area"),
+        ({"lon": 25.5, "lat": 60.5}, "位于研究区域"),
         ({"lat": 60.17}, "lon"),
         ({"lon": "east", "lat": 60.17}, "lon"),
     ],
@@ -649,8 +649,8 @@ def test_stale_version_is_refused_and_nothing_changes(planner, store, plan_scena
         response = planner.change(url, body)
         assert response.status_code == 409, url
         assert response.get_json()["kind"] == "StaleError"
-        assert "changed by plan" in response.get_json()["error"]
-        assert "not saved" in response.get_json()["error"]
+        assert "已被plan" in response.get_json()["error"]
+        assert "您的更改未保存" in response.get_json()["error"]
     response = _import(planner, plan_scenario, f"lon,lat\n{first['lon']},{first['lat']}\n", version=1)
     assert response.status_code == 409
     assert _snapshot(store) == before

@@ -135,7 +135,7 @@ def test_planner_edits_details_publishes_and_the_public_sees_the_station(server,
     page.fill("#details-name", "江边爱心驿站")
     page.fill("#details-hours", "早上八点到晚上")
     page.click("#details-save")
-    expect(page.locator("#details-error")).to_contain_text("Hours")
+    expect(page.locator("#details-error")).to_contain_text("营业时间")
     expect(page.locator("#scenario-version")).to_have_text("2")
 
     page.fill("#details-address", "滨江路 8 号")
@@ -148,7 +148,7 @@ def test_planner_edits_details_publishes_and_the_public_sees_the_station(server,
     page.fill("#details-photos", "https://example.org/1.jpg\n\n  https://example.org/2.jpg  \n")
     page.select_option("#details-station_status", "open")
     page.click("#details-save")
-    expect(page.locator("#message")).to_have_text("已保存")  # shown after the page reloads
+    expect(page.locator("#message")).to_have_text("已保存")  # saved in place, no page reload
     expect(page.locator("#scenario-version")).to_have_text("3")
     _, saved = _api(page, "GET", f"/api/planner/scenarios/{sid}")
     mine = next(s for s in saved["sites"] if s["id"] == site["id"])
@@ -174,7 +174,7 @@ def test_planner_edits_details_publishes_and_the_public_sees_the_station(server,
     assert [s["name"] for s in public] == ["江边爱心驿站"]
     assert public[0]["services"] == ["drinking_water", "toilet"]
 
-    # someone else changes the scenario while the form is open: the save is refused and the page reloads
+    # someone else changes the scenario while the form is open: the save is refused and the data reloaded
     page.locator(f'#site-list tbody tr[data-site-id="{site["id"]}"]').click()
     expect(page.locator("#details-form")).to_have_attribute("data-version", "4")
     status, _ = _api(page, "POST", f"/api/planner/scenarios/{sid}/rename", {"name": "详情方案 改", "version": 4})

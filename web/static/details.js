@@ -1,8 +1,8 @@
 /* Station details editor of the review map (planners only): click a site in the site list, or "edit details" in
    its map popup, to edit the details the public sees (name, address, phone, manager, host, hours, services, photos,
-   station status); the #publish button publishes or withdraws the scenario. planner.js keeps the scenario in its
-   own closure, so this script reads the scenario itself and reloads the page after each saved change (the page then
-   shows the new version everywhere). */
+   station status); the #publish button publishes or withdraws the scenario. A saved change is handed to planner.js
+   (document event "geoplan:scenario"), which redraws the site in place: no page reload, the map keeps its view. A
+   stale change (409) shows the message and reloads only the scenario's data. */
 "use strict";
 
 (() => {
@@ -12,7 +12,6 @@
   const id = root.dataset.scenarioId;
   const url = `/api/planner/scenarios/${id}`;
   const T = GeoMap.T;
-  const FLASH = "geoplan-details-flash";
 
   // The codes of geoplan.store (HOSTS, SERVICES, STATION_STATUSES); tests/web/test_details_browser.py keeps them equal.
   const HOSTS = ["union", "bank", "post_office", "fuel_station", "shop", "government", "sanitation_depot", "other"];
@@ -20,6 +19,9 @@
     "air_conditioning", "first_aid", "wifi", "repair_kit", "umbrella", "reading"];
   const STATUSES = ["planned", "building", "open", "suspended", "closed"];
   const TEXT_FIELDS = ["name", "address", "phone", "manager", "hours"];
+  const DETAIL_KEYS = [...TEXT_FIELDS, "host", "services", "photos", "station_status"];
+  /** A site's details as one text, to tell whether they changed since the form was drawn. */
+  const detailsOf = (site) => JSON.stringify(DETAIL_KEYS.map((key) => site[key] || null));
 
   /** Interface text, or the fallback when the table has no such key. */
   const label = (key, fallback) => { const text = T(key); return text === key ? fallback : text; };
@@ -49,26 +51,25 @@
     return box;
   }
 
-  /** Keep a message across the reload that follows a change. */
-  function reloadWith(text, kind) {
-    try { sessionStorage.setItem(FLASH, JSON.stringify({ text, kind })); } catch (e) { /* private mode */ }
-    window.location.reload();
+  /** Show a scenario the server answered with on the map (planner.js redraws it in place). */
+  function shown(scenario) {
+    document.dispatchEvent(new CustomEvent("geoplan:scenario", { detail: scenario }));
+    const button = document.getElementById("publish");
+    if (button) showPublished(button, scenario.published);
   }
 
-  function showFlash() {
-    let saved = null;
+  /** After a stale change: say so, read the current scenario, show it, and reopen the form on it. */
+  async function reloadData(error, siteId) {
+    GeoMap.message(`${error.message} ${T("details_reloading")}`, "error");
     try {
-      saved = JSON.parse(sessionStorage.getItem(FLASH) || "null");
-      sessionStorage.removeItem(FLASH);
-    } catch (e) { saved = null; }
-    if (saved) GeoMap.message(saved.text, saved.kind);
+      const scenario = await GeoMap.api("GET", url);
+      shown(scenario);
+      if (siteId) render(scenario, siteId);
+    } catch (again) { GeoMap.message(again.message, "error"); }
   }
 
-  function failed(error, where) {
-    if (error.status === 409) {
-      reloadWith(`${error.message} ${T("details_reloading")}`, "error");
-      return;
-    }
+  function failed(error, where, siteId) {
+    if (error.status === 409) { reloadData(error, siteId); return; }
     if (where) where.textContent = error.message;
     GeoMap.message(error.message, "error");
   }
@@ -78,13 +79,19 @@
     try {
       scenario = await GeoMap.api("GET", url);
     } catch (error) { failed(error); return; }
+    render(scenario, siteId);
+    panel.scrollIntoView({ block: "nearest" });
+  }
+
+  function render(scenario, siteId) {
     const site = scenario.sites.find((s) => String(s.id) === String(siteId));
     if (!site) return;
     panel.replaceChildren();
     const form = element("form", { id: "details-form", class: "stack details-form" });
     form.dataset.siteId = site.id;
     form.dataset.version = scenario.version;
-    form.appendChild(element("h2", {}, `${T("details_title")} #${site.id}`));
+    form.dataset.details = detailsOf(site);
+    form.appendChild(element("h2", {}, `${T("details_title")} ${GeoMap.siteNumber(site)}`));
     for (const name of TEXT_FIELDS) {
       const input = element("input", { name, id: `details-${name}`, type: name === "phone" ? "tel" : "text" });
       input.value = site[name] || "";
@@ -112,7 +119,6 @@
     form.append(save, problem);
     form.addEventListener("submit", (event) => { event.preventDefault(); submit(form, problem); });
     panel.appendChild(form);
-    panel.scrollIntoView({ block: "nearest" });
   }
 
   async function submit(form, problem) {
@@ -126,10 +132,12 @@
     problem.textContent = "";
     GeoMap.message(T("working"), "busy");
     try {
-      await GeoMap.api("POST", `${url}/sites/${form.dataset.siteId}/details`,
+      const scenario = await GeoMap.api("POST", `${url}/sites/${form.dataset.siteId}/details`,
         { version: Number(form.dataset.version), details });
-      reloadWith(T("saved"), "ok");
-    } catch (error) { failed(error, problem); }
+      shown(scenario);
+      render(scenario, form.dataset.siteId);
+      GeoMap.message(T("saved"), "ok");
+    } catch (error) { failed(error, problem, form.dataset.siteId); }
   }
 
   function showPublished(button, published) {
@@ -145,8 +153,8 @@
         const scenario = await GeoMap.api("GET", url);
         const done = await GeoMap.api("POST", `${url}/publish`,
           { version: scenario.version, published: !scenario.published });
-        showPublished(publish, done.published);
-        reloadWith(`${T("saved")} · ${done.published ? T("details_published") : T("details_unpublished")}`, "ok");
+        shown(done);
+        GeoMap.message(`${T("saved")} · ${done.published ? T("details_published") : T("details_unpublished")}`, "ok");
       } catch (error) { failed(error); }
     });
   }
@@ -173,6 +181,16 @@
     }).observe(map, { childList: true, subtree: true });
   }
 
+  // The open form follows the scenario the map shows (a decision, an undo, a re-optimisation made elsewhere).
+  // The form keeps what the planner typed unless the site's details changed under it (an undo): then it is redrawn.
+  document.addEventListener("geoplan:shown", (event) => {
+    const form = document.getElementById("details-form");
+    if (!form) return;
+    const site = event.detail.sites.find((s) => String(s.id) === form.dataset.siteId);
+    if (!site) { panel.replaceChildren(element("p", { class: "note" }, T("details_hint"))); return; }
+    if (detailsOf(site) !== form.dataset.details) render(event.detail, site.id);
+    else form.dataset.version = event.detail.version;
+  });
+
   panel.appendChild(element("p", { class: "note" }, T("details_hint")));
-  showFlash();
 })();

@@ -1,7 +1,7 @@
 /* Download block of the review map (planners and viewers): choose a format and the labels' language, then download.
    The link's href always names the chosen format and language, so it works as a plain link; with fetch available a
-   click fetches the file instead, shows "preparing" while the server renders it (a PDF takes seconds) and shows the
-   server's message (e.g. nothing to export) in the side panel instead of navigating to a JSON error. */
+   click fetches the file instead, shows the seconds elapsed while the server renders it (a PDF takes seconds) and shows the
+   server's message (e.g. nothing to export) in the message bar instead of navigating to a JSON error. */
 "use strict";
 
 (() => {
@@ -33,15 +33,16 @@
     if (busy) return;
     busy = true;
     link.setAttribute("aria-busy", "true");
-    GeoMap.message(T("export_working"), "busy");
     try {
-      const response = await fetch(link.href, { credentials: "same-origin" });
-      if (!response.ok) {
-        let text = `${response.status} ${response.statusText}`;
-        try { const data = await response.json(); if (data && data.error) text = data.error; } catch (e) { /* not JSON */ }
-        throw new Error(text);
-      }
-      const blob = await response.blob();
+      const [[response, blob], seconds] = await GeoMap.busy("progress_exporting", async () => {
+        const answer = await fetch(link.href, { credentials: "same-origin" });
+        if (!answer.ok) {
+          let text = `${answer.status} ${answer.statusText}`;
+          try { const data = await answer.json(); if (data && data.error) text = data.error; } catch (e) { /* not JSON */ }
+          throw new Error(text);
+        }
+        return [answer, await answer.blob()];
+      }, [format, lang]);
       const url = URL.createObjectURL(blob);
       const anchor = document.createElement("a");
       anchor.href = url;
@@ -50,7 +51,7 @@
       anchor.click();
       anchor.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
-      GeoMap.message(`${T("export_done")}: ${anchor.download}`, "ok");
+      GeoMap.message(`${T("export_done")}: ${anchor.download} · ${GeoMap.fill("progress_done", { what: T("progress_exporting"), s: seconds.toFixed(1) })}`, "ok");
     } catch (error) {
       GeoMap.message(error.message, "error");
     } finally {

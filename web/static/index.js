@@ -26,9 +26,9 @@
       const fields = Object.fromEntries(new FormData(form).entries());
       const data = { name: fields.name, area: fields.area, mode: fields.mode, params: planParameters(fields) };
       if (fields.stations) data.stations = Number(fields.stations);
-      GeoMap.message(T("working"), "busy");
       try {
-        const created = await GeoMap.api("POST", "/api/planner/scenarios", data);
+        const [created] = await GeoMap.busy("progress_creating", () => GeoMap.api("POST", "/api/planner/scenarios", data),
+          [...form.querySelectorAll("button, input, select")]);
         window.location.href = `/scenarios/${created.id}`;
       } catch (error) { GeoMap.message(error.message, "error"); }
     });

@@ -48,11 +48,47 @@ const GeoMap = (() => {
     return data;
   }
 
+  /** Show a confirmation, an error or progress in the page's one message place (#message; on the planner pages a
+      fixed bar that never scrolls out of view). Errors are announced at once (role="alert"), the rest politely. */
   function message(text, kind) {
     const box = document.getElementById("message");
     if (!box) return;
     box.textContent = text || "";
-    box.className = `message ${kind || ""}`;
+    box.className = `message ${box.dataset.place || ""} ${kind || ""}`.replace(/\s+/g, " ").trim();
+    box.setAttribute("role", kind === "error" ? "alert" : "status");
+    box.hidden = !text;
+  }
+
+  // A click on the fixed message bar dismisses it.
+  document.addEventListener("click", (event) => {
+    if (event.target.id === "message" && event.target.dataset.place === "toast") event.target.hidden = true;
+  });
+
+  /** A text of the table with its {name} placeholders filled from params. */
+  function fill(key, params) {
+    return Object.entries(params || {}).reduce((text, [name, value]) => text.split(`{${name}}`).join(value), T(key));
+  }
+
+  /** Run slow work (a function returning a promise) with its progress shown: the label and the seconds elapsed in
+      #message, the controls disabled meanwhile. Resolves to [value, seconds]; rejects as the work does. */
+  async function busy(labelKey, work, controls) {
+    const started = Date.now();
+    const seconds = () => Math.floor((Date.now() - started) / 1000);
+    const locked = (controls || []).filter((c) => c && !c.disabled);
+    for (const control of locked) { control.disabled = true; control.setAttribute("aria-busy", "true"); }
+    const box = document.getElementById("message");
+    if (box) box.dataset.busy = labelKey;
+    const tick = () => message(fill("progress_elapsed", { what: T(labelKey), s: seconds() }), "busy");
+    tick();
+    const timer = setInterval(tick, 1000);
+    try {
+      const value = await work();
+      return [value, (Date.now() - started) / 1000];
+    } finally {
+      clearInterval(timer);
+      if (box) delete box.dataset.busy;
+      for (const control of locked) { control.disabled = false; control.removeAttribute("aria-busy"); }
+    }
   }
 
   function create(elementId, area, zooms) {
@@ -70,12 +106,15 @@ const GeoMap = (() => {
     const layers = {};
     fetch(`/basemap/${encodeURIComponent(area)}/bounds.json`).then((r) => r.json()).then((b) => map.fitBounds(b));
     const order = ["landuse", "water", "buildings", "streets"];
+    /** Each basemap layer's GeoJSON as it arrives (the review map's search reads the street names). */
+    map.basemapData = {};
     for (const name of order) {
       layers[name] = L.geoJSON(null, { style: styles[name], interactive: false });
-      fetch(`/basemap/${encodeURIComponent(area)}/${name}.geojson`).then((r) => r.json()).then((data) => {
+      map.basemapData[name] = fetch(`/basemap/${encodeURIComponent(area)}/${name}.geojson`).then((r) => r.json());
+      map.basemapData[name].then((data) => {
         layers[name].addData(data);
         refresh();
-      });
+      }).catch(() => { /* a missing layer leaves the map without it */ });
     }
     function refresh() {
       const zoom = map.getZoom();
@@ -93,11 +132,16 @@ const GeoMap = (() => {
 
   const STATUS_COLOUR = { proposed: "#1f6feb", accepted: "#1a7f37", rejected: "#a40e26", existing: "#8250df" };
 
-  function siteIcon(site) {
-    const dot = node("div", `site-marker ${site.status}${site.city_level ? " city" : ""}`);
+  /** The number planners call a site by (#3): its stable number in the scenario (the id before it had one). */
+  function siteNumber(site) { return `#${site.number === undefined || site.number === null ? site.id : site.number}`; }
+
+  function siteIcon(site, change) {
+    const dot = node("div", `site-marker ${site.status}${site.city_level ? " city" : ""}${change ? ` ${change}` : ""}`);
     dot.dataset.siteId = site.id;
+    dot.dataset.number = site.number === undefined || site.number === null ? "" : site.number;
     dot.dataset.status = site.status;
-    dot.title = `#${site.id}`;
+    if (change) dot.dataset.change = change;
+    dot.title = siteNumber(site);
     return L.divIcon({ className: "", html: dot, iconSize: [18, 18], iconAnchor: [9, 9] });
   }
 
@@ -106,5 +150,5 @@ const GeoMap = (() => {
   function pct(x) { return x === undefined || x === null ? "–" : `${(100 * x).toFixed(1)}%`; }
   function num(x) { return x === undefined || x === null ? "–" : Number(x).toLocaleString(undefined, { maximumFractionDigits: 0 }); }
 
-  return { api, message, create, siteIcon, STATUS_COLOUR, T, pct, num, groupName, node, escape };
+  return { api, message, busy, fill, create, siteIcon, siteNumber, STATUS_COLOUR, T, pct, num, groupName, node, escape };
 })();
