@@ -66,8 +66,9 @@ def check_sites(ws: Workspace, sites: list[dict]) -> dict:
         spot = site.get("candidate_id")
         if spot and spot in held:
             other = held[spot]
+            number = other.get("number") or other.get("id", "?")  # the number planners call it by
             raise InputError(
-                f"Candidate spot {spot} is already held by site #{other.get('id', '?')} ({other.get('status')}); "
+                f"Candidate spot {spot} is already held by site #{number} ({other.get('status')}); "
                 "choose another spot, or change that site instead."
             )
         if spot:
