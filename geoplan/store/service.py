@@ -12,6 +12,7 @@ planner's own data (demand layers, candidate sites, existing stations) as data, 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import secrets
 from collections.abc import Iterator, Sequence
@@ -632,12 +633,51 @@ class Store:
             )
             return [public_dict(site, area) for site, area in rows if site.id not in excluded]
 
-    def audit(self, scenario_id: int | None = None, limit: int = 500) -> list[dict]:
-        """Return the newest decisions first, for one scenario or all."""
+    def audit(
+        self,
+        scenario_id: int | None = None,
+        limit: int = 500,
+        *,
+        user: str | None = None,
+        actions: Sequence[str] | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        offset: int = 0,
+    ) -> list[dict]:
+        """Return the newest decisions first, for one scenario or all, filtered.
+
+        Parameters
+        ----------
+        scenario_id : int, optional
+            Only this scenario's entries.
+        limit : int
+            Most entries returned (1 to 5000).
+        user : str, optional
+            Only the entries of this user name (exact).
+        actions : sequence of str, optional
+            Only entries of these action codes (``accept``, ``edit details``...).
+        since, until : datetime, optional
+            Only entries at or after ``since`` and before ``until``; a naive datetime is UTC (as stored).
+        offset : int
+            Entries skipped first (the newer pages), 0 or more.
+
+        Returns
+        -------
+        list of dict
+        """
+        query = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
+        if scenario_id is not None:
+            query = query.where(AuditEntry.scenario_id == scenario_id)
+        if user is not None:
+            query = query.where(AuditEntry.username == user)
+        if actions is not None:
+            query = query.where(AuditEntry.action.in_(list(actions)))
+        if since is not None:
+            query = query.where(AuditEntry.at >= _stored_time(since))
+        if until is not None:
+            query = query.where(AuditEntry.at < _stored_time(until))
+        query = query.offset(max(0, int(offset))).limit(max(1, min(int(limit), 5000)))
         with self._session() as session:
-            query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(1, min(int(limit), 5000)))
-            if scenario_id is not None:
-                query = query.where(AuditEntry.scenario_id == scenario_id)
             return [audit_dict(a) for a in session.scalars(query)]
 
 
@@ -795,3 +835,8 @@ def _sites(session: Session, scenario_id: int) -> list[Site]:
 def _log(session: Session, user: str, scenario_id, site_id, action: str, before, after) -> None:
     session.add(AuditEntry(username=user, scenario_id=scenario_id, site_id=site_id, action=action, before=before,
                            after=after))  # fmt: skip
+
+
+def _stored_time(value: dt.datetime) -> dt.datetime:
+    """Return a moment as the audit table stores it: UTC, naive (a naive ``value`` is taken as UTC already)."""
+    return value if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
