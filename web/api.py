@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import tempfile
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user, login_required
 from geoplan_web import responses, scenarios, validation
 from geoplan_web.auth import planner_required
+from geoplan_web.i18n import language
 from geoplan_web.validation import MAX_ID, Fields
 
-from geoplan import coords
+from geoplan import coords, i18n
 from geoplan.errors import InputError, NotFoundError
 from geoplan.inputs.candidates import read_sites, read_stations
 from geoplan.inputs.demand import read_layer
@@ -191,10 +192,25 @@ def edit_details(scenario_id: int, site_id: int):
 @blueprint.post("/scenarios/<int:scenario_id>/publish")
 @planner_required
 def publish(scenario_id: int):
-    """Publish the scenario's accepted and existing stations (``{"version", "published": true|false}``)."""
-    fields = validation.body().only("version", "published")
+    """Publish the scenario's accepted and existing stations: ``{"version", "published", "exclude"?, "force"?}``.
+
+    Publishing is refused with 409 while a station that would become public lacks its name, address, hours or
+    status: the answer's ``missing`` lists them (``id``, ``number``, ``name``, ``missing`` fields) and ``error``
+    says so in the user's language. ``exclude`` (site ids left off the public side) and ``force`` (incomplete site
+    ids published as they are) settle them one by one (see :meth:`geoplan.store.Store.publish`; both are audited).
+    """
+    fields = validation.body().only("version", "published", "exclude", "force")
     published, version = fields.boolean("published"), _version(fields)
-    return jsonify(_with_figures(_store().publish(scenario_id, version, current_user.username, published)))
+    sent = request.get_json(silent=True) or {}  # already read strictly by validation.body(); the id lists as sent
+    try:
+        scenario = _store().publish(scenario_id, version, current_user.username, published,
+                                    exclude=sent.get("exclude"), force=sent.get("force"))  # fmt: skip
+    except InputError as error:
+        if error.code != "publish_incomplete":
+            raise
+        return jsonify(error=i18n.error_text(error, language()), kind="PublishChecklist", code=error.code,
+                       missing=error.params["missing"]), 409  # fmt: skip
+    return jsonify(_with_figures(scenario))
 
 
 @blueprint.post("/scenarios/<int:scenario_id>/reoptimise")

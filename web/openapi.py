@@ -32,6 +32,8 @@ _STATION = {
         "open_now": {"type": "boolean"},
         "distance_m": {"type": "number", "description": "Along the street network (nearby only)."},
         "minutes": {"type": "number", "description": "At the mode's speed (nearby only)."},
+        "within_15_min": {"type": "boolean", "description": "Within the 15-minute service circle at the mode's "
+                          "speed: 1 km walking, 3.75 km riding (nearby only)."},
     },
     "required": ["id", "name", "lon", "lat", "services", "status"],
 }  # fmt: skip
@@ -94,6 +96,34 @@ OPENAPI = {
                 "format": {"type": "string", "enum": ["json", "csv"]}}, "required": ["file"]}}}},
             "responses": {"200": {"description": "Answers per row; malformed rows listed with their line numbers"},
                           "400": _ERROR, "413": {"description": "Upload too large"}, "429": _LIMITED},
+        }},
+        "/places": {"get": {
+            "summary": "Find places by name (streets, metro stations, bus stops, banks, shops, districts)",
+            "description": "Offline gazetteer of the area's own OpenStreetMap names and extra point layers (Nanchang's "
+            "metro stations). Partial names match: exact, then prefix, then substring, then the typed Chinese "
+            "characters in order (南昌站 finds 南昌西站 and 南昌火车站); Latin names and pinyin case-insensitively. "
+            "Search the stations near a place with /stations/nearby at its lon/lat.",
+            "parameters": [
+                {"name": "q", "in": "query", "required": True,
+                 "schema": {"type": "string", "minLength": 1, "maxLength": 40},
+                 "description": "Part of a name; no control characters or < > { } [ ] ` \\ | $ ^ \"."},
+                {"name": "area", "in": "query", "schema": {"type": "string"},
+                 "description": "A registered area; default: the areas with public stations."},
+                {"name": "limit", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 20, "default": 10}},
+                _COORDS],
+            "responses": {"200": {"description": "Best first", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "query": {"type": "string"}, "coords": {"type": "string"}, "count": {"type": "integer"},
+                    "places": {"type": "array", "items": {"type": "object", "properties": {
+                        "name": {"type": "string"}, "other_name": {"type": ["string", "null"]},
+                        "kind": {"type": "string", "enum": ["metro", "rail", "district", "street", "stop", "bank",
+                                                            "shop", "poi"]},
+                        "area": {"type": "string"}, "district": {"type": ["string", "null"]},
+                        "match": {"type": "string", "enum": ["exact", "prefix", "substring", "characters"]},
+                        "lon": {"type": "number"}, "lat": {"type": "number"}, "coords": {"type": "string"}},
+                        "required": ["name", "kind", "area", "match", "lon", "lat"]}}}}}}},
+                          "400": _ERROR, "429": _LIMITED},
         }},
         "/services": {"get": {"summary": "Service codes", "responses": {"200": {"description": "Codes"}}}},
     },

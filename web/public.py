@@ -8,16 +8,19 @@ read through :mod:`geoplan_web.validation`, checked and capped; errors are JSON 
 from __future__ import annotations
 
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from geoplan_web import scenarios, validation
 from geoplan_web import stations as data
-from geoplan_web import validation
+from geoplan_web.i18n import language
 from geoplan_web.openapi import OPENAPI
 from geoplan_web.validation import Fields
 
-from geoplan import csvfile
+from geoplan import csvfile, i18n
 from geoplan.coverage import nearby
+from geoplan.data import gazetteer
 from geoplan.data.readers import scan_points_csv
 from geoplan.errors import InputError, NotFoundError
 from geoplan.vocabulary import SERVICES
@@ -27,6 +30,13 @@ blueprint = Blueprint("public_api", __name__, url_prefix="/api/v1")
 #: Bulk lookup: most rows (:data:`geoplan_web.validation.BULK_FILE`) and stations per row.
 MAX_BULK_ROWS = validation.BULK_FILE.max_rows
 MAX_BULK_LIMIT = 5
+
+#: Longest place query (characters) and most places answered (``/places``).
+MAX_PLACE_CHARS = 40
+MAX_PLACES = 20
+
+#: Characters no place name holds: a query with one is refused (markup and template symbols).
+_REFUSED_PLACE_CHARS = "<>{}[]`\\|$^\""
 
 #: Answer formats of the bulk lookup.
 BULK_FORMATS = ("json", "csv")
@@ -81,18 +91,21 @@ def stations_nearby():
     service, open_now = _service(fields), fields.boolean("open_now", default=False)
     everything = data.public(_store())
     if not everything:
-        return jsonify(query=_query(lon, lat, system, mode), stations=[])
+        return jsonify(query=_query(lon, lat, system, mode), stations=[], circle=data.circle(mode),
+                       within_15_min=False)  # fmt: skip
     # The area is the one the worker stands in, whatever the filters leave; the index covers all its stations.
     area = data.area_of(everything, lon, lat)
     index, mine = data.index_for(area, everything)
     wanted = {s["id"] for s in data.filtered(mine, service=service, open_now=open_now)}
     found = nearby.nearest(index, lon, lat, limit=len(mine))
     rows = [
-        _shown(mine[i], system, distance_m=round(float(d), 1), minutes=round(float(nearby.minutes(d, mode)), 1))
+        _shown(mine[i], system, distance_m=round(float(d), 1), minutes=round(float(nearby.minutes(d, mode)), 1),
+               within_15_min=data.within_circle(float(nearby.minutes(d, mode))))
         for i, d in zip(found.order, found.distance_m, strict=True)
         if mine[i]["id"] in wanted
-    ][:limit]
-    return jsonify(query=_query(lon, lat, system, mode), area=area, stations=rows)
+    ][:limit]  # fmt: skip
+    return jsonify(query=_query(lon, lat, system, mode), area=area, stations=rows, circle=data.circle(mode),
+                   within_15_min=any(r["within_15_min"] for r in rows))  # fmt: skip
 
 
 def _query(lon: float, lat: float, system: str, mode: str) -> dict:
@@ -175,18 +188,32 @@ def bulk_nearest():
         except InputError as error:
             errors.append({"line": row["line"], "error": str(error)})
             continue
-        answers.append({**row, "nearest": [
+        nearest = [
             {"id": mine[i]["id"], "name": mine[i]["name"], "address": mine[i]["address"],
+             "status": mine[i]["status"], "hours": mine[i]["hours"], "open_now": data.is_open(mine[i]),
              "distance_m": round(float(d), 1), "minutes": round(float(nearby.minutes(d, mode)), 1),
+             "within_15_min": data.within_circle(float(nearby.minutes(d, mode))),
              **dict(zip(("lon", "lat"), data.in_system(mine[i]["lon"], mine[i]["lat"], system), strict=True))}
             for i, d in zip(found.order, found.distance_m, strict=True)
-        ]})  # fmt: skip
+        ]  # fmt: skip
+        within = bool(nearest) and nearest[0]["within_15_min"]
+        answers.append({**row, "within_15_min": within, "note": _circle_note(nearest, mode), "nearest": nearest})
     for answer in answers:
         answer["lon"], answer["lat"] = data.in_system(answer["lon"], answer["lat"], system)
     errors.sort(key=lambda e: e["line"])
     if answer_format == "csv":
         return _bulk_csv(answers, errors, system)
-    return jsonify(coords=system, mode=mode, rows=answers, errors=errors)
+    return jsonify(coords=system, mode=mode, circle=data.circle(mode), rows=answers, errors=errors)
+
+
+def _circle_note(nearest: list[dict], mode: str) -> str:
+    """Say (in the request's language) whether a station is within the service circle, and the nearest one's time."""
+    lang = language()
+    if not nearest:
+        return i18n.text("ui", "no_results", lang)
+    key = "bulk_within_circle" if nearest[0]["within_15_min"] else "bulk_outside_circle"
+    return i18n.text("ui", key, lang, minutes=f"{data.CIRCLE_MINUTES:g}", mode=i18n.text("ui", f"mode_{mode}", lang),
+                     time=f"{nearest[0]['minutes']:g}")  # fmt: skip
 
 
 def _bulk_rows(system: str) -> tuple[list[dict], list[dict]]:
@@ -208,14 +235,58 @@ def _read_lenient(path: Path, system: str, shown: str):
 
 
 def _bulk_csv(answers: list[dict], errors: list[dict], system: str) -> Response:
-    header = ["line", "name", f"lon_{system}", f"lat_{system}", "rank", "station_id", "station_name",
-              "station_address", "distance_m", "minutes", "error"]  # fmt: skip
-    rows = [[a["line"], a["name"], a["lon"], a["lat"], rank, n["id"], n["name"], n["address"], n["distance_m"],
-             n["minutes"], None]
+    header = ["line", "name", f"lon_{system}", f"lat_{system}", "within_15_min", "note", "rank", "station_id",
+              "station_name", "station_address", "station_status", "open_now", "distance_m", "minutes",
+              "error"]  # fmt: skip
+    rows = [[a["line"], a["name"], a["lon"], a["lat"], a["within_15_min"], a["note"], rank, n["id"], n["name"],
+             n["address"], n["status"], n["open_now"], n["distance_m"], n["minutes"], None]
             for a in answers for rank, n in enumerate(a["nearest"], start=1)]  # fmt: skip
-    rows += [[e["line"], *([None] * 9), e["error"]] for e in errors]
+    rows += [[a["line"], a["name"], a["lon"], a["lat"], False, a["note"], *([None] * 9)]
+             for a in answers if not a["nearest"]]  # fmt: skip
+    rows += [[e["line"], *([None] * 13), e["error"]] for e in errors]
+    rows.sort(key=lambda r: r[0])
     return Response(csvfile.csv_text(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=nearest_stations.csv"})  # fmt: skip
+
+
+@blueprint.get("/places")
+def places():
+    """Find places by part of their name in an area's own gazetteer (streets, POIs, metro stations, districts).
+
+    ``q`` (1 to :data:`MAX_PLACE_CHARS` characters, no control characters or markup symbols), ``area`` (a registered
+    area; default: the areas with public stations, else the default area), ``limit`` (1 to :data:`MAX_PLACES`),
+    ``coords`` of the answer.
+    """
+    fields = validation.query()
+    system = data.system(request.args.get("coords"))
+    query = _place_query(request.args.get("q"))
+    limit = fields.integer("limit", 1, MAX_PLACES, default=10)
+    names, default = scenarios.area_names()
+    asked = fields.choice("area", tuple(names), default=None)
+    areas = [asked] if asked else sorted({s["area"] for s in data.public(_store())}) or [default]
+    found = []
+    for area in areas:
+        found += [(area, place) for place in gazetteer.search(data.places_of(area), query, limit)]
+    found.sort(key=lambda item: (gazetteer.MATCHES.index(item[1].match), gazetteer.KINDS.index(item[1].kind)))
+    shown = []
+    for area, place in found[:limit]:
+        lon, lat = data.in_system(place.lon, place.lat, system)
+        shown.append({"name": place.name, "other_name": place.other_name, "kind": place.kind, "area": area,
+                      "district": place.district, "match": place.match, "lon": lon, "lat": lat,
+                      "coords": system})  # fmt: skip
+    return jsonify(query=query, coords=system, count=len(shown), places=shown)
+
+
+def _place_query(value: str | None) -> str:
+    """Read a place query: required, at most :data:`MAX_PLACE_CHARS`, no control characters or markup symbols."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if not text:
+        raise i18n.input_error("place_query_empty")
+    if len(text) > MAX_PLACE_CHARS:
+        raise i18n.input_error("place_query_too_long", max_len=MAX_PLACE_CHARS, length=len(text))
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs") or c in _REFUSED_PLACE_CHARS for c in text):
+        raise i18n.input_error("place_query_chars", chars=" ".join(_REFUSED_PLACE_CHARS))
+    return text
 
 
 @blueprint.get("/openapi.json")

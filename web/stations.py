@@ -19,6 +19,7 @@ from geoplan_web.validation import Fields
 from geoplan import coords
 from geoplan.coverage import nearby
 from geoplan.coverage.network import street_graph
+from geoplan.data import gazetteer
 from geoplan.errors import InputError
 from geoplan.siting.hours import parse_hours
 from geoplan.store import Store
@@ -149,3 +150,9 @@ def index_for(area: str, stations: list[dict]) -> tuple[nearby.StationIndex, lis
         return nearby.build_index(graph, study.crs, lonlat)
 
     return scenarios.models().derived(("station index", version, positions), build), mine
+
+
+def places_of(area: str) -> gazetteer.Gazetteer:
+    """Return the gazetteer of an area (built once per loaded area, kept by the app's model cache)."""
+    version, study = scenarios.models().keyed_area(scenarios.spec(area))
+    return scenarios.models().derived(("gazetteer", version), lambda: gazetteer.build(study))

@@ -154,14 +154,16 @@ def _public_plan(store, workspace) -> dict:
         # closed now: an hour that starts twelve hours from now (Helsinki time)
         ids[1]: {"name": "驿站乙", "hours": _window(local, 12 * 60, 60), "services": ["rest"], "host": "bank"},
         # open now in Helsinki, not at the same moment in Shanghai (6 or 5 hours ahead): the area's time zone counts
-        ids[2]: {"name": "驿站丙", "hours": _window(local, -45, 90), "services": ["toilet", "wifi"]},
+        ids[2]: {"name": "驿站丙", "hours": _window(local, -45, 90), "services": ["toilet", "wifi"],
+                 "station_status": "open"},
         ids[3]: {"name": "驿站丁", "hours": "24h", "services": ["toilet"], "station_status": "suspended"},
         ids[5]: {"services": ["ebike_charging"], "address": "现有路2号"},
     }
     version = published["version"]
     for site_id, fields in details.items():
         version = store.update_details(published["id"], site_id, version, PLANNER_NAME, fields)["version"]
-    published = store.publish(published["id"], version, PLANNER_NAME, True)
+    # every station but 甲 lacks an address, a status or hours: published as they are, the list acknowledged
+    published = store.publish(published["id"], version, PLANNER_NAME, True, force=ids[1:6])
     hidden = store.update_details(
         hidden["id"],
         hidden["sites"][1]["id"],
@@ -179,7 +181,8 @@ def _public_plan(store, workspace) -> dict:
         "proposed": ids[6:8],
         "rejected": ids[8:10],
         "unpublished": [s["id"] for s in hidden["sites"]],
-        "open": {ids[0], ids[2], ids[4], ids[5]},
+        # 乙 is outside its hours, 丁 suspended, the existing ones state no status and no hours: never open
+        "open": {ids[0], ids[2]},
         "sites": by_id,
         "candidate_ids": {s["candidate_id"] for s in published["sites"] + hidden["sites"] if s["candidate_id"]},
     }
@@ -314,7 +317,8 @@ def test_station_list_shows_published_stations_with_public_fields(client, plan):
     }
     assert by_id[plan["accepted"][3]]["status"] == "suspended"
     existing = by_id[plan["existing"][0]]
-    assert (existing["name"], existing["status"], existing["level"]) == ("现有驿站0", "open", "district")
+    assert (existing["name"], existing["status"], existing["level"]) == ("现有驿站0", "planned", "district")
+    assert existing["open_now"] is False
     assert existing["services"] == []
     assert existing["photos"] == []
 
@@ -364,7 +368,7 @@ def test_nearby_orders_by_network_distance(client, plan, helsinki_index):
     }
     found = body["stations"]
     assert sorted(s["id"] for s in found) == sorted(plan["public"]), "every public station, no other"
-    assert set(found[0]) == STATION_FIELDS | {"distance_m", "minutes"}
+    assert set(found[0]) == STATION_FIELDS | {"distance_m", "minutes", "within_15_min"}
     # the distances are the network distances (recomputed on the area's graph), nearest first
     graph, crs = helsinki_index
     lonlat = np.array([[s["lon"], s["lat"]] for s in found])
@@ -444,7 +448,7 @@ def test_gcj02_round_trip_inside_china(client, store, plan, nanchang):
         "plan",
         sites=[{"status": "existing", "lon": float(station[0]), "lat": float(station[1]), "name": "南昌驿站"}],
     )
-    store.publish(scenario["id"], scenario["version"], "plan", True)
+    store.publish(scenario["id"], scenario["version"], "plan", True, force=[scenario["sites"][0]["id"]])
     lon, lat = _offset(float(station[0]), float(station[1]), 150.0, -60.0)
     plain = _json(_nearby(client, lon, lat))
     assert plain["area"] == "nanchang"
@@ -765,10 +769,14 @@ def test_bulk_csv_output(client, plan):
         "name",
         "lon_wgs84",
         "lat_wgs84",
+        "within_15_min",
+        "note",
         "rank",
         "station_id",
         "station_name",
         "station_address",
+        "station_status",
+        "open_now",
         "distance_m",
         "minutes",
         "error",
@@ -923,6 +931,8 @@ def _example(parameter: dict, plan: dict, point: tuple[float, float]):
         return point[0] if name == "lon" else point[1]
     if name == "id":
         return plan["accepted"][0]
+    if name == "q":
+        return "Mannerheim"  # a street of the Helsinki extract
     return None
 
 
@@ -1116,7 +1126,18 @@ def test_planner_edits_details_and_publishes(planner, client, store, draft):
     assert _json(planner.get(f"{API}/scenarios/{draft['id']}"))["sites"] == body["sites"]
     assert _json(client.get(f"{V1}/stations"))["count"] == 0, "not public before publishing"
 
-    body = _json(planner.change(_publish_url(draft), json={"version": body["version"], "published": True}))
+    # the second accepted site states nothing: publishing is refused with it on the checklist, until acknowledged
+    other = draft["sites"][1]
+    refused = planner.change(_publish_url(draft), json={"version": body["version"], "published": True})
+    answer = _json(refused, 409)
+    assert (answer["code"], answer["kind"]) == ("publish_incomplete", "PublishChecklist")
+    assert [(m["id"], m["missing"]) for m in answer["missing"]] == [
+        (other["id"], ["name", "address", "hours", "station_status"][0 if not other["name"] else 1 :])
+    ]
+    assert "信息不完整" in answer["error"]
+    assert _json(planner.get(f"{API}/scenarios/{draft['id']}"))["published"] is False
+    body = _json(planner.change(_publish_url(draft), json={"version": body["version"], "published": True,
+                                                            "force": [other["id"]]}))  # fmt: skip
     assert body["published"] is True
     assert _json(planner.get(f"{API}/scenarios/{draft['id']}"))["published"] is True
     public = _json(client.get(f"{V1}/stations"))["stations"]
@@ -1135,7 +1156,7 @@ def test_planner_edits_details_and_publishes(planner, client, store, draft):
     assert (published["user"], published["before"], published["after"]) == (
         "plan",
         {"published": False},
-        {"published": True},
+        {"published": True, "excluded": [], "forced": [other["id"]]},
     )
 
     body = _json(planner.change(_publish_url(draft), json={"version": body["version"], "published": False}))
@@ -1223,7 +1244,7 @@ def test_bad_details_are_refused_naming_the_field(planner, store, draft, details
     response = planner.change(url, json={"version": draft["version"], "details": details})
     body = _json(response, 400)
     message = body["error"].lower()
-    label = i18n.CATALOG["ui"].get(f"details_{name}", {}).get("zh", name)  # the answer is Chinese by default
+    label = i18n.text("ui", f"details_{name}", "zh")  # the answer is Chinese by default
     assert name.lower() in message or label in message or (name == "details" and "站点详情" in message), body
     assert _snapshot(store) == before
 
