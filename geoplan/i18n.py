@@ -149,13 +149,13 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
         "compare_legend_sides": {"zh": "A 为左图的方案，B 为右图的方案；B−A 为 B 减 A（正数表示 B 更多）。",
                                  "en": "A is the scenario on the left map, B the one on the right; B−A is B minus A "
                                        "(positive: B has more)."},
-        "compare_legend_changed": {"zh": "灰色标记：只在这一方案中的站点（左图：B 中已移除；右图：B 中新增）",
-                                   "en": "Grey marker: a site only this scenario has (left map: removed in B; "
+        "compare_legend_changed": {"zh": "黄色光环：只在这一方案中的站点（左图：B 中已移除；右图：B 中新增）",
+                                   "en": "Yellow ring: a site only this scenario has (left map: removed in B; "
                                          "right map: added in B)"},
-        "compare_side": {"zh": "{side}：{name}（覆盖率 {share}）", "en": "{side}: {name} (share covered {share})"},
-        "compare_added": {"zh": "B 中新增的站点：{n} 个", "en": "Sites added in B: {n}"},
-        "compare_removed": {"zh": "B 中移除的站点：{n} 个", "en": "Sites removed in B: {n}"},
-        "compare_kept": {"zh": "两个方案共有的站点：{n} 个", "en": "Sites in both: {n}"},
+        "compare_side": {"zh": "{side}: {name}（覆盖率 {share}）", "en": "{side}: {name} (share covered {share})"},
+        "compare_kept": {"zh": "两个方案共有", "en": "In both"},
+        "compare_sites_note": {"zh": "站点数量：新增、移除均指 B 相对于 A。", "en": "Sites: added and removed are B "
+                                                                            "against A."},
         "compare_covered_of": {"zh": "{side} 已覆盖劳动者", "en": "{side} workers covered"},
         "compare_share_of": {"zh": "{side} 覆盖率", "en": "{side} share covered"},
         "compare_diff_covered": {"zh": "B−A 已覆盖劳动者", "en": "B−A workers covered"},

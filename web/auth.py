@@ -20,7 +20,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    flash,
     jsonify,
     make_response,
     redirect,
@@ -126,8 +125,8 @@ def _throttled(limit: RequestLimit) -> Response:
     """Show the login form again, with HTTP 429 and how many minutes are left of the limit's window."""
     reset_at = limit.window[0]  # when the window ends, seconds since the epoch (RequestLimit.reset_at adds 1 s)
     minutes = max(1, math.ceil((reset_at - time.time()) / 60))
-    flash(i18n.text("ui", "login_throttled", language(), minutes=minutes), "error")
-    return make_response(render_template("login.html"), 429)
+    message = i18n.text("ui", "login_throttled", language(), minutes=minutes)
+    return make_response(render_template("login.html", error=message), 429)
 
 
 def planner_required(view: Callable) -> Callable:
@@ -171,8 +170,7 @@ def login():
         store = current_app.extensions["geoplan_store"]
         row = store.authenticate(request.form.get("username", ""), request.form.get("password", ""))
         if row is None:
-            flash(t("login_failed"), "error")
-            return render_template("login.html"), 401
+            return render_template("login.html", error=t("login_failed")), 401
         login_user(User(row, store.session_version(row["id"])))
         return redirect(safe_next(request.args.get("next")))
     return render_template("login.html")

@@ -43,11 +43,15 @@ def scenario(scenario_id: int):
 @blueprint.get("/compare")
 @login_required
 def compare():
-    """Show two scenarios side by side: ``?a=ID&b=ID``."""
+    """Show two scenarios side by side: ``?a=ID&b=ID``; coverage of each, and B minus A, by district and group."""
     store = current_app.extensions["geoplan_store"]
     scenarios = store.scenarios()
+    lang = i18n.language()
+    heads = [geoplan_i18n.text("ui", key, lang, side=side) for side in "AB"
+             for key in ("compare_covered_of", "compare_share_of")]  # fmt: skip
+    heads += [geoplan_i18n.text("ui", key, lang) for key in ("compare_diff_covered", "compare_diff_share")]
     return render_template("compare.html", scenarios=scenarios, a=request.args.get("a", type=int),
-                           b=request.args.get("b", type=int), layers=_layer_zooms())  # fmt: skip
+                           b=request.args.get("b", type=int), layers=_layer_zooms(), heads=heads)  # fmt: skip
 
 
 @blueprint.get("/audit")
@@ -64,7 +68,8 @@ def audit():
         filters = _audit_filters(validation.query(), zone)
         error, status = None, 200
     except InputError as refused:
-        filters = {"scenario": None, "user": None, "action": None, "from": None, "to": None, "page": 1}
+        filters = {"scenario": request.args.get("scenario", type=int), "user": None, "action": None, "from": None,
+                   "to": None, "page": 1}  # the page stays about its scenario, the list empty
         error, status = geoplan_i18n.error_text(refused, lang), 400
     scenario_id = filters["scenario"]
     found = [] if error else store.audit(
