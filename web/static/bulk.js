@@ -151,7 +151,12 @@
       place.append(node("div", null, row.name || "–"),
                    node("small", "note", `${Number(row.lon).toFixed(6)}, ${Number(row.lat).toFixed(6)}`));
       tr.append(place);
+      tr.dataset.within = row.within_15_min ? "1" : "0";
+      const circle = node("td", row.within_15_min ? "circle within" : "circle outside table-warn",
+                          row.within_15_min ? T("yes") : T("no"));
+      tr.append(circle);
       const cell = node("td", "nearest");
+      cell.append(node("div", row.within_15_min ? "circle-text" : "circle-text table-warn", row.note));
       const ranked = node("ol");
       for (const n of row.nearest) {
         const item = node("li");
@@ -159,6 +164,10 @@
         item.append(node("b", null, n.name || `${T("unnamed_station")} #${n.id}`), " ",
                     node("span", "distance", distanceText(n.distance_m)), " · ",
                     node("span", "minutes", `${Math.max(1, Math.round(n.minutes))} ${T("unit_minutes")}`));
+        // the truth about each station: open now only when its status is open and its stated hours cover now
+        const state = n.status !== "open" ? T(`details_status_${n.status}`)
+          : (!n.hours ? T("hours_unknown") : (n.open_now ? T("badge_open") : T("badge_outside_hours")));
+        item.append(" · ", node("span", `open-state ${n.open_now ? "open" : "closed"}`, state));
         if (n.address) item.append(node("div", "note", n.address));
         ranked.append(item);
       }

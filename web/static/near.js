@@ -1,5 +1,7 @@
-/* "Stations near me": a worker gives a position (GPS, a tap on the map, or a typed station, address or district),
-   and sees the nearest published rest stations along the streets, with their services, hours and a route.
+/* "Stations near me": a worker gives a position (GPS, a tap on the map, or a typed place: a station, metro station,
+   street, bank... found in the area's offline gazetteer, /api/v1/places), and sees the nearest published rest
+   stations along the streets, with their services, hours and a route. Only a station whose status is open and whose
+   hours cover this moment is shown as open; when no station is within the 15-minute circle the page says so.
    Everything comes from the public API (/api/v1); the basemap is drawn offline from the area's own OSM data. */
 "use strict";
 
@@ -20,6 +22,7 @@
     mode: "walk",
     results: [],
     selected: null,     // station id whose route is drawn
+    circle: null,       // the 15-minute circle of the last search: {minutes, metres, mode}
   };
   let map = null;
   let ready = Promise.resolve();
@@ -65,6 +68,15 @@
   }
 
   function stationName(station) { return station.name || `${T("unnamed_station")} #${station.id}`; }
+
+  /* The badge tells the truth: open only when the status is open and the stated hours cover now; a station that
+     states no hours says so, one that is not open says its status (规划中, 暂停开放...). */
+  function badgeOf(station) {
+    if (station.status !== "open") return ["closed", T(`details_status_${station.status}`)];
+    if (!station.hours) return ["unknown", T("hours_unknown")];
+    if (station.open_now) return ["open", T("badge_open")];
+    return ["closed", T("badge_outside_hours")];
+  }
 
   const node = GeoMap.node;
 
@@ -125,6 +137,7 @@
     if (state.results.some((s) => s.id === station.id)) classes.push("hit");
     if (station.id === state.selected) classes.push("selected");
     if (!station.open_now) classes.push("closed");
+    if (station.status !== "open" || !station.hours) classes.push("unknown");
     const dot = node("span", classes.join(" "));
     dot.dataset.stationId = station.id;
     return L.divIcon({
@@ -219,6 +232,7 @@
     if (seq !== searchSeq) return;  // a newer search is under way
     list.removeAttribute("aria-busy");
     state.results = data.stations.filter((s) => wanted.every((code) => s.services.includes(code))).slice(0, LIMIT);
+    state.circle = data.circle;
     if (data.area && data.area !== state.area) {
       await useArea(data.area);
       drawHere();
@@ -236,7 +250,22 @@
     }
   }
 
+  /* Say plainly when no listed station is within the 15-minute circle (the server's threshold, at the mode's speed). */
+  function renderCircle() {
+    const note = $("circle-note");
+    const circle = state.circle;
+    const none = state.results.length > 0 && circle && !state.results.some((s) => s.within_15_min);
+    note.hidden = !none;
+    note.dataset.within = none ? "0" : "1";
+    if (none) {
+      note.textContent = GeoMap.fill("circle_none", {
+        minutes: circle.minutes, mode: T(`mode_${circle.mode}`), metres: distanceText(circle.metres),
+      });
+    }
+  }
+
   function renderResults() {
+    renderCircle();
     list.replaceChildren();
     for (const station of state.results) {
       const item = node("li", "station");
@@ -244,14 +273,16 @@
       item.dataset.distanceM = station.distance_m;
       item.dataset.services = station.services.join(" ");
       item.dataset.open = station.open_now ? "1" : "0";
+      item.dataset.within = station.within_15_min ? "1" : "0";
       item.tabIndex = 0;
       item.setAttribute("role", "button");
       if (station.id === state.selected) item.classList.add("selected");
 
       const head = node("div", "st-head");
       head.append(node("span", "st-name", stationName(station)));
-      const badge = node("span", `open-badge ${station.open_now ? "open" : "closed"}`,
-                         station.open_now ? T("badge_open") : T("badge_closed"));
+      const [badgeClass, badgeText] = badgeOf(station);
+      const badge = node("span", `open-badge ${badgeClass}`, badgeText);
+      badge.dataset.status = station.status;
       head.append(badge);
       item.append(head);
 
@@ -259,6 +290,10 @@
       meta.append(node("span", "distance", distanceText(station.distance_m)), " · ",
                   node("span", "minutes", `${T(`mode_${state.mode}`)} ${minutesText(station.minutes)}`), " · ",
                   node("span", "hours", hoursText(station.hours)));
+      if (state.circle && !station.within_15_min) {
+        meta.append(" · ", node("span", "outside-circle", GeoMap.fill("circle_outside",
+                                                                      { minutes: state.circle.minutes })));
+      }
       item.append(meta);
 
       if (station.services.length) {
@@ -354,51 +389,116 @@
     );
   }
 
-  const squash = (text) => (text || "").toLowerCase().replace(/[\s·,，、()（）-]+/g, "");
+  const squash = (text) => (text || "").normalize("NFKC").toLowerCase().replace(/[\s·,，、()（）-]+/g, "");
 
-  /* Match a typed place against station names, addresses and district names (no geocoder: it all stays here). */
-  function findPlace(text) {
+  /* Stations whose name or address holds the text, ranked exact > prefix > substring (names before addresses). */
+  function matchStations(text) {
     const query = squash(text);
-    if (!query) return null;
-    const stations = state.stations;
-    const tests = [
-      (s) => squash(s.name) === query,
-      (s) => squash(s.name).includes(query) || (squash(s.name) && query.includes(squash(s.name))),
-      (s) => squash(s.address) === query,
-      (s) => squash(s.address).includes(query),
-    ];
-    for (const test of tests) {
-      const found = stations.find(test);
-      if (found) return { station: found };
+    if (!query) return [];
+    const rank = (value) => {
+      const key = squash(value);
+      if (!key) return null;
+      if (key === query) return 0;
+      if (key.startsWith(query)) return 1;
+      return key.includes(query) ? 2 : null;
+    };
+    const found = [];
+    for (const station of state.stations) {
+      const byName = rank(station.name);
+      const byAddress = rank(station.address);
+      const best = byName !== null ? byName : (byAddress !== null ? byAddress + 0.5 : null);
+      if (best !== null) found.push({ rank: best, station });
     }
-    const districts = [...new Set(stations.map((s) => s.district).filter(Boolean))];
-    const district = districts.find((d) => squash(d) === query)
-      || districts.find((d) => squash(d).includes(query) || query.includes(squash(d)));
-    if (district) return { district, stations: stations.filter((s) => s.district === district) };
-    return null;
+    return found.sort((a, b) => a.rank - b.rank).map((f) => ({ kind: "station", match: f.rank === 0 ? "exact" : "",
+                                                                station: f.station }));
+  }
+
+  /* Places of the area's gazetteer (streets, metro stations, bus stops, banks, districts) matching the text. */
+  async function matchPlaces(text) {
+    const params = new URLSearchParams({ q: text.trim(), limit: "8" });
+    if (state.area) params.set("area", state.area);
+    const data = await getJSON(`/api/v1/places?${params}`);
+    return data.places.map((place) => ({ kind: place.kind, match: place.match, place }));
+  }
+
+  function pickList() { return $("place-results"); }
+
+  function clearPicks() {
+    pickList().replaceChildren();
+    pickList().hidden = true;
+  }
+
+  /* Offer what was found: stations first, then places; each a button (text set with textContent, never HTML). */
+  function offer(found) {
+    const box = pickList();
+    box.replaceChildren(node("li", "pick-title", T("places_pick")));
+    for (const hit of found) {
+      const item = node("li", "pick");
+      const button = node("button", `pick-button kind-${hit.kind}`);
+      button.type = "button";
+      const name = hit.station ? stationName(hit.station) : hit.place.name;
+      const where = hit.station ? (hit.station.district || hit.station.address) : hit.place.district;
+      button.append(node("span", "pick-kind", T(`place_kind_${hit.kind}`)), " ", node("span", "pick-name", name));
+      if (hit.place && hit.place.other_name && hit.place.other_name !== name) {
+        button.append(" ", node("span", "pick-other", hit.place.other_name));
+      }
+      if (where) button.append(" ", node("span", "pick-where", where));
+      button.dataset.kind = hit.kind;
+      button.addEventListener("click", () => pick(hit));
+      item.append(button);
+      box.append(item);
+    }
+    box.hidden = false;
+  }
+
+  async function pick(hit) {
+    clearPicks();
+    $("place-input").blur();
+    if (hit.station) {
+      const s = hit.station;
+      if (s.area !== state.area) await useArea(s.area);
+      await setPoint(s.lat, s.lon, { fit: "centre", station: s.id });
+      return;
+    }
+    const place = hit.place;
+    if (place.area !== state.area && state.stations.some((s) => s.area === place.area)) await useArea(place.area);
+    await setPoint(place.lat, place.lon, { fit: "results" });
+    if (state.results.length) message(GeoMap.fill("near_place", { name: place.name }), "ok");
   }
 
   async function goToPlace(event) {
     event.preventDefault();
     await started;
-    const text = $("place-input").value;
-    const found = findPlace(text);
-    if (!found) {
-      message(text.trim() ? `${T("place_not_found")}: ${text.trim()}` : T("near_hint"), "error");
+    const text = $("place-input").value.trim();
+    if (!text) {
+      clearPicks();
+      message(T("near_hint"), "error");
       return;
     }
-    $("place-input").blur();
-    if (found.station) {
-      const s = found.station;
-      if (s.area !== state.area) await useArea(s.area);
-      await setPoint(s.lat, s.lon, { fit: "centre", station: s.id });
+    const stations = matchStations(text);
+    if (stations.length && stations[0].match === "exact") {  // the station itself: go there
+      await pick(stations[0]);
       return;
     }
-    const mine = found.stations;
-    if (mine[0].area !== state.area) await useArea(mine[0].area);
-    const lat = mine.reduce((sum, s) => sum + s.lat, 0) / mine.length;
-    const lon = mine.reduce((sum, s) => sum + s.lon, 0) / mine.length;
-    await setPoint(lat, lon, { fit: "results" });
+    let places = [];
+    try {
+      places = await matchPlaces(text);
+    } catch (error) {
+      message(error.message, "error");  // a refused query: the server's message, in the page's language
+      return;
+    }
+    const found = [...stations.slice(0, 5), ...places];
+    if (!found.length) {
+      clearPicks();
+      message(`${T("place_not_found")}: ${text}`, "error");
+      return;
+    }
+    if (found.length === 1) {
+      await pick(found[0]);
+      return;
+    }
+    offer(found);
+    message(T("places_pick"));
   }
 
   function fillPlaces() {
