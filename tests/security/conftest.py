@@ -42,7 +42,8 @@ class Live:
         site = scenario["sites"][0]
         accepted = store.update_site(scenario["id"], site["id"], version, "alice", "accept", status="accepted")
         version = accepted["version"]
-        details = {"name": HOSTILE_NAME, "address": HOSTILE_NAME, "hours": "24h", "services": ["drinking_water"]}
+        details = {"name": HOSTILE_NAME, "address": HOSTILE_NAME, "hours": "24h", "services": ["drinking_water"],
+                   "station_status": "open"}  # publishing refuses a public station without its details
         version = store.update_details(scenario["id"], site["id"], version, "alice", details)["version"]
         store.publish(scenario["id"], version, "alice", True)
         self.scenario_id, self.site_id = scenario["id"], site["id"]
