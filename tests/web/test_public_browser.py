@@ -11,10 +11,12 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _browser import BROWSER_MARKS, WAIT_MS
 from _web_helpers import Server
 
+from geoplan import crs
 from geoplan.outputs import layers
 from geoplan.store import Store
 
@@ -30,10 +32,10 @@ SCREENSHOT = os.environ.get("GEOPLAN_NEAR_SCREENSHOT")
 #: The published stations' details, in the order their sites are picked (the first is next to the phone).
 DETAILS = [
     {"name": "环卫驿站甲 Alpha", "address": "测试路1号", "hours": "24h", "phone": "010-12345678 转 8、12345",
-     "services": ["drinking_water", "toilet", "rest", "phone_charging"]},
+     "services": ["drinking_water", "toilet", "rest", "phone_charging"], "station_status": "open"},
     {"name": "快递驿站乙 Bravo", "address": "测试路2号", "hours": "00:00-24:00", "phone": "010-22223333",
-     "services": ["drinking_water", "heating_food", "ebike_charging"]},
-    {"name": "交警驿站丙 Charlie", "address": "测试路3号", "hours": "24h",
+     "services": ["drinking_water", "heating_food", "ebike_charging"], "station_status": "open"},
+    {"name": "交警驿站丙 Charlie", "address": "测试路3号", "hours": "24h", "station_status": "open",
      "services": ["rest", "toilet"]},
     {"name": "社区驿站丁 Delta", "address": "测试路4号", "hours": "24h", "station_status": "suspended",
      "services": ["drinking_water", "wifi", "ebike_charging"]},
@@ -192,7 +194,7 @@ def test_near_me_lists_stations_by_distance_and_draws_a_route(published, phone):
         assert text == pytest.approx(station["distance_m"], rel=0.06, abs=1)
     assert all("分钟" in t for t in items.locator(".minutes").all_text_contents())
     delta = page.locator(f'#results li.station[data-station-id="{published.station("社区")["id"]}"]')
-    expect(delta.locator(".open-badge")).to_have_text("已关闭")
+    expect(delta.locator(".open-badge")).to_have_text("暂停开放")  # its own status, never "open"
     expect(items.first.locator(".open-badge")).to_have_text("开放中")
     expect(items.first.locator("a.phone")).to_have_attribute("href", "tel:01012345678")  # first number, no 转 8
     expect(items.first.locator(".svc")).to_have_count(4)
@@ -344,7 +346,11 @@ def test_bulk_lookup_answers_good_rows_and_reports_bad_ones(published, phone):
         page.locator("#bulk-download").tap()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
     lines = text.strip().splitlines()
-    assert lines[0].startswith("line,name,lon_wgs84,lat_wgs84,rank,station_id")
+    assert lines[0].startswith("line,name,lon_wgs84,lat_wgs84,within_15_min,note,rank,station_id")
+    # every depot is a few dozen metres from a station: within the 15-minute circle, said in the table
+    assert table.evaluate_all("els => els.map(e => e.dataset.within)") == ["1", "1", "1"]
+    expect(table.first.locator("td.circle")).to_have_text("是")
+    expect(table.first.locator(".circle-text")).to_contain_text("15 分钟内有驿站")
     assert len(lines) == 1 + 3 * 2 + 1
     assert "环卫驿站甲 Alpha" in text
     expect_no_hidden_sites(page)
@@ -372,3 +378,96 @@ def test_near_me_with_nothing_published_says_so(published, phone):
     finally:
         publish(True)
         store.engine.dispose()
+
+
+# --- the truth about stations, the 15-minute circle, places (issue 13) ------------------------------------------
+
+
+def _far_junction(workspace, station: dict) -> dict:
+    """A junction of the area about 2.5 km in a straight line from a station: far beyond a 15-minute walk."""
+    area = workspace.area
+    lonlat = crs.to_wgs84(area.crs, np.column_stack([area.nodes.geometry.x, area.nodes.geometry.y]))
+    far = [abs(metres(lon, lat, station["lon"], station["lat"]) - 2500.0) for lon, lat in lonlat]
+    lon, lat = lonlat[int(np.argmin(far))]
+    return {"latitude": float(lat), "longitude": float(lon), "accuracy": 10}
+
+
+def test_a_station_without_status_or_hours_is_never_shown_open(published, phone):
+    """A second scenario's station, named but with no status and no hours, published as it is (acknowledged)."""
+    store = Store(published.database)
+    alpha = published.station("环卫")
+    site = {"status": "accepted", "lon": alpha["lon"] + 0.0004, "lat": alpha["lat"] + 0.0004, "name": "无状态驿站 Echo"}
+    scenario = store.create_scenario("未填写方案", "helsinki", "plan", sites=[site])
+    echo = scenario["sites"][0]["id"]
+    store.publish(scenario["id"], scenario["version"], "plan", True, force=[echo])
+    try:
+        page = phone("/near")
+        wait_for_map(page)
+        page.locator("#locate").tap()
+        item = page.locator(f'#results li.station[data-station-id="{echo}"]')
+        expect(item).to_have_attribute("data-open", "0")
+        expect(item.locator(".open-badge")).to_have_text("规划中")
+        expect(item.locator(".open-badge")).to_have_attribute("data-status", "planned")
+        expect(item.locator(".hours")).to_have_text("未注明开放时间")
+        expect(page.locator(f'#results li.station[data-station-id="{alpha["id"]}"] .open-badge')).to_have_text("开放中")
+        assert "开放中" not in item.inner_text()
+        # "open now" leaves it out
+        page.locator("label.open-chip").tap()
+        expect(page.locator("#results li.station").first).to_be_visible()
+        expect(item).to_have_count(0)
+    finally:
+        scenario = store.scenario(scenario["id"])
+        store.publish(scenario["id"], scenario["version"], "plan", False)
+        store.engine.dispose()
+
+
+def test_no_station_within_15_minutes_is_said_plainly(published, phone, default_workspace):
+    page = phone("/near")
+    wait_for_map(page)
+    page.context.set_geolocation(_far_junction(default_workspace, published.station("环卫")))
+    page.locator("#locate").tap()
+    items = page.locator("#results li.station")
+    expect(items).to_have_count(len(published.stations))
+    note = page.locator("#circle-note")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("15 分钟内（步行约 1.0 公里）没有驿站。以下是最近的驿站")
+    expect(items.first.locator(".outside-circle")).to_have_text("超出 15 分钟")
+    assert all(float(m) > 1000 for m in items.evaluate_all("els => els.map(e => e.dataset.distanceM)"))
+    # at a station (its name typed) the note goes away
+    page.locator("#place-input").fill("环卫驿站甲 Alpha")
+    page.locator("#place-go").tap()
+    expect(note).to_be_hidden()
+    expect(items.first).to_have_attribute("data-within", "1")
+
+
+def test_a_typed_place_offers_streets_and_searches_near_the_one_picked(published, phone):
+    page = phone("/near")
+    wait_for_map(page)
+    expect(page.locator("#place-input")).to_have_attribute("placeholder", re.compile("地铁站"))
+    page.locator("#place-input").fill("mannerheim")
+    page.locator("#place-go").tap()
+    picks = page.locator("#place-results button.pick-button")
+    expect(picks.first).to_be_visible()
+    street = page.locator('#place-results button[data-kind="street"]', has_text="Mannerheimintie")
+    expect(street).to_contain_text("街道")
+    answer = page.request.get(f"{published.url}/api/v1/places", params={"q": "Mannerheimintie"}).json()
+    place = next(p for p in answer["places"] if p["kind"] == "street" and p["name"] == "Mannerheimintie")
+    street.tap()
+    expect(page.locator("#place-results")).to_be_hidden()
+    expect(page.locator("#message")).to_contain_text("Mannerheimintie 附近的驿站")
+    query = {"lat": f"{place['lat']:.7f}", "lon": f"{place['lon']:.7f}"}
+    nearby = page.request.get(f"{published.url}/api/v1/stations/nearby", params=query).json()
+    expect(page.locator("#results li.station")).to_have_count(len(nearby["stations"]))
+    assert result_ids(page) == [s["id"] for s in nearby["stations"]]
+
+
+def test_hostile_place_text_is_refused_and_shown_as_text(published, phone):
+    page = phone("/near")
+    wait_for_map(page)
+    phone.allow("the server responded with a status of 400")
+    page.locator("#place-input").fill('<img src=x onerror="document.title=1">')
+    page.locator("#place-go").tap()
+    expect(page.locator("#message")).to_contain_text("不能含有")
+    expect(page.locator("#message")).to_have_class(re.compile(r"\berror\b"))
+    expect(page.locator("#message img, #place-results img")).to_have_count(0)
+    assert page.title() != "1"
