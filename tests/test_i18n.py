@@ -210,7 +210,7 @@ def test_hours_refusals_are_coded():
     with pytest.raises(InputError) as refused:
         parse_hours("8点到5点")
     zh, en = _both(refused.value)
-    assert zh.startswith("营业时间 '8点到5点'：请写成 HH:MM-HH:MM"), zh
+    assert zh.startswith("开放时间 '8点到5点'：请写成 HH:MM-HH:MM"), zh
     assert en.startswith("Hours '8点到5点': write HH:MM-HH:MM"), en
     with pytest.raises(InputError) as refused:
         parse_hours("25:00-26:00")

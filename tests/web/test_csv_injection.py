@@ -19,7 +19,8 @@ def hostile(store, plan_scenario) -> dict:
     scenario_id, version = plan_scenario["id"], plan_scenario["version"]
     for site, attack in zip(plan_scenario["sites"], ATTACKS, strict=False):
         version = store.update_site(scenario_id, site["id"], version, "plan", "accept", status="accepted")["version"]
-        details = {"name": attack, "address": attack, "hours": "24h", "services": ["drinking_water"]}
+        details = {"name": attack, "address": attack, "hours": "24h", "services": ["drinking_water"],
+                   "station_status": "open"}
         version = store.update_details(scenario_id, site["id"], version, "plan", details)["version"]
     store.publish(scenario_id, version, "plan", True)
     return store.scenario(scenario_id)

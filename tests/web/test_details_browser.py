@@ -135,7 +135,7 @@ def test_planner_edits_details_publishes_and_the_public_sees_the_station(server,
     page.fill("#details-name", "江边爱心驿站")
     page.fill("#details-hours", "早上八点到晚上")
     page.click("#details-save")
-    expect(page.locator("#details-error")).to_contain_text("营业时间")
+    expect(page.locator("#details-error")).to_contain_text("开放时间")
     expect(page.locator("#scenario-version")).to_have_text("2")
 
     page.fill("#details-address", "滨江路 8 号")

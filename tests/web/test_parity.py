@@ -58,7 +58,7 @@ def planned(app, files, tmp_path, capsys):
     printed = capsys.readouterr()
     assert status == 0, printed.err
     printed = printed.out
-    scenario_id = int(re.search(r"scenario #(\d+)", printed).group(1))
+    scenario_id = int(re.search(r"方案 #(\d+)", printed).group(1))
     return scenario_id, json.loads((out / "coverage.json").read_text(encoding="utf-8"))
 
 
@@ -118,8 +118,11 @@ def test_exports_and_the_public_side_show_the_same_stations(planner, anonymous, 
     active = [s for s in scenario["sites"] if s["status"] != "rejected"]
     assert [int(row["id"]) for row in table] == [s["id"] for s in active]
     assert [row["hours"] for row in table] == [s["hours"] or "" for s in active]
-    published = planner.change(f"{API}/scenarios/{scenario_id}/publish",
-                               {"version": scenario["version"], "published": True})  # fmt: skip
+    url = f"{API}/scenarios/{scenario_id}/publish"
+    checklist = planner.change(url, {"version": scenario["version"], "published": True})
+    assert checklist.status_code == 409, "the plan's stations have no address, hours or status yet"
+    incomplete = [m["id"] for m in checklist.get_json()["missing"]]
+    published = planner.change(url, {"version": scenario["version"], "published": True, "force": incomplete})
     assert published.status_code == 200, published.get_json()
     public = anonymous.get("/api/v1/stations").get_json()["stations"]
     kept = [s for s in scenario["sites"] if s["status"] in ("accepted", "existing")]

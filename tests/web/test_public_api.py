@@ -1291,7 +1291,10 @@ def test_stale_details_and_publish_are_409_and_change_nothing(planner, store, dr
     stale = draft["version"]
     body = _json(planner.change(_details_url(draft, site), json={"version": stale, "details": {"name": "第二次"}}), 409)
     assert body["kind"] == "StaleError"
-    assert "by plan" in body["error"], "the message says who changed it"
+    assert "已被plan 于" in body["error"], "the message says who changed it"
+    url = _details_url(draft, site) + "?lang=en"
+    body = _json(planner.change(url, json={"version": stale, "details": {"name": "第二次"}}), 409)
+    assert "by plan at" in body["error"], "the message says who changed it"
     body = _json(planner.change(_publish_url(draft), json={"version": stale, "published": True}), 409)
     assert body["kind"] == "StaleError"
     assert _snapshot(store) == before

@@ -74,12 +74,13 @@ def _bulk(client, data: bytes | str, name: str = "depots.csv", **fields):
 
 @pytest.fixture
 def published(store, plan_scenario) -> dict:
-    """``plan_scenario`` with its first two stations accepted and the scenario published."""
+    """``plan_scenario`` with its first two stations accepted and the scenario published (as they are: forced)."""
     version = plan_scenario["version"]
-    for site in plan_scenario["sites"][:2]:
+    accepted = plan_scenario["sites"][:2]
+    for site in accepted:
         version = store.update_site(plan_scenario["id"], site["id"], version, "plan", "accept",
                                     status="accepted")["version"]  # fmt: skip
-    return store.publish(plan_scenario["id"], version, "plan", True)
+    return store.publish(plan_scenario["id"], version, "plan", True, force=[site["id"] for site in accepted])
 
 
 def _nested(depth: int, leaf: object = 1) -> object:
@@ -134,26 +135,42 @@ def test_versions_are_whole_json_numbers(planner, store, plan_scenario, version,
     assert _snapshot(store) == before
 
 
-def test_a_decision_on_a_proposal_a_reoptimisation_replaced_is_stale(planner, store, plan_scenario):
-    """Reject racing a re-optimise: the decision was made on the old version, so it is 409, not 404."""
+def test_a_decision_on_a_proposal_a_reoptimisation_replaced_is_stale(planner, store, plan_scenario, default_plan):
+    """Reject racing a re-optimise: the decision was made on the old version, so it is 409, not 404.
+
+    A re-optimisation keeps a proposal that stays on its candidate spot and removes the others: both cases are
+    made here, the removal through the store call the re-optimise route makes (a solver run that happens to keep
+    every spot would otherwise leave the removed case untested).
+    """
     sid = plan_scenario["id"]
     seen = plan_scenario["sites"][-1]
     assert seen["status"] == "proposed"
-    reoptimised = planner.change(f"{API}/scenarios/{sid}/reoptimise", {"version": 1, "time_limit": 1})
-    assert reoptimised.status_code == 200, reoptimised.get_json()
-    assert seen["id"] not in {s["id"] for s in reoptimised.get_json()["sites"]}, "the proposals were replaced"
+    sites, result = default_plan
+    others = [s for s in sites if s.get("candidate_id") != seen["candidate_id"]]
+    assert len(others) == len(sites) - 1
+    replaced = store.replace_proposals(sid, 1, "plan", others, result, "reoptimise")
+    assert seen["id"] not in {s["id"] for s in replaced["sites"]}, "the proposal was replaced"
+    assert seen["number"] in replaced["changes"]["removed"]
+    kept = replaced["sites"][0]
     before = _snapshot(store)
-    for body in ({"action": "reject", "version": 1}, {"action": "move", "lon": seen["lon"], "lat": seen["lat"],
-                                                      "version": 1}):  # fmt: skip
-        response = planner.change(_site_url(plan_scenario, seen), body)
-        assert response.status_code == 409, response.get_json()
-        assert response.get_json()["kind"] == "StaleError"
-        assert "not saved" in response.get_json()["error"]
+    for site in (seen, kept):
+        for body in ({"action": "reject", "version": 1},
+                     {"action": "move", "lon": site["lon"], "lat": site["lat"], "version": 1}):  # fmt: skip
+            response = planner.change(_site_url(plan_scenario, site), body)
+            assert response.status_code == 409, response.get_json()
+            assert response.get_json()["kind"] == "StaleError"
+            assert "未保存" in response.get_json()["error"]
     assert _snapshot(store) == before
     # On the current version the replaced proposal is unknown.
-    response = planner.change(_site_url(plan_scenario, seen), {"action": "reject", "version": 2})
+    response = planner.change(_site_url(plan_scenario, seen), {"action": "reject", "version": replaced["version"]})
     assert response.status_code == 404
     assert _snapshot(store) == before
+    # The route itself: a re-optimisation from the current version makes the copy the planner saw stale.
+    reoptimised = planner.change(f"{API}/scenarios/{sid}/reoptimise", {"version": replaced["version"],
+                                                                       "time_limit": 1})  # fmt: skip
+    assert reoptimised.status_code == 200, reoptimised.get_json()
+    response = planner.change(_site_url(plan_scenario, kept), {"action": "reject", "version": replaced["version"]})
+    assert response.status_code == 409, response.get_json()
 
 
 def test_a_bulk_lookup_with_cr_only_line_ends_is_answered(anonymous, published):
@@ -257,9 +274,12 @@ def test_the_cli_refuses_a_far_existing_station_with_the_web_import_message(
     (tmp_path / "far.csv").write_text(FAR_CSV, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(areas, "load_area", lambda spec: helsinki)  # the session's area, not loaded again
-    status = main(["plan", "--existing", "far.csv", "--out", str(tmp_path / "out"), "--quiet"])
+    status = main(["plan", "--existing", "far.csv", "--out", str(tmp_path / "out"), "--quiet", "--lang", "zh"])
     assert status == 2
-    assert f"错误 error: {chinese}（{english}）" in capsys.readouterr().err
+    assert f"错误：{chinese}" in capsys.readouterr().err  # the CLI speaks one language, the user's
+    status = main(["plan", "--existing", "far.csv", "--out", str(tmp_path / "out"), "--quiet", "--lang", "en"])
+    assert status == 2
+    assert english in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
@@ -337,7 +357,8 @@ def _endpoints(scenario: dict) -> dict[str, tuple[str, dict, dict[str, str]]]:
         "move": (_site_url(scenario, site), {"action": "move", "lon": site["lon"], "lat": site["lat"],
                                              "coords": "wgs84", "version": 1},
                  {"lon": "number", "lat": "number", "coords": "choice"}),
-        "details": (f"{_site_url(scenario, site)}/details", {"version": 1, "details": {"name": "n"}},
+        "details": (f"{_site_url(scenario, site)}/details",
+                    {"version": 1, "details": {"name": "n", "address": "a", "hours": "24h", "station_status": "open"}},
                     {"version": "integer", "details": "object"}),
         "publish": (f"{API}/scenarios/{sid}/publish", {"version": 1, "published": True},
                     {"version": "integer", "published": "boolean"}),

@@ -481,16 +481,18 @@
       return;
     }
     let places = [];
+    let refused = "";
     try {
       places = await matchPlaces(text);
     } catch (error) {
-      message(error.message, "error");  // a refused query: the server's message, in the page's language
-      return;
+      // A refused query (the server's message, in the page's language) or no network: the stations this page
+      // already holds are still searched.
+      refused = error.message;
     }
     const found = [...stations.slice(0, 5), ...places];
     if (!found.length) {
       clearPicks();
-      message(`${T("place_not_found")}: ${text}`, "error");
+      message(refused || `${T("place_not_found")}: ${text}`, "error");
       return;
     }
     if (found.length === 1) {
