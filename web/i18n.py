@@ -34,7 +34,8 @@ _FALLBACK_ZONE = "Asia/Shanghai"
 
 #: Catalog sections the web interface shows, and the prefix their keys take in the table (``group_couriers``).
 _PREFIXED = {"group": "group_", "service": "service_", "host": "details_host_", "station_status": "details_status_",
-             "solve_status": "solve_status_", "solve_status_note": "solve_status_note_"}  # fmt: skip
+             "solve_status": "solve_status_", "solve_status_note": "solve_status_note_",
+             "webmap": "webmap_"}  # fmt: skip
 
 
 def language() -> str:

@@ -171,23 +171,27 @@ def districts_geojson(prepared: PreparedModel) -> dict:
     Returns
     -------
     dict
-        Polygon features with properties ``district`` (name) and ``has_network`` (bool: holds streets).
+        Polygon features with properties ``district`` (name), ``has_network`` (bool: holds streets) and ``label``
+        (``[lon, lat]`` of a point inside the part of the district the study area covers, where a map writes its
+        name: a district reaching far beyond the area would otherwise be labelled off the map).
     """
     districts = prepared.area.districts
     area_crs = prepared.area.crs
-    geometries = shapely.transform(
-        districts.geometry.to_numpy(), lambda xy: np.round(crs.to_wgs84(area_crs, xy), LONLAT_DIGITS)
-    )
+    polygons = districts.geometry.to_numpy()
+    studied = shapely.intersection(polygons, prepared.area.boundary)
+    inside = shapely.point_on_surface(np.where(shapely.is_empty(studied), polygons, studied))
+    labels = np.round(crs.to_wgs84(area_crs, shapely.get_coordinates(inside)), LONLAT_DIGITS)
+    geometries = shapely.transform(polygons, lambda xy: np.round(crs.to_wgs84(area_crs, xy), LONLAT_DIGITS))
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
                 "geometry": json.loads(shapely.to_geojson(geometry)),
-                "properties": {"district": str(name), "has_network": bool(has_network)},
+                "properties": {"district": str(name), "has_network": bool(has_network), "label": label.tolist()},
             }
-            for name, has_network, geometry in zip(
-                districts["district"], districts["has_network"], geometries, strict=True
+            for name, has_network, geometry, label in zip(
+                districts["district"], districts["has_network"], geometries, labels, strict=True
             )
         ],
     }

@@ -6,6 +6,7 @@ import json
 import math
 import time
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -290,8 +291,15 @@ def test_geojson_outputs_are_serialisable_wgs84(ws, proposal):
     districts = json.loads(json.dumps(layers.districts_geojson(ws.prepared)))
     assert {f["properties"]["district"] for f in districts["features"]} == set(ws.area.districts["district"])
     assert all(isinstance(f["properties"]["has_network"], bool) for f in districts["features"])
+    boundary = gpd.GeoSeries([ws.area.boundary], crs=ws.area.crs).to_crs(4326).iloc[0]
     for feature in districts["features"]:
-        assert_helsinki_lonlat(shapely.get_coordinates(shapely.geometry.shape(feature["geometry"])))
+        polygon = shapely.geometry.shape(feature["geometry"])
+        assert_helsinki_lonlat(shapely.get_coordinates(polygon))
+        # the label stands in the district, in the part the study area covers when there is one
+        label = shapely.Point(feature["properties"]["label"])
+        assert polygon.buffer(1e-6).contains(label)
+        if polygon.intersects(boundary):
+            assert boundary.buffer(1e-6).contains(label)
     demand = json.loads(json.dumps(layers.demand_geojson(ws, sites)))
     features = demand["features"]
     assert len(features) <= len(ws.prepared.demand)

@@ -92,7 +92,9 @@ const GeoMap = (() => {
   }
 
   function create(elementId, area, zooms) {
-    const map = L.map(elementId, { preferCanvas: true, zoomControl: true });
+    // Quarter zoom steps: an area fits its map instead of filling a quarter of it at the next whole zoom down.
+    const map = L.map(elementId, { preferCanvas: true, zoomControl: true, zoomSnap: 0.25, zoomDelta: 0.5 });
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     L.control.scale({ imperial: false }).addTo(map);
     if (TILE_URL) {
       L.tileLayer(TILE_URL, { maxZoom: 19, attribution: "tiles" }).addTo(map);
@@ -109,7 +111,9 @@ const GeoMap = (() => {
     /** Each basemap layer's GeoJSON as it arrives (the review map's search reads the street names). */
     map.basemapData = {};
     for (const name of order) {
-      layers[name] = L.geoJSON(null, { style: styles[name], interactive: false });
+      // The basemap is the area's own OpenStreetMap data: its licence (ODbL) asks for the attribution.
+      const attribution = name === "streets" ? escape(T("webmap_osm_attribution")) : "";
+      layers[name] = L.geoJSON(null, { style: styles[name], interactive: false, attribution });
       map.basemapData[name] = fetch(`/basemap/${encodeURIComponent(area)}/${name}.geojson`).then((r) => r.json());
       map.basemapData[name].then((data) => {
         layers[name].addData(data);

@@ -59,8 +59,10 @@
         { name, share: row ? GeoMap.pct(row.share) : "–" }));
       label.dataset.district = name;
       if (row) label.dataset.share = row.share;
+      // Inside the part of the district the study area covers (the server's point), not its far-off centre.
+      const at = layer.feature.properties.label;
       L.tooltip({ permanent: true, direction: "center", className: "district-label", interactive: false })
-        .setLatLng(layer.getBounds().getCenter()).setContent(label).addTo(labelLayer);
+        .setLatLng(at ? [at[1], at[0]] : layer.getBounds().getCenter()).setContent(label).addTo(labelLayer);
     });
   }
 
