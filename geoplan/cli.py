@@ -234,7 +234,7 @@ def _candidate_rules(args: argparse.Namespace):
     try:
         width, depth = (float(x) for x in args.footprint.lower().split("x"))
     except ValueError:
-        raise InputError(f"--footprint {args.footprint!r}: write WIDTHxDEPTH in metres, e.g. 3x3.") from None
+        raise i18n.input_error("footprint_option", footprint=args.footprint) from None
     return CandidateRules(
         min_area_m2=args.min_area,
         footprint_width_m=width,
@@ -324,7 +324,7 @@ def _run_plan(args: argparse.Namespace) -> int:
     prepared = prepare(area, params, user_data)
     plan = plan_prepared(prepared, params)
     out = args.out or Path("out") / area.spec.name
-    files = write_plan(plan, out)
+    files = write_plan(plan, out, args.lang)
     _print_summary(plan, files, args.lang)
     if args.scenario:
         _save_scenario(args, plan)
@@ -546,21 +546,25 @@ def _run_areas(args: argparse.Namespace) -> int:
 
 
 def _run_candidates(args: argparse.Namespace) -> int:
-    from geoplan.inputs.candidates import build_candidates
+    from geoplan.inputs.candidates import build_candidates, refusal_reasons
     from geoplan.planning.plan import refusals_table
 
     area = _load(args)
     candidates = build_candidates(area, _candidate_rules(args))
+    def source(code: object) -> str:
+        return i18n.text("site_source", str(code), args.lang)
+
     print(i18n.text("cli", "candidates_kept", args.lang, n=len(candidates.sites)))
-    for source, count in candidates.sites["source"].value_counts().items():
-        print(f"  {source}: {count}")
+    for code, count in candidates.sites["source"].value_counts().items():
+        print(f"  {source(code)}: {count}")
     print(i18n.text("cli", "candidates_refused", args.lang, n=len(candidates.refused)))
-    for row in refusals_table(candidates).itertuples():
-        print(f"  {row.count:6d}  {row.source}: {row.reason}")
+    for row in refusals_table(candidates, args.lang).itertuples():
+        print(f"  {row.count:6d}  {source(row.source)}: {row.reason}")
     if args.refusals:
         refused = candidates.refused.to_crs(settings.WGS84)
-        for row in refused.itertuples():
-            print(f"{row.source}\t{row.reason}\t{row.geometry.x:.6f}\t{row.geometry.y:.6f}")
+        reasons = refusal_reasons(refused, args.lang)
+        for row, reason in zip(refused.itertuples(), reasons, strict=True):
+            print(f"{source(row.source)}\t{reason}\t{row.geometry.x:.6f}\t{row.geometry.y:.6f}")
     return 0
 
 
@@ -573,7 +577,7 @@ def _pairs(items: list[str], option: str) -> dict[str, float]:
         except ValueError:
             sep = ""
         if not sep or not key.strip():
-            raise InputError(f"{option} {item!r}: write GROUP=NUMBER, e.g. {option} couriers=1500.")
+            raise i18n.input_error("pair_option", option=option, item=item)
     return out
 
 

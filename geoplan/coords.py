@@ -31,7 +31,7 @@ from typing import TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from geoplan.errors import InputError
+from geoplan import i18n
 from geoplan.vocabulary import COORDINATE_SYSTEMS
 
 __all__ = [
@@ -83,14 +83,12 @@ def _as_lonlat(lon: ArrayLike, lat: ArrayLike) -> tuple[_Arr, _Arr, bool]:
         lon_arr = np.array(lon, dtype=np.float64)
         lat_arr = np.array(lat, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"coordinates must be numeric, got lon={lon!r}, lat={lat!r}") from exc
+        raise i18n.input_error("coordinates_not_numeric", lon=lon, lat=lat) from exc
     scalar = lon_arr.ndim == 0 and lat_arr.ndim == 0
     try:
         lon_b, lat_b = np.broadcast_arrays(lon_arr, lat_arr)
     except ValueError as exc:
-        raise InputError(
-            f"lon and lat shapes must broadcast together, got {lon_arr.shape} and {lat_arr.shape}"
-        ) from exc
+        raise i18n.input_error("coordinates_shapes", lon=str(lon_arr.shape), lat=str(lat_arr.shape)) from exc
     # broadcast_arrays returns read-only views; copy so callers may mutate the result freely.
     return np.array(lon_b, dtype=np.float64), np.array(lat_b, dtype=np.float64), scalar
 
@@ -394,7 +392,7 @@ def _canonical_crs(crs: str) -> str:
     key = crs.strip().lower() if isinstance(crs, str) else None
     if key not in _ALIASES:
         accepted = ", ".join(repr(name) for name in (*COORDINATE_SYSTEMS, "epsg:4326"))
-        raise InputError(f"unknown coordinate system {crs!r}; expected one of {accepted} (case-insensitive)")
+        raise i18n.input_error("unknown_crs", crs=crs, accepted=accepted)
     return _ALIASES[key]
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from geoplan.errors import InputError
+from geoplan import i18n
 
 __all__ = ["STAGING_PREFIX", "check_folder", "check_target", "ensure_folder", "file_mode", "private_file", "write_all",
            "write_atomic"]
@@ -47,7 +47,7 @@ def file_mode() -> int:
     except ValueError:
         mode = -1
     if not 0 <= mode <= 0o777 or not mode & 0o600 == 0o600:
-        raise InputError(f"GEOPLAN_FILE_MODE={text!r}: give octal permissions the owner can read and write, e.g. 600.")
+        raise i18n.input_error("file_mode_invalid", text=text)
     return mode
 
 
@@ -72,7 +72,7 @@ def private_file(path: Path | str) -> Path:
         if current & ~mode:
             path.chmod(current & mode)
     except OSError as exc:
-        raise InputError(f"Cannot create {path}: {exc.strerror}.") from exc
+        raise i18n.input_error("cannot_create_file", path=str(path), reason=exc.strerror) from exc
     return path
 
 
@@ -96,9 +96,9 @@ def check_target(out: Path | str) -> Path:
     """
     out = Path(out)
     if not out.parent.is_dir():
-        raise InputError(f"Cannot write {out}: folder {out.parent} does not exist.")
+        raise i18n.input_error("target_folder_missing", out=str(out), folder=str(out.parent))
     if out.is_dir():
-        raise InputError(f"Cannot write {out}: a folder of that name is in the way.")
+        raise i18n.input_error("target_is_folder", out=str(out))
     return out
 
 
@@ -124,9 +124,9 @@ def check_folder(folder: Path | str) -> Path:
     while not probe.exists() and probe.parent != probe:
         probe = probe.parent
     if probe.exists() and not probe.is_dir():
-        raise InputError(f"Cannot write to {folder}: {probe} is a file, not a folder.")
+        raise i18n.input_error("folder_probe_is_file", folder=str(folder), probe=str(probe))
     if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"Cannot write to {folder}: {probe} is not writable.")
+        raise i18n.input_error("folder_probe_not_writable", folder=str(folder), probe=str(probe))
     return folder
 
 
@@ -136,9 +136,9 @@ def ensure_folder(folder: Path | str) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"Cannot create output folder {folder}: {exc.strerror or exc}.") from exc
+        raise i18n.input_error("cannot_create_folder", folder=str(folder), reason=str(exc.strerror or exc)) from exc
     if not os.access(folder, os.W_OK):
-        raise InputError(f"Output folder {folder} is not writable.")
+        raise i18n.input_error("folder_not_writable", folder=str(folder))
     return folder
 
 
@@ -168,7 +168,7 @@ def write_atomic(out: Path | str, write: Callable[[Path], object], suffix: str |
     try:
         handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=suffix or out.suffix, dir=out.parent)
     except OSError as exc:
-        raise InputError(f"Cannot write into {out.parent}: {exc.strerror}.") from exc
+        raise i18n.input_error("cannot_write_into", folder=str(out.parent), reason=exc.strerror) from exc
     os.close(handle)
     tmp = Path(name)
     try:
@@ -176,7 +176,7 @@ def write_atomic(out: Path | str, write: Callable[[Path], object], suffix: str |
         tmp.chmod(file_mode())
         os.replace(tmp, out)
     except OSError as exc:
-        raise InputError(f"Cannot write {out}: {exc}.") from exc
+        raise i18n.input_error("cannot_write_file", out=str(out), reason=str(exc)) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
@@ -210,18 +210,18 @@ def write_all(folder: Path | str, writers: Mapping[str, Callable[[Path], object]
     try:
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
     except OSError as exc:
-        raise InputError(f"Output folder {folder} is not writable: {exc.strerror}.") from exc
+        raise i18n.input_error("folder_not_writable_reason", folder=str(folder), reason=exc.strerror) from exc
     try:
         for name, write in writers.items():
             write(staging / name)
             (staging / name).chmod(mode)
         for name in writers:
             if (folder / name).is_dir():
-                raise InputError(f"Cannot write {folder / name}: a folder of that name is in the way.")
+                raise i18n.input_error("target_is_folder", out=str(folder / name))
         for name in writers:
             os.replace(staging / name, folder / name)
     except OSError as exc:
-        raise InputError(f"Cannot write into {folder}: {exc}.") from exc
+        raise i18n.input_error("cannot_write_into", folder=str(folder), reason=str(exc)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [folder / name for name in writers]

@@ -19,9 +19,10 @@ Each entry carries the other language's text as a comment (``#.``) so a translat
 ``python-brace-format``: placeholders are ``{name}`` fields filled by :func:`text` with :meth:`str.format`.
 
 Sections: ``ui`` (the web interface), ``label`` (exported files), ``group``, ``service``, ``host``,
-``station_status`` (the codes of :mod:`geoplan.vocabulary`), ``png`` and ``pdf`` (the map and the report),
-``param`` (plan parameters), ``solve_status`` and ``solve_status_note`` and ``error`` (messages of coded errors,
-see :class:`geoplan.errors.GeoplanError`).
+``station_status`` and ``site_source`` (the codes of :mod:`geoplan.vocabulary`), ``png`` and ``pdf`` (the map and
+the report), ``param`` (plan parameters), ``solve_status`` and ``solve_status_note``, ``refusal`` and ``overlap``
+(why a candidate site was refused, :mod:`geoplan.inputs.candidates`) and ``error`` (messages of coded errors, see
+:class:`geoplan.errors.GeoplanError`; every error geoplan raises carries a code, which tests/test_i18n.py checks).
 
 :data:`CATALOG` is the Python dict the texts used to live in. It is still read, after the .po catalogs, so that a
 new text can be added there while work goes on; ``scripts/catalog_to_po.py`` moves its entries into the .po files
@@ -108,6 +109,9 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "solve_method": {},
     "district_source": {},
     "error": {},
+    "refusal": {},
+    "overlap": {},
+    "site_source": {},
 }
 
 

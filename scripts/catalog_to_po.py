@@ -150,8 +150,12 @@ def main(argv: list[str] | None = None) -> int:
             for lang, catalog in catalogs.items():
                 other = next(name for name in LOCALES if name != lang)
                 flags = ["python-brace-format"] if _fields(entry[lang]) else []
-                catalog.add(key, entry[lang], flags=flags, auto_comments=[f"{other}: {entry[other]}"],
-                            context=section)  # fmt: skip
+                comments = [f"{other}: {entry[other]}"]
+                if olds[lang] is not None:
+                    # Catalog.add keeps an existing message's text: update the message in place (and in its place).
+                    olds[lang].string, olds[lang].auto_comments = entry[lang], comments
+                else:
+                    catalog.add(key, entry[lang], flags=flags, auto_comments=comments, context=section)
             moved += 1
     if moved:
         for lang, catalog in catalogs.items():

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from geoplan import settings
+from geoplan import i18n, settings
 from geoplan.cli import main
 from geoplan.inputs.candidates import build_candidates
 
@@ -74,24 +74,35 @@ def test_an_area_whose_data_is_missing_is_not_the_default(tmp_path, monkeypatch,
 
 
 def test_candidates_prints_counts_per_refusal_reason(helsinki, capsys):
-    assert main(["candidates", "--area", "helsinki", "--quiet", "--lang", "zh"]) == 0
-    out = capsys.readouterr().out
+    """Sources and refusal reasons are printed in the user's language (路边: 与建筑物重叠 in Chinese)."""
     expected = build_candidates(helsinki)
-    assert f"保留的候选点：{len(expected.sites)}\n" in out
-    assert f"排除的候选点：{len(expected.refused)}\n" in out
-    counts = expected.refused.groupby(["source", "reason"]).size()
-    assert len(counts) >= 3
-    for (source, reason), count in counts.items():
-        assert f"  {count:6d}  {source}: {reason}\n" in out
-    for source, count in expected.sites["source"].value_counts().items():
-        assert f"  {source}: {count}\n" in out
+    printed = {}
+    for lang, column in (("zh", "reason_zh"), ("en", "reason")):
+        assert main(["candidates", "--area", "helsinki", "--quiet", "--lang", lang]) == 0
+        out = printed[lang] = capsys.readouterr().out
+        counts = expected.refused.groupby(["source", column]).size()
+        assert len(counts) >= 3
+        for (source, reason), count in counts.items():
+            assert f"  {count:6d}  {i18n.text('site_source', source, lang)}: {reason}\n" in out
+        for source, count in expected.sites["source"].value_counts().items():
+            assert f"  {i18n.text('site_source', source, lang)}: {count}\n" in out
+    assert f"保留的候选点：{len(expected.sites)}\n" in printed["zh"]
+    assert f"排除的候选点：{len(expected.refused)}\n" in printed["zh"]
+    assert re.search(r"^ +\d+  路边: 与建筑物重叠$", printed["zh"], re.MULTILINE)
+    assert "overlaps" not in printed["zh"]
+    assert re.search(r"^ +\d+  roadside: overlaps a building$", printed["en"], re.MULTILINE)
 
 
 def test_candidates_lists_every_refused_site(helsinki, capsys):
     assert main(["candidates", "--area", "helsinki", "--quiet", "--refusals"]) == 0
     out = capsys.readouterr().out
     rows = [line.split("\t") for line in out.splitlines() if line.count("\t") == 3]
-    assert len(rows) == len(build_candidates(helsinki).refused)
+    refused = build_candidates(helsinki).refused
+    assert len(rows) == len(refused)
+    sources = {i18n.text("site_source", source, "en"): source for source in refused["source"].unique()}
+    assert {(sources[source], reason) for source, reason, _, _ in rows} == set(
+        zip(refused["source"], refused["reason"], strict=True)
+    )  # the locale is English here
     for _, _, lon, lat in rows:
         assert 24.0 < float(lon) < 25.5
         assert 60.0 < float(lat) < 60.3

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 from pathlib import Path
 
 import pytest
 
-from geoplan import i18n, vocabulary
-from geoplan.errors import InputError
+from geoplan import errors, i18n, vocabulary
+from geoplan.errors import GeoplanError, InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,7 +30,8 @@ def test_every_entry_has_both_languages_with_the_same_placeholders():
 
 def test_every_code_has_its_names():
     for section, codes in (("group", vocabulary.WORKER_GROUP_KEYS), ("service", vocabulary.SERVICES),
-                           ("host", vocabulary.HOSTS), ("station_status", vocabulary.STATION_STATUSES)):  # fmt: skip
+                           ("host", vocabulary.HOSTS), ("station_status", vocabulary.STATION_STATUSES),
+                           ("site_source", vocabulary.SITE_SOURCES)):  # fmt: skip
         assert set(codes) <= set(i18n.entries(section)), section
     for status in vocabulary.ACTIVE_STATUSES:
         assert f"status_{status}" in i18n.entries("label")
@@ -163,6 +165,17 @@ def test_the_migration_script_moves_every_entry_and_is_idempotent(tmp_path):
     for lang, before in po.items():
         path = tmp_path / "geoplan" / "locale" / i18n.LOCALES[lang] / "LC_MESSAGES" / "geoplan.po"
         assert path.read_text() == before
+    # A text already in the catalogs is replaced by the dict's newer one (Babel's Catalog.add would keep the old).
+    corrected = '    "ui": {\n        "migration_probe_ok": {"zh": "已迁移 {n}", "en": "Moved {n}"},'
+    module.write_text(rewritten.replace('    "ui": {', corrected, 1), "utf-8")
+    third = subprocess.run([sys.executable, str(script), "--root", str(tmp_path)], capture_output=True, text=True,
+                           check=False)  # fmt: skip
+    assert "(1 replaced an older text)" in third.stdout, third.stdout
+    zh = (tmp_path / "geoplan" / "locale" / "zh_CN" / "LC_MESSAGES" / "geoplan.po").read_text()
+    assert 'msgctxt "ui"\nmsgid "migration_probe_ok"\nmsgstr "已迁移 {n}"' in zh
+    assert "迁移 {n}\"" not in zh.replace("已迁移 {n}", "")
+    assert zh.count('msgid "migration_probe_ok"') == 1
+    assert "#. en: Moved {n}" in zh
 
 
 # --- times and numbers ------------------------------------------------------------------------------------------------
@@ -281,3 +294,109 @@ def test_the_stale_edit_refusal_names_who_and_when_on_the_areas_clocks(tmp_path)
     with pytest.raises(InputError) as missing:
         store.scenario(99999)
     assert _both(missing.value) == ("方案 99999 不存在。", "Scenario 99999 does not exist.")
+
+
+# --- every error raised is coded --------------------------------------------------------------------------------------
+
+#: The classes of geoplan.errors (GeoplanError and its subclasses): raising one needs ``code=``.
+_ERROR_CLASSES = frozenset(
+    name for name, value in vars(errors).items() if isinstance(value, type) and issubclass(value, GeoplanError)
+)
+
+#: Functions that build a coded error, and the position of the code among their arguments.
+_CODED_FACTORIES = {"input_error": 0, "coded_error": 1}
+
+
+def _called(func: ast.expr) -> str | None:
+    """The name a call goes through: ``InputError(...)``, ``errors.InputError(...)``, ``i18n.input_error(...)``."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _parsed_sources() -> list[tuple[str, ast.Module]]:
+    paths = sorted([*(ROOT / "geoplan").rglob("*.py"), *(ROOT / "web").rglob("*.py")])
+    return [(path.relative_to(ROOT).as_posix(), ast.parse(path.read_text("utf-8"), str(path))) for path in paths]
+
+
+def _literal_code(call: ast.Call) -> str | None:
+    """The error code a call passes as a string literal (``code="..."``, or the code argument of a factory)."""
+    name = _called(call.func)
+    for keyword in call.keywords:
+        if keyword.arg == "code" and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+            return keyword.value.value
+    position = _CODED_FACTORIES.get(name or "")
+    if position is not None and len(call.args) > position:
+        argument = call.args[position]
+        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+            return argument.value
+    return None
+
+
+def test_every_raised_error_carries_a_code():
+    """A planner reads every error in Chinese or English: no ``raise InputError(f"...")`` without ``code=``."""
+    assert {"GeoplanError", "InputError", "NotFoundError", "PlacementError", "AreaError", "InfeasibleError",
+            "SolverError", "StaleError"} <= _ERROR_CLASSES  # fmt: skip
+    uncoded, checked = [], 0
+    for path, tree in _parsed_sources():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            name = _called(node.exc.func)
+            if name in _CODED_FACTORIES:
+                checked += 1
+            elif name in _ERROR_CLASSES:
+                checked += 1
+                if not any(keyword.arg == "code" for keyword in node.exc.keywords):
+                    uncoded.append(f"{path}:{node.lineno}: {name}")
+    assert checked > 200, f"the scan found only {checked} raises: it is broken"
+    assert not uncoded, "errors raised without code= (use i18n.input_error or i18n.coded_error):\n" + "\n".join(uncoded)
+
+
+def test_every_literal_code_is_in_both_catalogs_with_its_placeholders_supplied():
+    """Each ``code="..."`` (or code argument of input_error/coded_error) names an error text in zh and en, and the call
+    passes every placeholder of that text (calls that spread ``**params`` are not checked for placeholders)."""
+    problems, checked = [], 0
+    for path, tree in _parsed_sources():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            code = _literal_code(node)
+            if code is None:
+                continue
+            checked += 1
+            where = f"{path}:{node.lineno}: {code}"
+            templates = {lang: i18n._template("error", code, lang) for lang in vocabulary.LANGUAGES}
+            missing = [lang for lang, template in templates.items() if template is None]
+            if missing:
+                problems.append(f"{where}: not in the {'/'.join(missing)} catalog")
+                continue
+            if any(keyword.arg is None for keyword in node.keywords):
+                continue  # **params: what they hold is not visible here
+            given = {keyword.arg for keyword in node.keywords} - {"code"}
+            needed = set().union(*(_fields(template) for template in templates.values()))
+            if needed - given:
+                problems.append(f"{where}: placeholders {sorted(needed - given)} not passed")
+    assert checked > 200, f"the scan found only {checked} coded calls: it is broken"
+    assert not problems, "\n".join(problems)
+
+
+# --- candidate refusals --------------------------------------------------------------------------------------------
+
+
+def test_refusal_reasons_are_coded_and_read_in_both_languages():
+    from geoplan.inputs.candidates import refusal_text
+
+    assert refusal_text("overlaps_building") == "与建筑物重叠"
+    assert refusal_text("overlaps_building", "en") == "overlaps a building"
+    both = "overlaps_building/overlaps_carriageway"
+    assert refusal_text(both, "en") == "overlaps a building / overlaps the carriageway"
+    assert refusal_text(both, "zh") == "与建筑物重叠 / 与车行道重叠"
+    assert refusal_text("host_not_street_side", "zh", max_m="30") == "依托场所不临街（距街道超过 30 米）"
+    assert refusal_text("host_not_street_side", "en", max_m="30") == "host not street-side (> 30 m)"
+    small = refusal_text("floor_area_too_small", "en", area="6", min_area="9")
+    assert small == "floor area 6 m² below the 9 m² minimum"
+    for source in vocabulary.SITE_SOURCES:
+        assert i18n.text("site_source", source, "zh") != source

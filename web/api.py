@@ -20,7 +20,7 @@ from geoplan_web.validation import MAX_ID, Fields
 
 from geoplan import coords, i18n
 from geoplan.errors import InputError, NotFoundError
-from geoplan.inputs.candidates import read_sites, read_stations
+from geoplan.inputs.candidates import read_sites, read_stations, refusal_text
 from geoplan.inputs.demand import read_layer
 from geoplan.inputs.user_data import UserData
 from geoplan.outputs import layers
@@ -160,10 +160,10 @@ def decide(scenario_id: int, site_id: int):
     scenario = _scenario_at(scenario_id, version)  # stale before unknown: the site may be gone from a newer version
     site = next((s for s in scenario["sites"] if s["id"] == site_id), None)
     if site is None:
-        raise NotFoundError(f"Site {site_id} is not part of scenario {scenario_id}.")
+        raise i18n.coded_error(NotFoundError, "site_not_in_scenario", site=site_id, scenario=scenario_id)
     if action == "move":
         if site["status"] == "existing":
-            raise InputError("Existing stations stay where they are built; import corrected coordinates instead.")
+            raise i18n.input_error("existing_station_fixed")
         spot = scenarios.workspace(scenario).place(lon, lat)
         changes.update(candidate_id=spot["candidate_id"], lon=spot["lon"], lat=spot["lat"],
                        district=spot.get("district"))  # fmt: skip
@@ -392,10 +392,12 @@ def _check_new_sites(before, after, filename: str) -> None:
     if kept[1] > kept[0]:
         return
     refused = after.candidates.refused
-    reasons = refused[refused["source"].eq("user")]["reason"].value_counts()
-    listed = "; ".join(f"{reason} ({count})" for reason, count in reasons.items()) or "outside every district"
-    raise InputError(f"{filename}: none of its sites can hold a station: {listed}.", code="no_usable_sites",
-                     file=filename, reasons=listed)  # fmt: skip
+    reasons = refused[refused["source"].eq("user")].groupby(["reason", "reason_zh"], sort=False).size()
+    reasons = reasons.sort_values(ascending=False, kind="stable")
+    listed = "; ".join(f"{en} ({count})" for (en, _), count in reasons.items())
+    listed_zh = "；".join(f"{zh}（{count}）" for (_, zh), count in reasons.items())
+    raise i18n.input_error("no_usable_sites", file=filename, reasons=listed or refusal_text("outside_districts", "en"),
+                           reasons_zh=listed_zh or refusal_text("outside_districts", "zh"))  # fmt: skip
 
 
 def _system(fields: Fields) -> str:

@@ -102,7 +102,7 @@ def basemap_bounds(area: str):
 def basemap_layer(area: str, layer: str):
     """Return one basemap layer (streets, water, buildings, landuse) drawn from the area's own OSM data."""
     if layer not in basemap.LAYERS:
-        raise InputError(f"Basemap layer {layer!r} is unknown; use one of {', '.join(basemap.LAYERS)}.")
+        raise geoplan_i18n.input_error("basemap_layer_not_one", layer=layer, layers=", ".join(basemap.LAYERS))
     spec = scenarios.spec(area)
     study = scenarios.models().area(spec)
     response = responses.cached_json(

@@ -123,7 +123,7 @@ def station_route(station_id: int):
     everything = data.public(_store())
     station = next((s for s in everything if s["id"] == station_id), None)
     if station is None:
-        raise NotFoundError(f"No public station {station_id}.")
+        raise i18n.coded_error(NotFoundError, "no_public_station", station=station_id)
     index, mine = data.index_for(station["area"], everything)
     position = next(i for i, s in enumerate(mine) if s["id"] == station_id)
     line = nearby.route(index, position, lon, lat)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask import current_app
 
+from geoplan import i18n
 from geoplan.data.areas import AreaSpec, StudyArea, load_registry
-from geoplan.errors import InputError
 from geoplan.inputs.user_data import UserData
 from geoplan.planning.cache import ModelCache
 from geoplan.planning.scenarios import area_spec, scenario_workspace
@@ -67,10 +67,9 @@ def check_sites(ws: Workspace, sites: list[dict]) -> dict:
         if spot and spot in held:
             other = held[spot]
             number = other.get("number") or other.get("id", "?")  # the number planners call it by
-            raise InputError(
-                f"Candidate spot {spot} is already held by site #{number} ({other.get('status')}); "
-                "choose another spot, or change that site instead."
-            )
+            status = other.get("status")
+            status_zh = i18n.text("label", f"status_{status}", "zh") if status in ACTIVE_STATUSES else status
+            raise i18n.input_error("spot_already_held", spot=spot, number=number, status=status, status_zh=status_zh)
         if spot:
             held[spot] = site
     return ws.evaluate(sites)

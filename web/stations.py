@@ -16,7 +16,7 @@ from flask import g, has_request_context
 from geoplan_web import scenarios
 from geoplan_web.validation import Fields
 
-from geoplan import coords
+from geoplan import coords, i18n
 from geoplan.coverage import nearby
 from geoplan.coverage.network import street_graph
 from geoplan.data import gazetteer
@@ -125,7 +125,7 @@ def area_of(stations: list[dict], lon: float, lat: float) -> str:
     """Return the area (among those with public stations) whose street network is nearest to a WGS-84 point."""
     names = sorted({s["area"] for s in stations})
     if not names:
-        raise InputError("No stations are published yet.")
+        raise i18n.input_error("no_published_stations")
     if len(names) == 1:
         return names[0]
     best = min(names, key=lambda name: _distance_to_area(name, lon, lat))

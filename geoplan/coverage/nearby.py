@@ -13,9 +13,9 @@ import numpy as np
 import pyproj
 from scipy.sparse import csgraph
 
+from geoplan import i18n
 from geoplan.coverage.network import Snapped, StreetGraph, snap
 from geoplan.crs import from_wgs84, to_wgs84
-from geoplan.errors import InputError
 
 #: Walking speed: the national "15-minute service circle" is 1 km on foot in 15 minutes.
 WALK_M_PER_MIN = 1000.0 / 15.0
@@ -151,10 +151,8 @@ def _locate(index: StationIndex, lon: float, lat: float) -> tuple[np.ndarray, Sn
     xy = project(index.crs, np.array([[lon, lat]], dtype=float))
     here = snap(index.graph, xy)
     if here.lateral_m[0] > MAX_SNAP_M:
-        raise InputError(
-            f"The point ({lon:.6f}, {lat:.6f}) is {here.lateral_m[0] / 1000:.1f} km from the nearest street of this "
-            "area: check the coordinates and their system (wgs84, gcj02, bd09)."
-        )
+        raise i18n.input_error("point_far_from_streets", lon=f"{lon:.6f}", lat=f"{lat:.6f}",
+                               km=f"{here.lateral_m[0] / 1000:.1f}")  # fmt: skip
     return xy, here
 
 
@@ -182,7 +180,7 @@ def route(index: StationIndex, station: int, lon: float, lat: float) -> list[lis
 def minutes(distance_m: np.ndarray | float, mode: str) -> np.ndarray | float:
     """Travel minutes for network metres in a mode (``walk`` or ``ride``)."""
     if mode not in SPEEDS:
-        raise InputError(f"mode: use one of {', '.join(SPEEDS)}.")
+        raise i18n.input_error("mode_unknown", modes=", ".join(SPEEDS))
     return np.asarray(distance_m) / SPEEDS[mode]
 
 
@@ -231,7 +229,7 @@ def project(crs: pyproj.CRS, lonlat: np.ndarray) -> np.ndarray:
     lonlat = np.asarray(lonlat, dtype=float).reshape(-1, 2)
     if lonlat.size and not (np.isfinite(lonlat).all() and np.all(np.abs(lonlat[:, 0]) <= 180)
                             and np.all(np.abs(lonlat[:, 1]) <= 90)):  # fmt: skip
-        raise InputError("lon/lat must be finite degrees (lon -180..180, lat -90..90).")
+        raise i18n.input_error("lonlat_not_degrees")
     return from_wgs84(crs, lonlat)
 
 

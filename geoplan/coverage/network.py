@@ -25,6 +25,7 @@ import scipy.sparse as sp
 import shapely
 from scipy.sparse import csgraph
 
+from geoplan import i18n
 from geoplan._progress import track
 from geoplan.data.geometry import one_per_segment
 from geoplan.errors import AreaError
@@ -318,7 +319,7 @@ def _diameter(graph: StreetGraph) -> float:
 
 def _largest_component(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if len(edges) == 0:
-        raise AreaError("The street network has no edges to route on.")
+        raise i18n.coded_error(AreaError, "network_no_edges")
     ids = pd.Index(pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()])))
     u, v = ids.get_indexer(edges["u"]), ids.get_indexer(edges["v"])
     adjacency = sp.coo_array((np.ones(len(u)), (u, v)), shape=(len(ids), len(ids)))

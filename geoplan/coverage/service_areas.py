@@ -30,9 +30,9 @@ import shapely
 from scipy.sparse import csgraph
 from shapely import ops
 
+from geoplan import i18n
 from geoplan.coverage.nearby import SPEEDS
 from geoplan.coverage.network import StreetGraph, snap
-from geoplan.errors import InputError
 
 __all__ = ["DEFAULT_WIDTH_M", "service_areas"]
 
@@ -94,16 +94,16 @@ def service_areas(
     modes = tuple(modes)
     unknown = [mode for mode in modes if mode not in SPEEDS]
     if unknown:
-        raise InputError(f"Unknown travel mode(s) {', '.join(map(repr, unknown))}; use {', '.join(SPEEDS)}.")
+        raise i18n.input_error("unknown_modes", unknown=", ".join(map(repr, unknown)), modes=", ".join(SPEEDS))
     for label, value in (("minutes", minutes), ("width_m", width_m)):
         if isinstance(value, bool) or not isinstance(value, Real) or not 0 < value < np.inf:
-            raise InputError(f"{label} must be a positive number, got {value!r}.")
+            raise i18n.input_error("positive_number", name=label, value=value)
     try:
         xy = np.asarray(stations_xy, dtype=float).reshape(-1, 2)
     except (TypeError, ValueError):
-        raise InputError("Station coordinates: give an (n, 2) array of x, y in the area's CRS.") from None
+        raise i18n.input_error("station_xy_shape") from None
     if not np.isfinite(xy).all():
-        raise InputError("Station coordinates must be finite numbers.")
+        raise i18n.input_error("station_xy_not_finite")
     reaches = {mode: float(minutes) * SPEEDS[mode] for mode in modes}
     rows: list[dict] = []
     if len(xy) and modes:

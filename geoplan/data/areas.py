@@ -21,7 +21,7 @@ import pandas as pd
 import pyogrio.errors
 import shapely
 
-from geoplan import coords, settings
+from geoplan import coords, i18n, settings
 from geoplan.data import osm
 from geoplan.data.geometry import merge_lines, one_per_segment, sample_lines
 from geoplan.data.readers import read_points_csv
@@ -180,7 +180,7 @@ def load_registry(path: Path | None = None) -> tuple[dict[str, AreaSpec], str]:
     try:
         stat = path.stat()
     except OSError as exc:
-        raise InputError(f"Area registry {path} cannot be read: {exc}") from exc
+        raise i18n.input_error("registry_unreadable", path=str(path), reason=str(exc)) from exc
     # Read once per version of the file (every request of the web app asks): the specs are immutable values.
     areas, default = _parsed_registry(str(path), stat.st_mtime_ns, stat.st_size, str(settings.SHARED_DATA))
     areas = dict(areas)
@@ -228,11 +228,11 @@ def _parsed_registry(
     try:
         raw = tomllib.loads(registry.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"Area registry {registry} cannot be read: {exc}") from exc
+        raise i18n.input_error("registry_unreadable", path=str(registry), reason=str(exc)) from exc
     areas = {name: _spec_from_table(name, table, registry) for name, table in raw.get("areas", {}).items()}
     default = raw.get("default", next(iter(areas), ""))
     if default not in areas:
-        raise InputError(f"Area registry {registry}: default area {default!r} is not defined.")
+        raise i18n.input_error("registry_default_undefined", registry=str(registry), default=default)
     return tuple(areas.items()), default
 
 
@@ -295,7 +295,7 @@ def load_area(spec: AreaSpec) -> StudyArea:
         edges[tag] = np.nan
     boundary = shapely.convex_hull(shapely.MultiPoint(shapely.get_coordinates(nodes.geometry.values)))
     if boundary.area < 1.0:
-        raise AreaError(f"Area {spec.name!r}: the street network has no extent (one node or one line).")
+        raise i18n.coded_error(AreaError, "area_no_extent", area=spec.name)
     pois = data.pois.to_crs(crs)
     extra = [_read_point_layer(layer).to_crs(crs) for layer in spec.points]
     if extra:
@@ -304,7 +304,7 @@ def load_area(spec: AreaSpec) -> StudyArea:
     notes_zh = list(spec.unsupported_checks_zh or spec.unsupported_checks)
     districts, district_source = _districts(spec, data, crs, boundary, nodes)
     if not districts["has_network"].any():
-        raise AreaError(f"Area {spec.name!r}: no district contains any part of the street network.")
+        raise i18n.coded_error(AreaError, "area_no_district_network", area=spec.name)
     missing = districts.loc[~districts["has_network"], "district"].tolist()
     if missing:
         notes.append(
@@ -393,19 +393,18 @@ def read_districts(path: Path, crs: str = "wgs84", name_field: str = "name") -> 
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"District file not found: {path}.")
+        raise i18n.input_error("district_file_missing", path=str(path))
     try:
         frame = gpd.read_file(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable vector file ({exc}).") from exc
+        raise i18n.input_error("vector_unreadable", path=str(path), reason=str(exc)) from exc
     if name_field not in frame.columns:
-        raise InputError(
-            f"{path}: no field {name_field!r} to name the districts; fields are {', '.join(map(str, frame.columns))}."
-        )
+        raise i18n.input_error("district_name_field", path=str(path), field=name_field,
+                               fields=", ".join(map(str, frame.columns)))  # fmt: skip
     if len(frame) == 0 or not frame.geom_type.isin(["Polygon", "MultiPolygon"]).all():
-        raise InputError(f"{path}: districts must be a non-empty set of polygons.")
+        raise i18n.input_error("districts_not_polygons", path=str(path))
     if frame.crs is not None and not frame.crs.is_geographic:
-        raise InputError(f"{path}: coordinates are projected ({frame.crs}); district files must be in degrees.")
+        raise i18n.input_error("districts_projected", path=str(path), crs=str(frame.crs))
     geometry = shapely.transform(
         frame.geometry.values, lambda xy: np.column_stack(coords.to_wgs84(xy[:, 0], xy[:, 1], crs))
     )
@@ -416,10 +415,10 @@ def read_districts(path: Path, crs: str = "wgs84", name_field: str = "name") -> 
 
 def _spec_from_table(name: str, table: dict, registry: Path) -> AreaSpec:
     if "source" not in table:
-        raise InputError(f"Area registry {registry}: area {name!r} has no 'source'.")
+        raise i18n.input_error("registry_no_source", registry=str(registry), name=name)
     for entry in table.get("points", []):
         if "path" not in entry:
-            raise InputError(f"Area registry {registry}: a points entry of area {name!r} has no 'path'.")
+            raise i18n.input_error("registry_points_no_path", registry=str(registry), name=name)
     points = tuple(
         PointLayerSpec(
             path=Path(_expand(entry["path"])),
@@ -453,10 +452,8 @@ def _checks_zh(name: str, table: dict, registry: Path) -> tuple[str, ...]:
     """Return an entry's Chinese checks, which must match its English ones one for one."""
     checks, checks_zh = table.get("unsupported_checks", ()), tuple(table.get("unsupported_checks_zh", ()))
     if checks_zh and len(checks_zh) != len(checks):
-        raise InputError(
-            f"Area registry {registry}: area {name!r} has {len(checks)} unsupported_checks but {len(checks_zh)} "
-            "unsupported_checks_zh; give the Chinese text of each check, in the same order."
-        )
+        raise i18n.input_error("registry_checks_mismatch", registry=str(registry), name=name,
+                               checks_count=len(checks), chinese_count=len(checks_zh))  # fmt: skip
     return checks_zh
 
 
@@ -466,7 +463,7 @@ def _timezone(name: str, zone: str, registry: Path) -> str:
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"Area registry {registry}: area {name!r} has an unknown timezone {zone!r}.") from None
+        raise i18n.input_error("registry_bad_timezone", registry=str(registry), name=name, zone=zone) from None
     return zone
 
 

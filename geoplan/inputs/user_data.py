@@ -19,8 +19,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geoplan import settings
-from geoplan.errors import InputError
+from geoplan import i18n, settings
 
 __all__ = ["PointSet", "UserData"]
 
@@ -50,15 +49,15 @@ class PointSet:
 
     def __post_init__(self) -> None:
         if self.kind not in _COLUMNS:
-            raise InputError(f"Unknown kind of point set {self.kind!r}; use one of {', '.join(_COLUMNS)}.")
+            raise i18n.input_error("point_set_kind", kind=self.kind, kinds=", ".join(_COLUMNS))
         for number, row in enumerate(self.rows, start=1):
             if len(row) != 4:
-                raise InputError(f"{self.source}: point {number} has {len(row)} values, expected 4.")
+                raise i18n.input_error("point_values_count", source=self.source, number=number, count=len(row))
             lon, lat = row[0], row[1]
             if not all(isinstance(v, int | float) and math.isfinite(v) for v in (lon, lat)) or not (
                 -180 <= lon <= 180 and -90 <= lat <= 90
             ):
-                raise InputError(f"{self.source}: point {number} is not a WGS-84 longitude/latitude ({lon}, {lat}).")
+                raise i18n.input_error("point_not_lonlat", source=self.source, number=number, lon=lon, lat=lat)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -117,7 +116,7 @@ class PointSet:
         try:
             return cls(str(data["kind"]), str(data["source"]), tuple(tuple(row) for row in data["rows"]))
         except (KeyError, TypeError) as exc:
-            raise InputError(f"A stored point set is malformed ({exc}).") from None
+            raise i18n.input_error("point_set_malformed", reason=str(exc)) from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,7 +209,7 @@ class UserData:
         if not data:
             return cls()
         if not isinstance(data, Mapping):
-            raise InputError("Stored planner data is malformed: expected an object.")
+            raise i18n.input_error("user_data_malformed")
         layers = tuple(PointSet.from_json(layer) for layer in data.get("layers") or ())
         sites = PointSet.from_json(data["sites"]) if data.get("sites") else None
         existing = PointSet.from_json(data["existing"]) if data.get("existing") else None

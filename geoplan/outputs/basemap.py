@@ -20,9 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan import settings
+from geoplan import i18n, settings
 from geoplan.data.areas import StudyArea
-from geoplan.errors import InputError
 
 __all__ = ["LAYERS", "MIN_ZOOM", "basemap_bounds", "basemap_layer"]
 
@@ -71,10 +70,10 @@ def basemap_layer(area: StudyArea, layer: str, tolerance_m: float = 1.0) -> dict
         ``layer`` is not one of :data:`LAYERS`, or ``tolerance_m`` is negative or not a number.
     """
     if layer not in _LAYER_SOURCES:
-        raise InputError(f"Unknown basemap layer {layer!r}; valid layers are {', '.join(LAYERS)}.")
+        raise i18n.input_error("basemap_layer_unknown", layer=layer, layers=", ".join(LAYERS))
     tolerance = float(tolerance_m) if isinstance(tolerance_m, numbers.Real) else math.nan
     if not math.isfinite(tolerance) or tolerance < 0:
-        raise InputError(f"Basemap tolerance must be a finite number of metres >= 0, got {tolerance_m!r}.")
+        raise i18n.input_error("basemap_tolerance", value=tolerance_m)
     column, properties = _LAYER_SOURCES[layer]
     frame = getattr(area, column)
     geometry = np.asarray(frame.geometry.to_numpy(), dtype=object)

@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geoplan import coords, crs, settings
+from geoplan import coords, crs, i18n, settings
 from geoplan.coverage.service_areas import service_areas
 from geoplan.data.areas import StudyArea
-from geoplan.errors import InputError
 from geoplan.outputs.layers import demand_frame
 from geoplan.planning.workspace import Workspace
 from geoplan.vocabulary import ACTIVE_STATUSES, MODES
@@ -116,7 +115,7 @@ def build_export_data(scenario: dict, workspace: Workspace, *, minutes: float = 
         No station in the plan, malformed sites, a bad ``minutes``.
     """
     if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 < minutes < float("inf"):
-        raise InputError(f"minutes must be a positive number, got {minutes!r}.")
+        raise i18n.input_error("positive_number", name="minutes", value=minutes)
     active = active_sites(scenario)
     figures = workspace.evaluate(scenario["sites"])
     area = workspace.area
@@ -158,10 +157,7 @@ def active_sites(scenario: dict) -> list[dict]:
     """Return the scenario's sites that count as stations, refusing a scenario that has none."""
     sites = [site for site in scenario.get("sites") or () if site.get("status") in ACTIVE_STATUSES]
     if not sites:
-        raise InputError(
-            f"Scenario {scenario.get('name') or scenario.get('id')!r} has nothing to export: no proposed, accepted "
-            "or existing station."
-        )
+        raise i18n.input_error("nothing_to_export", name=scenario.get("name") or scenario.get("id"))
     return sites
 
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from geoplan import i18n
-from geoplan.errors import InputError
 from geoplan.files import check_folder, ensure_folder, write_all
 from geoplan.outputs import kml, pdf, png, tables, webmap
 from geoplan.outputs.export_data import ExportData, active_sites, build_export_data
@@ -138,7 +137,7 @@ def check_format(fmt: str) -> str:
     """Return the format name, lower-cased, or raise InputError listing :data:`FORMATS`."""
     text = str(fmt or "").strip().lower()
     if text not in FORMATS:
-        raise InputError(f"Export format {fmt!r} is unknown; use one of {', '.join(FORMATS)}.")
+        raise i18n.input_error("export_format_unknown", fmt=fmt, formats=", ".join(FORMATS))
     return text
 
 

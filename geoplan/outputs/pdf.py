@@ -24,7 +24,6 @@ from fpdf.fonts import FontFace as PdfStyle
 from PIL import Image
 
 from geoplan import i18n
-from geoplan.errors import InputError
 from geoplan.files import check_target, write_atomic
 from geoplan.outputs import png
 from geoplan.outputs.descriptions import district_source_text, method_text
@@ -136,10 +135,7 @@ def write_report(data: ExportData, out: Path, lang: str = "zh") -> Path:
     lang = i18n.check_lang(lang)
     regular, bold = cjk_font(), cjk_font(bold=True)
     if regular is None:
-        raise InputError(
-            f"The PDF report needs the Noto Sans CJK fonts in {NOTO_CJK_DIR} "
-            "(Debian package fonts-noto-cjk: apt-get install fonts-noto-cjk)."
-        )
+        raise i18n.input_error("pdf_needs_fonts", folder=str(NOTO_CJK_DIR))
     text = i18n.entries("pdf", lang)
     out = check_target(out)
     with tempfile.TemporaryDirectory(prefix="geoplan-report-") as folder:

@@ -14,6 +14,7 @@ import geopandas as gpd
 
 from geoplan import settings
 from geoplan.files import ensure_folder, write_all
+from geoplan.inputs.candidates import refusal_reasons
 from geoplan.outputs.tables import proposals_wgs84
 from geoplan.outputs.webmap import plan_map
 from geoplan.planning.plan import Plan
@@ -21,7 +22,7 @@ from geoplan.planning.plan import Plan
 __all__ = ["write_plan"]
 
 
-def write_plan(plan: Plan, out_dir: Path) -> dict[str, Path]:
+def write_plan(plan: Plan, out_dir: Path, lang: str = "zh") -> dict[str, Path]:
     """Write a plan's files into ``out_dir``.
 
     The files are ``proposals.geojson``, ``footprints.geojson``, ``refused_sites.geojson``, ``coverage.json`` and
@@ -32,6 +33,9 @@ def write_plan(plan: Plan, out_dir: Path) -> dict[str, Path]:
     plan : Plan
     out_dir : pathlib.Path
         Created if missing.
+    lang : str
+        Language of what a person reads in the files (``zh`` or ``en``): the map, and the refused sites' ``reason``
+        (their ``reason_code`` is the same in both).
 
     Returns
     -------
@@ -45,7 +49,7 @@ def write_plan(plan: Plan, out_dir: Path) -> dict[str, Path]:
     """
     out_dir = ensure_folder(out_dir)
     summary = plan.summary()
-    refused = plan.candidates.refused.to_crs(settings.WGS84)
+    refused = _refused(plan, lang)
     files = {
         "proposals": ("proposals.geojson", lambda tmp: _write_geojson(proposals_wgs84(plan), tmp, "proposals")),
         "footprints": ("footprints.geojson", lambda tmp: _write_geojson(_footprints(plan), tmp, "footprints")),
@@ -54,10 +58,19 @@ def write_plan(plan: Plan, out_dir: Path) -> dict[str, Path]:
             "coverage.json",
             lambda tmp: tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2), "utf-8"),
         ),
-        "map": ("map.html", lambda tmp: plan_map(plan).save(str(tmp))),
+        "map": ("map.html", lambda tmp: plan_map(plan, lang).save(str(tmp))),
     }
     write_all(out_dir, dict(files.values()))
     return {key: out_dir / name for key, (name, _) in files.items()}
+
+
+def _refused(plan: Plan, lang: str) -> gpd.GeoDataFrame:
+    """Return the refused sites in WGS-84: ``source``, ``reason_code`` and ``reason`` in ``lang``."""
+    refused = plan.candidates.refused
+    frame = refused[["source", "reason_code", "geometry"]].assign(reason=refusal_reasons(refused, lang))
+    frame = gpd.GeoDataFrame(frame[["source", "reason_code", "reason", "geometry"]], geometry="geometry",
+                             crs=refused.crs)  # fmt: skip
+    return frame.to_crs(settings.WGS84)
 
 
 def _footprints(plan: Plan) -> gpd.GeoDataFrame:

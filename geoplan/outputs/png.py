@@ -30,7 +30,6 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
 from geoplan import i18n
-from geoplan.errors import InputError
 from geoplan.files import check_target, write_atomic
 from geoplan.outputs.export_data import ExportData
 from geoplan.outputs.fonts import CJK_FAMILY, NOTO_CJK_DIR, FontFace, cjk_font, text_font
@@ -228,7 +227,7 @@ def render_map(
     """
     i18n.check_lang(lang)
     if isinstance(dpi, bool) or not isinstance(dpi, int | float) or not 1 <= dpi <= 1200:
-        raise InputError(f"dpi must be a number from 1 to 1200, got {dpi!r}.")
+        raise i18n.input_error("dpi_range", value=dpi)
     out = check_target(out)
     fig = render_figure(data, lang, size_in=size_in)
     write_atomic(out, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, facecolor="white"))

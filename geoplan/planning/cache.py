@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from geoplan import i18n
 from geoplan.data.areas import AreaSpec, StudyArea, fingerprint, load_area
 from geoplan.errors import InputError
 from geoplan.files import ensure_folder, write_atomic
@@ -52,7 +53,7 @@ class ModelCache:
 
     def __init__(self, folder: Path | None = None, capacity: int = 4):
         if capacity < 1:
-            raise InputError(f"The cache needs room for at least one entry, got {capacity}.")
+            raise i18n.input_error("cache_capacity", capacity=capacity)
         self.folder = None if folder is None else Path(folder)
         self.capacity = int(capacity)
         self._lock = threading.Lock()

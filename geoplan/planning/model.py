@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geoplan.errors import InputError
+from geoplan import i18n
 from geoplan.inputs.demand import WORKER_GROUPS
 from geoplan.siting.hours import Hours, option_model, parse_hours
 
@@ -219,7 +219,7 @@ def build_model(
     options = tuple(parse_hours(text) for text in hours_options)
     labels = [option.label for option in options]
     if len(set(labels)) != len(labels):
-        raise InputError(f"Opening-hours options repeat: {', '.join(hours_options)}.")
+        raise i18n.input_error("hours_options_repeat", options=", ".join(hours_options))
     pieces, shift_texts = _split_by_shift(demand, point_of)
     shifts = tuple(parse_hours(text) for text in shift_texts)
     keys = pieces["location"].astype(str) + "|" + pieces["shift"].astype(str)

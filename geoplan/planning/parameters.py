@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from numbers import Real
 
+from geoplan import i18n
 from geoplan.data.areas import StudyArea
-from geoplan.errors import InputError
 from geoplan.inputs.candidates import CandidateRules
 from geoplan.inputs.demand import WORKER_GROUPS
 
@@ -97,26 +97,27 @@ class PlanParameters:
 
     def __post_init__(self) -> None:
         if self.stations is not None and self.stations < 1:
-            raise InputError(f"--stations must be at least 1, got {self.stations}.")
+            raise i18n.input_error("stations_below_one", stations=self.stations)
         if self.district_min < 0 or self.city_level_min < 0:
-            raise InputError("District and city-level minimums must be >= 0.")
+            raise i18n.input_error("minimums_negative")
         if not (math.isfinite(self.min_spacing_m) and self.min_spacing_m >= 0):
-            raise InputError(f"Minimum spacing must be >= 0 metres, got {self.min_spacing_m}.")
+            raise i18n.input_error("spacing_negative", value=self.min_spacing_m)
         for group, cutoff in self.cutoff_m.items():
             if not (isinstance(cutoff, int | float) and math.isfinite(cutoff) and cutoff > 0):
-                raise InputError(f"Service cutoff for {group!r} must be a positive number of metres, got {cutoff!r}.")
+                raise i18n.input_error("cutoff_not_positive", group=group, group_zh=i18n.group_name(group, "zh"),
+                                        cutoff=cutoff)  # fmt: skip
         if not (math.isfinite(self.time_limit_s) and self.time_limit_s > 0) or not 0 <= self.target_gap < 1:
-            raise InputError("time limit must be > 0 s and the target gap within [0, 1).")
+            raise i18n.input_error("time_limit_or_gap")
         if not (math.isfinite(self.backup_weight) and self.backup_weight >= 0):
-            raise InputError(f"The cross-coverage weight must be >= 0, got {self.backup_weight}.")
+            raise i18n.input_error("backup_weight_negative", value=self.backup_weight)
         if self.max_gap_m is not None and not (math.isfinite(self.max_gap_m) and self.max_gap_m > 0):
-            raise InputError(f"The maximum gap must be a positive number of metres, got {self.max_gap_m}.")
+            raise i18n.input_error("max_gap_not_positive", value=self.max_gap_m)
         if self.target_coverage is not None and not 0 < self.target_coverage <= 1:
-            raise InputError(f"The coverage target must be a share in (0, 1], got {self.target_coverage}.")
+            raise i18n.input_error("coverage_target_range", value=self.target_coverage)
         if self.max_24h is not None and self.max_24h < 0:
-            raise InputError(f"--max-24h must be >= 0, got {self.max_24h}.")
+            raise i18n.input_error("max_24h_negative", value=self.max_24h)
         if self.min_overlap_min < 1:
-            raise InputError(f"The minimum overlap must be at least 1 minute, got {self.min_overlap_min}.")
+            raise i18n.input_error("min_overlap_too_small", value=self.min_overlap_min)
 
     def cutoff_for(self, group: str) -> float:
         """Service cutoff (m) of a worker group: the parameter, else the group's default, else walking 1 km."""
@@ -164,13 +165,11 @@ class PlanParameters:
         if data is None:
             data = {}
         if not isinstance(data, Mapping):
-            raise InputError(f"Plan parameters must be an object of names and values, got {type(data).__name__}.")
+            raise i18n.input_error("params_not_object", type=type(data).__name__)
         known = {f.name: f for f in dataclasses.fields(cls)}
         unknown = sorted(str(key) for key in data if key not in known)
         if unknown:
-            raise InputError(
-                f"Unknown plan parameter(s): {', '.join(unknown)}; known parameters are {', '.join(known)}."
-            )
+            raise i18n.input_error("unknown_params", names=", ".join(unknown), known=", ".join(known))
         values = {name: _FIELD_READERS[name](name, value) for name, value in data.items()}
         return cls(**values)
 
@@ -193,14 +192,14 @@ def default_stations(area: StudyArea, params: PlanParameters) -> int:
 
 def _number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise InputError(f"Plan parameter {name!r} must be a number, got {value!r}.")
+        raise i18n.input_error("param_not_number", name=name, value=value)
     return float(value)
 
 
 def _whole(name: str, value: object) -> int:
     number = _number(name, value)
     if number != int(number):
-        raise InputError(f"Plan parameter {name!r} must be a whole number, got {value!r}.")
+        raise i18n.input_error("param_not_whole", name=name, value=value)
     return int(number)
 
 
@@ -210,19 +209,19 @@ def _optional(read):
 
 def _flag(name: str, value: object) -> bool:
     if not isinstance(value, bool):
-        raise InputError(f"Plan parameter {name!r} must be true or false, got {value!r}.")
+        raise i18n.input_error("param_not_boolean", name=name, value=value)
     return value
 
 
 def _texts(name: str, value: object) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"Plan parameter {name!r} must be a list of texts, got {value!r}.")
+        raise i18n.input_error("param_not_text_list", name=name, value=value)
     return tuple(v.strip() for v in value if v.strip())
 
 
 def _per_group(name: str, value: object) -> dict[str, float]:
     if not isinstance(value, Mapping):
-        raise InputError(f"Plan parameter {name!r} must map worker groups to numbers, got {value!r}.")
+        raise i18n.input_error("param_not_group_numbers", name=name, value=value)
     return {str(group): _number(f"{name}.{group}", number) for group, number in value.items()}
 
 
@@ -230,13 +229,11 @@ def _rules(name: str, value: object) -> CandidateRules:
     if isinstance(value, CandidateRules):
         return value
     if not isinstance(value, Mapping):
-        raise InputError(f"Plan parameter {name!r} must be an object of candidate rules, got {value!r}.")
+        raise i18n.input_error("param_not_rules", name=name, value=value)
     known = {f.name for f in dataclasses.fields(CandidateRules)}
     unknown = sorted(str(key) for key in value if key not in known)
     if unknown:
-        raise InputError(
-            f"Unknown candidate rule(s): {', '.join(unknown)}; known rules are {', '.join(sorted(known))}."
-        )
+        raise i18n.input_error("unknown_candidate_rules", rules=", ".join(unknown), known=", ".join(sorted(known)))
     return CandidateRules(**{key: _number(f"{name}.{key}", number) for key, number in value.items()})
 
 

@@ -9,8 +9,8 @@ from numbers import Real
 import numpy as np
 import shapely
 
-from geoplan import crs
-from geoplan.errors import InputError, PlacementError
+from geoplan import crs, i18n
+from geoplan.errors import PlacementError
 from geoplan.planning.sites import LONLAT_DIGITS, SiteIndex, json_scalar, to_area_xy
 
 __all__ = ["place"]
@@ -45,14 +45,14 @@ def place(prepared, lon: float, lat: float, max_move_m: float = 150.0) -> dict:
         ``lon``/``lat`` not finite or outside the area, or a bad ``max_move_m``.
     """
     if isinstance(max_move_m, bool) or not isinstance(max_move_m, Real) or not 0 < max_move_m < math.inf:
-        raise InputError(f"max_move_m must be a positive number of metres, got {max_move_m!r}.")
+        raise i18n.input_error("max_move_not_positive", value=max_move_m)
     xy = to_area_xy(prepared.area, lon, lat, "place")
     index: SiteIndex = prepared.index
     if index.place_tree is not None:
         distance, k = index.place_tree.query(xy, distance_upper_bound=float(max_move_m))
         if math.isfinite(distance):
             return _placed(prepared, int(index.place_rows[k]), float(distance))
-    raise PlacementError(_why_not_here(prepared, xy, float(max_move_m)))
+    raise _why_not_here(prepared, xy, float(max_move_m))
 
 
 def _placed(prepared, row: int, distance: float) -> dict:
@@ -73,35 +73,38 @@ def _placed(prepared, row: int, distance: float) -> dict:
     }
 
 
-def _why_not_here(prepared, xy: np.ndarray, reach: float) -> str:
-    """Planner-readable reason why no candidate spot lies within ``reach`` metres of ``xy``."""
+def _why_not_here(prepared, xy: np.ndarray, reach: float) -> PlacementError:
+    """Return the coded refusal saying why no candidate spot lies within ``reach`` metres of ``xy``."""
     index: SiteIndex = prepared.index
-    tail = ""
+    tail = {"tail": ""}
     if index.place_tree is not None:
-        nearest = float(index.place_tree.query(xy)[0])
-        tail = f" (the nearest candidate site is {nearest:.0f} m away)"
+        nearest = f"{float(index.place_tree.query(xy)[0]):.0f}"
+        tail = {f"tail{suffix}": i18n.text("error", "placement_nearest", lang, distance=nearest)
+                for lang, suffix in (("en", ""), ("zh", "_zh"))}  # fmt: skip
     if index.refused_tree is not None:
         distance, k = index.refused_tree.query(xy, distance_upper_bound=reach)
         if math.isfinite(distance):
-            return _explain(str(index.refused_reason[k]), prepared.params.candidate_rules.min_area_m2) + tail
+            return _explain(index, int(k), prepared.params.candidate_rules.min_area_m2, tail)
     street = int(index.street_tree.nearest(shapely.Point(xy)))
     gap = float(shapely.distance(index.street_tree.geometries[street], shapely.Point(xy)))
     if gap > reach:
-        return f"no street within {reach:g} m{tail}"
-    return (
-        f"no candidate site within {reach:g} m: no spot along the nearest street ({index.street_class[street]}, "
-        f"{gap:.0f} m away) was found with room for a station{tail}"
-    )
+        return i18n.coded_error(PlacementError, "placement_no_street", reach=f"{reach:g}", **tail)
+    return i18n.coded_error(PlacementError, "placement_no_spot", reach=f"{reach:g}",
+                            street_class=str(index.street_class[street]), gap=f"{gap:.0f}", **tail)  # fmt: skip
 
 
-def _explain(reason: str, min_area_m2: float) -> str:
-    """Planner-readable form of a refused spot's reason."""
-    sides = list(dict.fromkeys(part.strip() for part in reason.split(" / ")))
-    if all(side.startswith("overlaps ") for side in sides):
-        things = [side.removeprefix("overlaps ") for side in sides]
-        where = things[0] if len(things) == 1 else f"{things[0]} on one side of the street and {things[1]} on the other"
-        return f"no room for a {min_area_m2:g} m² footprint here: the footprint would overlap {where}"
-    return f"no station site here: {reason}"
+def _explain(index: SiteIndex, k: int, min_area_m2: float, tail: dict[str, str]) -> PlacementError:
+    """Return the refusal of a spot near refused spot ``k``: what its footprint would overlap, else its reason."""
+    sides = list(dict.fromkeys(str(index.refused_code[k]).split("/")))
+    if all(side.startswith("overlaps_") for side in sides):
+        where = {}
+        for lang, suffix in (("en", ""), ("zh", "_zh")):
+            things = [i18n.text("overlap", side, lang) for side in sides]
+            where[f"where{suffix}"] = things[0] if len(things) == 1 else i18n.text(
+                "error", "placement_two_sides", lang, one=things[0], other=things[1])
+        return i18n.coded_error(PlacementError, "placement_no_room", min_area=f"{min_area_m2:g}", **where, **tail)
+    return i18n.coded_error(PlacementError, "placement_refused", reason=str(index.refused_reason[k]),
+                            reason_zh=str(index.refused_reason_zh[k]), **tail)  # fmt: skip
 
 
 def _geometry_json(prepared, geometry: shapely.Geometry) -> dict:

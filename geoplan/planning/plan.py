@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geoplan.data.areas import StudyArea
-from geoplan.inputs.candidates import CandidateSet
+from geoplan.inputs.candidates import CandidateSet, refusal_reasons
 from geoplan.inputs.user_data import UserData
 from geoplan.planning.figures import coverage_figures
 from geoplan.planning.parameters import PlanParameters
@@ -188,9 +188,20 @@ def _proposals(prepared: PreparedModel, solution: Solution) -> tuple[gpd.GeoData
     return proposals, demand
 
 
-def refusals_table(candidates: CandidateSet) -> pd.DataFrame:
-    """Refusal counts per source and reason, for ``geoplan candidates --refusals``."""
-    refused = candidates.refused
-    return (
-        refused.groupby(["source", "reason"]).size().rename("count").reset_index().sort_values("count", ascending=False)
-    )
+def refusals_table(candidates: CandidateSet, lang: str = "zh") -> pd.DataFrame:
+    """Refusal counts per source and reason, most first, for ``geoplan candidates``.
+
+    Parameters
+    ----------
+    candidates : CandidateSet
+    lang : str
+        Language of the ``reason`` column (``zh`` or ``en``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source``, ``reason_code``, ``reason`` (in ``lang``) and ``count``.
+    """
+    refused = candidates.refused.assign(reason=refusal_reasons(candidates.refused, lang))
+    counts = refused.groupby(["source", "reason_code", "reason"]).size().rename("count").reset_index()
+    return counts.sort_values("count", ascending=False, kind="stable")

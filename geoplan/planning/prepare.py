@@ -22,9 +22,9 @@ import numpy as np
 import scipy.sparse as sp
 import shapely
 
+from geoplan import i18n
 from geoplan.coverage import network
 from geoplan.data.areas import AreaSpec, StudyArea, fingerprint
-from geoplan.errors import InputError
 from geoplan.inputs.candidates import CandidateSet, build_candidates
 from geoplan.inputs.demand import build_demand
 from geoplan.inputs.user_data import UserData
@@ -158,10 +158,10 @@ def prepare(area: StudyArea, params: PlanParameters | None = None, user_data: Us
     candidates = build_candidates(area, params.candidate_rules, user_data.site_frame(), existing)
     sites = candidates.sites
     if len(sites) == 0:
-        raise InputError(f"Area {area.spec.name!r}: no candidate site passed the checks; see the refusal list.")
+        raise i18n.input_error("no_candidate_sites", area=area.spec.name)
     unknown = sorted(set(params.excluded_ids) - set(sites["id"]))
     if unknown:
-        raise InputError(f"Excluded site id(s) not found among the candidates: {', '.join(unknown[:10])}.")
+        raise i18n.input_error("excluded_unknown", ids=", ".join(unknown[:10]))
     lap("candidates")
     graph = network.street_graph(area.edges)
     xy = shapely.get_coordinates(sites.geometry.to_numpy())

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from geoplan import i18n
 from geoplan.data.areas import AreaSpec, load_registry
-from geoplan.errors import InputError
 from geoplan.inputs.user_data import UserData
 from geoplan.planning.cache import ModelCache
 from geoplan.planning.parameters import PlanParameters
@@ -42,7 +42,7 @@ def area_spec(name: str | None) -> AreaSpec:
     specs, default = load_registry()
     name = (name or "").strip() or default
     if name not in specs:
-        raise InputError(f"Area {name!r} is unknown; choose one of: {', '.join(sorted(specs))}.")
+        raise i18n.input_error("unknown_area", name=name, known=", ".join(sorted(specs)))
     return specs[name]
 
 

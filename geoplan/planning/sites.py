@@ -69,8 +69,8 @@ class SiteIndex:
         Sites a dragged station may land on (:data:`geoplan.vocabulary.PLACEABLE_SOURCES`).
     place_tree, refused_tree : scipy.spatial.cKDTree or None
         Over the placeable sites and over the refused spots.
-    refused_reason : numpy.ndarray
-        Why each refused spot was refused.
+    refused_code, refused_reason, refused_reason_zh : numpy.ndarray
+        Why each refused spot was refused: its ``reason_code``, in English and in Chinese.
     street_tree : shapely.STRtree
         Over the area's street edges; ``street_class`` their OSM highway class.
     planned_names : numpy.ndarray
@@ -85,7 +85,9 @@ class SiteIndex:
     site_tree: cKDTree | None
     place_rows: np.ndarray
     place_tree: cKDTree | None
+    refused_code: np.ndarray
     refused_reason: np.ndarray
+    refused_reason_zh: np.ndarray
     refused_tree: cKDTree | None
     street_tree: shapely.STRtree
     street_class: np.ndarray
@@ -112,7 +114,9 @@ def build_index(area: StudyArea, candidates: CandidateSet) -> SiteIndex:
         site_tree=cKDTree(xy) if len(xy) else None,
         place_rows=placeable,
         place_tree=cKDTree(xy[placeable]) if len(placeable) else None,
+        refused_code=candidates.refused["reason_code"].astype(str).to_numpy(dtype=object),
         refused_reason=candidates.refused["reason"].astype(str).to_numpy(dtype=object),
+        refused_reason_zh=candidates.refused["reason_zh"].astype(str).to_numpy(dtype=object),
         refused_tree=cKDTree(refused_xy) if len(refused_xy) else None,
         street_tree=shapely.STRtree(area.edges.geometry.to_numpy()),
         street_class=area.edges["highway"].astype(str).to_numpy(dtype=object),

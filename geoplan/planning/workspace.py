@@ -15,8 +15,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from geoplan import i18n
 from geoplan.data.areas import StudyArea
-from geoplan.errors import InfeasibleError, InputError
+from geoplan.errors import InfeasibleError
 from geoplan.inputs.candidates import CandidateSet
 from geoplan.planning import placement
 from geoplan.planning.figures import coverage_figures
@@ -66,7 +67,7 @@ class Workspace:
     def __init__(self, prepared: PreparedModel, params: PlanParameters | None = None):
         params = params or prepared.params
         if params.for_preparation().to_json() != prepared.params.to_json():
-            raise InputError("These plan parameters need another prepared model (other cutoffs, rules or hours).")
+            raise i18n.input_error("params_need_other_model")
         self.prepared = prepared
         self.params = params
 
@@ -184,16 +185,13 @@ class Workspace:
         """
         count = self._station_count(stations)
         if isinstance(time_limit, bool) or not isinstance(time_limit, Real) or not 0 < time_limit < math.inf:
-            raise InputError(f"time_limit must be a positive number of seconds, got {time_limit!r}.")
+            raise i18n.input_error("time_limit_not_positive", value=time_limit)
         reading = read_sites(self.prepared, sites)
         elsewhere = int(reading.extra_kept.sum())
         kept = len(reading.fixed_rows) + elsewhere
         if kept > count:
-            raise InfeasibleError(
-                f"{kept} stations are kept ({len(reading.fixed_rows)} accepted or existing on candidate sites, "
-                f"{elsewhere} existing elsewhere or with opening hours of their own) but the plan has only {count}: "
-                f"raise the station count to at least {kept}, or un-accept some."
-            )
+            raise i18n.coded_error(InfeasibleError, "kept_above_count", kept=kept, on_sites=len(reading.fixed_rows),
+                                   elsewhere=elsewhere, count=count)  # fmt: skip
         solution = solve(self.prepared, self.params, count, self._decisions(reading), multipliers=multipliers,
                          time_limit_s=float(time_limit))  # fmt: skip
         new = np.setdiff1d(solution.model_rows, reading.fixed_rows)
@@ -288,9 +286,9 @@ class Workspace:
         if stations is None:
             return self.stations
         if isinstance(stations, bool) or not isinstance(stations, Real) or not math.isfinite(stations):
-            raise InputError(f"The station count must be a whole number >= 1, got {stations!r}.")
+            raise i18n.input_error("station_count_not_whole", value=stations)
         if stations != int(stations) or stations < 1:
-            raise InputError(f"The station count must be a whole number >= 1, got {stations!r}.")
+            raise i18n.input_error("station_count_not_whole", value=stations)
         return int(stations)
 
 

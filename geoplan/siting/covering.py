@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.errors import InfeasibleError, InputError
+from geoplan import i18n
+from geoplan.errors import InfeasibleError
 from geoplan.siting import feasibility, heuristic, lagrangian, milp
 from geoplan.siting.model import (
     OPTIMAL_GAP,
@@ -123,17 +124,17 @@ def solve_mclp(
                      city_level_fixed, quotas),
     )  # fmt: skip
     if not 0 <= target_gap < 1:
-        raise InputError(f"target_gap must be a share in [0, 1), got {target_gap}.")
+        raise i18n.input_error("target_gap_range", value=target_gap)
     stop_gap = max(float(target_gap), OPTIMAL_GAP)  # floating-point noise is no gap
     if backup_weight < 0 or not np.isfinite(backup_weight):
-        raise InputError(f"backup_weight must be a number >= 0, got {backup_weight}.")
+        raise i18n.input_error("backup_weight_not_number", value=backup_weight)
     usable = np.ones(matrix.shape[0], dtype=bool)
     usable[constraints.excluded] = False
     must = _must_cover(must_cover, matrix.shape[0], usable)
     if start is not None:
         start = np.asarray(start, dtype=np.int64).ravel()
         if len(start) and (start.min() < 0 or start.max() >= matrix.shape[0]):
-            raise InputError(f"start: candidate indices must lie in 0..{matrix.shape[0] - 1}.")
+            raise i18n.input_error("candidate_index_range", name="start", last=matrix.shape[0] - 1)
     reduced, reduced_w, column_of = demand_groups(matrix, w, usable)
     initial = None
     if multipliers is not None:
@@ -204,7 +205,7 @@ def solve_mclp(
 def _merge_multipliers(multipliers: np.ndarray, column_of: np.ndarray, merged: int, n: int) -> np.ndarray:
     """Warm-start multipliers per original column, summed onto the merged columns."""
     if multipliers.shape != (n,):
-        raise InputError(f"multipliers: {multipliers.shape[0]} given for {n} demand columns.")
+        raise i18n.input_error("multipliers_count", given=multipliers.shape[0], n=n)
     kept = column_of >= 0
     return np.bincount(column_of[kept], weights=np.maximum(multipliers[kept], 0.0), minlength=merged)
 
@@ -352,13 +353,10 @@ def _must_cover(must_cover, n: int, usable: np.ndarray) -> sp.csr_array | None:
         return None
     must = _binary(must_cover)
     if must.shape[0] != n:
-        raise InputError(f"must_cover has {must.shape[0]} rows but there are {n} candidate sites.")
+        raise i18n.input_error("must_cover_rows", rows=must.shape[0], n=n)
     reachable = (sp.diags_array(usable.astype(float)) @ must).sum(axis=0) > 0
     if not np.all(reachable):
-        raise InfeasibleError(
-            f"{int((~reachable).sum())} worker location(s) are farther than the maximum gap from every usable "
-            "candidate site: no plan can meet the maximum-gap rule."
-        )
+        raise i18n.coded_error(InfeasibleError, "gap_unreachable", count=int((~reachable).sum()))
     merged, _ = merge_demand(must, np.ones(must.shape[1]), usable)
     return merged
 

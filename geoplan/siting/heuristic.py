@@ -13,6 +13,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
+from geoplan import i18n
 from geoplan.errors import InfeasibleError
 from geoplan.siting.model import Constraints
 from geoplan.siting.rules import SiteRules
@@ -182,16 +183,10 @@ def greedy_swap(
             uncovered = state.must @ (state.must_count == 0).astype(float)
             score = uncovered * (score.max(initial=0.0) + 1.0) + score
         if not allowed.any():
-            raise InfeasibleError(
-                "No site can be added without breaking the minimum spacing or a district's minimum or maximum: "
-                "lower the spacing or the station count."
-            )
+            raise i18n.coded_error(InfeasibleError, "no_site_addable")
         state.add(_pick(state, allowed, score))
     if state.must is not None and (state.must_count == 0).any():
-        raise InfeasibleError(
-            f"{int((state.must_count == 0).sum())} worker location(s) stay farther than the maximum gap from every "
-            "station: raise the station count or the maximum gap."
-        )
+        raise i18n.coded_error(InfeasibleError, "gap_left_uncovered", count=int((state.must_count == 0).sum()))
     _swap(state, deadline)
     return np.flatnonzero(state.chosen)
 

@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.errors import InfeasibleError, InputError
+from geoplan import i18n
+from geoplan.errors import InfeasibleError
 from geoplan.siting import feasibility, pmedian
 from geoplan.siting.model import (
     OPTIMAL_GAP,
@@ -80,11 +81,9 @@ def solve_pmedian(
     usable[constraints.excluded] = False
     unreachable = np.flatnonzero(~np.isfinite(costs[usable]).any(axis=0))
     if len(unreachable):
-        raise InfeasibleError(
-            f"{len(unreachable)} demand point(s) (first: {unreachable[0]}) cannot reach any usable candidate site."
-        )
+        raise i18n.coded_error(InfeasibleError, "demand_unreachable", count=len(unreachable), first=unreachable[0])
     if not 0 <= target_gap < 1:
-        raise InputError(f"target_gap must be a share in [0, 1), got {target_gap}.")
+        raise i18n.input_error("target_gap_range", value=target_gap)
     stop_gap = max(float(target_gap), OPTIMAL_GAP)  # floating-point noise is no gap
     deadline = started + max(time_limit, 0.05)
     try:

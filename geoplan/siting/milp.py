@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from geoplan import i18n
 from geoplan.errors import InfeasibleError, SolverError
 from geoplan.siting.model import Constraints
 
@@ -202,17 +203,14 @@ def run(
     status = highs.getModelStatus()
     info = highs.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible:
-        raise InfeasibleError(
-            "No choice of sites satisfies every rule at once (station count, spacing, district and other quotas, "
-            "fixed sites, and the maximum gap where set): relax one of them or change the station count."
-        )
+        raise i18n.coded_error(InfeasibleError, "no_choice_meets_rules")
     if status not in (
         highspy.HighsModelStatus.kOptimal,
         highspy.HighsModelStatus.kTimeLimit,
         highspy.HighsModelStatus.kInterrupt,
         highspy.HighsModelStatus.kSolutionLimit,
     ):
-        raise SolverError(f"HiGHS stopped with status {highs.modelStatusToString(status)}.")
+        raise i18n.coded_error(SolverError, "solver_stopped", status=highs.modelStatusToString(status))
     values = np.asarray(highs.getSolution().col_value) if info.primal_solution_status >= 2 else None
     label = "optimal" if status == highspy.HighsModelStatus.kOptimal else "time_limit"
     return values, float(info.mip_dual_bound), label

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from geoplan.errors import InfeasibleError, InputError
+from geoplan import i18n
+from geoplan.errors import InfeasibleError
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,9 @@ OPTIMAL_GAP = 1e-9
 #: What a result's ``status`` can say; the edges explain each from :data:`geoplan.i18n.CATALOG` (``solve_status``).
 STATUSES = ("optimal", "within_target", "time_limit", "heuristic")
 
+#: What a quota's labels are, in messages (English, Chinese): districts, the 24-hour hours quota, one option a site.
+_QUOTA_NAMES = {"district": ("District", "区县"), "hours": ("Hours", "开放时间"), "site": ("Site", "候选点")}
+
 
 def solve_status(relative_gap: float, target_gap: float, exact: bool = True) -> str:
     """Name how sure a solve is of its plan.
@@ -206,31 +210,29 @@ def validate(n_candidates: int, constraints: Constraints) -> Constraints:
     city_fixed = _indices(c.city_level_fixed, n_candidates, "city_level_fixed")
     conflicts = np.asarray(c.conflicts, dtype=np.int64).reshape(-1, 2)
     if p < 1:
-        raise InputError(f"The number of stations must be at least 1, got {p}.")
+        raise i18n.input_error("station_count_below_one", p=p)
     both = np.intersect1d(fixed, excluded)
     if len(both):
-        raise InfeasibleError(f"Site(s) {both.tolist()[:5]} are both fixed and excluded; a site can only be one.")
+        raise i18n.coded_error(InfeasibleError, "sites_fixed_and_excluded", sites=str(both.tolist()[:5]))
     if len(fixed) > p:
-        raise InfeasibleError(f"{len(fixed)} sites are fixed but the plan has only {p} stations: raise the total.")
+        raise i18n.coded_error(InfeasibleError, "too_many_fixed", fixed=len(fixed), p=p)
     available = n_candidates - len(excluded)
     if p > available:
-        raise InfeasibleError(
-            f"The plan asks for {p} stations but only {available} candidate sites are available "
-            f"({n_candidates} found, {len(excluded)} excluded): lower the station count or add candidates."
-        )
+        raise i18n.coded_error(InfeasibleError, "too_few_candidates", p=p, available=available, found=n_candidates,
+                               excluded=len(excluded))  # fmt: skip
     if not np.isin(city_fixed, fixed).all():
-        raise InputError("Sites designated city-level must also be fixed.")
+        raise i18n.input_error("city_level_not_fixed")
     if c.district is not None and len(c.district) != n_candidates:
-        raise InputError(f"district labels: {len(c.district)} given for {n_candidates} candidates.")
+        raise i18n.input_error("labels_count", name="district", given=len(c.district), n=n_candidates)
     for quota in c.quotas:
         if len(quota.labels) != n_candidates:
-            raise InputError(f"{quota.name} labels: {len(quota.labels)} given for {n_candidates} candidates.")
+            raise i18n.input_error("labels_count", name=quota.name, given=len(quota.labels), n=n_candidates)
     _check_quotas(c, p, fixed, excluded)
     if c.city_level_min > p:
-        raise InfeasibleError(f"{c.city_level_min} city-level stations are required but the plan has only {p}.")
+        raise i18n.coded_error(InfeasibleError, "city_level_above_total", required=c.city_level_min, p=p)
     if len(conflicts):
         if conflicts.min() < 0 or conflicts.max() >= n_candidates:
-            raise InputError("conflicts refer to candidates that do not exist.")
+            raise i18n.input_error("conflicts_unknown_candidates")
         fixed_mask = np.zeros(n_candidates, dtype=bool)
         fixed_mask[fixed] = True
         conflicts = conflicts[~(fixed_mask[conflicts[:, 0]] & fixed_mask[conflicts[:, 1]])]
@@ -298,7 +300,8 @@ def _check_quotas(c: Constraints, p: int, fixed: np.ndarray, excluded: np.ndarra
 
 
 def _check_quota(quota: Quota, p: int, fixed: np.ndarray, excluded: np.ndarray) -> None:
-    what = "District" if quota.name == "district" else f"{quota.name.capitalize()}"
+    english, chinese = _QUOTA_NAMES.get(quota.name, (quota.name.capitalize(), quota.name))
+    names = {"what": english, "what_zh": chinese, "quota": quota.name, "quota_zh": chinese}
     minimums, maximums = dict(quota.minimum), dict(quota.maximum)
     labels = pd.Series(np.asarray(quota.labels, dtype=object))
     usable = np.ones(len(labels), dtype=bool)
@@ -306,34 +309,32 @@ def _check_quota(quota: Quota, p: int, fixed: np.ndarray, excluded: np.ndarray) 
     available = labels[usable].value_counts()
     fixed_count = labels.iloc[fixed].value_counts()
     if sum(minimums.values()) > p:
-        raise InfeasibleError(
-            f"{what} minimums add up to {sum(minimums.values())} stations but the plan has only {p}: "
-            f"raise the total or lower the per-{quota.name} minimum."
-        )
+        raise i18n.coded_error(InfeasibleError, "quota_minimums_above_total", total=sum(minimums.values()), p=p,
+                               **names)  # fmt: skip
     needed = len(fixed) + sum(max(0, low - int(fixed_count.get(label, 0))) for label, low in minimums.items())
     if needed > p:
-        raise InfeasibleError(
-            f"The {len(fixed)} fixed station(s) and the {quota.name} minimums need {needed} stations but the plan "
-            f"has only {p}: raise the total or lower the per-{quota.name} minimum."
-        )
+        raise i18n.coded_error(InfeasibleError, "quota_needs_above_total", fixed=len(fixed), needed=needed, p=p,
+                               **names)  # fmt: skip
     for label, low in minimums.items():
         have = int(available.get(label, 0))
         if have < low:
             found = "no feasible candidate site" if have == 0 else f"only {have} candidate site(s)"
-            raise InfeasibleError(f"{what} {label} needs at least {low} station(s) but has {found}.")
+            found_zh = "没有可用的候选点" if have == 0 else f"只有 {have} 个候选点"
+            raise i18n.coded_error(InfeasibleError, "quota_label_short", label=label, low=low, found=found,
+                                   found_zh=found_zh, **names)  # fmt: skip
         if label in maximums and maximums[label] < low:
-            raise InfeasibleError(f"{what} {label}: maximum {maximums[label]} is below its minimum {low}.")
+            raise i18n.coded_error(InfeasibleError, "quota_max_below_min", label=label, maximum=maximums[label],
+                                   low=low, **names)  # fmt: skip
     for label, have in fixed_count.items():
         if label in maximums and have > maximums[label]:
-            raise InfeasibleError(
-                f"{what} {label} already has {have} fixed stations, above its maximum {maximums[label]}."
-            )
+            raise i18n.coded_error(InfeasibleError, "quota_fixed_above_max", label=label, have=have,
+                                   maximum=maximums[label], **names)  # fmt: skip
 
 
 def _indices(values: Sequence[int] | np.ndarray, n: int, name: str) -> np.ndarray:
     array = np.unique(np.asarray(values, dtype=np.int64).ravel())
     if len(array) and (array[0] < 0 or array[-1] >= n):
-        raise InputError(f"{name}: candidate indices must lie in 0..{n - 1}.")
+        raise i18n.input_error("candidate_index_range", name=name, last=n - 1)
     return array
 
 
@@ -359,9 +360,9 @@ def check_weights(weights: Sequence[float] | np.ndarray, shape: tuple[int, ...],
     """
     w = np.asarray(weights, dtype=float)
     if len(shape) != 2 or shape[1] != len(w):
-        raise InputError(f"{name} has {shape[1]} demand columns but {len(w)} weights were given.")
+        raise i18n.input_error("weights_count", name=name, columns=shape[1], weights=len(w))
     if len(w) and (not np.all(np.isfinite(w)) or w.min() < 0):
-        raise InputError("Demand weights must be finite and non-negative.")
+        raise i18n.input_error("weights_negative")
     return w
 
 
@@ -416,7 +417,7 @@ def minimum_stations(n_candidates: int, **rules) -> int:
         except InfeasibleError:
             continue
         return count
-    raise InfeasibleError("No station count satisfies the rules with these candidate sites.")
+    raise i18n.coded_error(InfeasibleError, "no_station_count")
 
 
 def _rule_defaults(given: dict) -> dict:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geoplan.errors import InfeasibleError, InputError
+from geoplan import i18n
+from geoplan.errors import InfeasibleError
 from geoplan.siting.model import SitingResult, minimum_stations
 
 Solver = Callable[..., SitingResult]
@@ -63,7 +64,7 @@ def solve_phased(
     PhasedResult
     """
     if not 1 <= phase1_p <= total_p:
-        raise InputError(f"Phase 1 needs between 1 and {total_p} stations, got {phase1_p}.")
+        raise i18n.input_error("phase1_count", total=total_p, p=phase1_p)
     kept = np.union1d(np.asarray(rules.get("fixed", ()), dtype=np.int64), np.asarray(phase2_fixed, dtype=np.int64))
     first = solver(matrix, weights, phase1_p, **rules)
     try:
@@ -142,19 +143,17 @@ def stations_for_coverage(solver: Solver, coverage, weights, share: float, max_s
         Even ``max_stations`` stations cannot reach the target.
     """
     if not 0 < share <= 1:
-        raise InputError(f"The coverage target must be a share in (0, 1], got {share}.")
+        raise i18n.input_error("coverage_target_range", value=share)
     target = share * float(np.sum(weights))
     low = minimum_stations(coverage.shape[0], **rules)
     best = solver(coverage, weights, max_stations, **rules)
     if best.objective < target - 1e-9:
         if best.bound < target - 1e-9:
-            raise InfeasibleError(
-                f"Even {max_stations} stations cover at most {best.bound:.0f} of {float(np.sum(weights)):.0f} "
-                f"workers, short of the {share:.0%} target."
-            )
-        raise InfeasibleError(
-            f"No plan of up to {max_stations} stations reaching {share:.0%} was found within the time limit."
-        )
+            raise i18n.coded_error(InfeasibleError, "target_out_of_reach", stations=max_stations,
+                                   most=f"{best.bound:.0f}", total=f"{float(np.sum(weights)):.0f}",
+                                   share=f"{share:.0%}")  # fmt: skip
+        raise i18n.coded_error(InfeasibleError, "target_not_found_in_time", stations=max_stations,
+                               share=f"{share:.0%}")  # fmt: skip
     high, below, proven = max_stations, low - 1, {low - 1}
     while high - below > 1:
         middle = (high + below) // 2

@@ -17,7 +17,8 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.errors import InfeasibleError, InputError
+from geoplan import i18n
+from geoplan.errors import InfeasibleError
 from geoplan.siting import milp
 from geoplan.siting.model import Constraints, restrict
 from geoplan.siting.rules import SiteRules
@@ -39,20 +40,17 @@ def dense_costs(cost: sp.sparray | sp.spmatrix | np.ndarray) -> np.ndarray:
     if sp.issparse(cost):
         n, m = cost.shape
         if n * m > MAX_DENSE_ENTRIES:
-            raise InputError(
-                f"A {n} x {m} p-median cost matrix is too large for the dense solver ({MAX_DENSE_ENTRIES:,} "
-                "entries at most): reduce candidates or aggregate demand."
-            )
+            raise i18n.input_error("cost_matrix_too_large", n=n, m=m, most=f"{MAX_DENSE_ENTRIES:,}")
         coo = sp.coo_array(cost)
         dense = np.full((n, m), np.inf)
         dense[coo.row, coo.col] = coo.data
     else:
         dense = np.array(cost, dtype=float)
         if dense.ndim != 2:
-            raise InputError("cost must be a candidates x demand matrix.")
+            raise i18n.input_error("cost_not_matrix")
         dense[np.isnan(dense)] = np.inf
     if (dense < 0).any():
-        raise InputError("Distances must be non-negative.")
+        raise i18n.input_error("distances_negative")
     return dense
 
 
@@ -121,10 +119,7 @@ def greedy_interchange(costs: np.ndarray, weights: np.ndarray, c: Constraints, t
     while state.chosen.sum() < c.p:
         allowed = state.allowed(c.p - int(state.chosen.sum()))
         if not allowed.any():
-            raise InfeasibleError(
-                "No site can be added without breaking the minimum spacing or a district's minimum or maximum: "
-                "lower the spacing or the station count."
-            )
+            raise i18n.coded_error(InfeasibleError, "no_site_addable")
         gain = np.maximum(state.d1[None, :] - capped, 0.0) @ weights
         state.open(int(np.argmax(np.where(allowed, gain, -np.inf))))
         state.refresh()

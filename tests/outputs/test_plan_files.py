@@ -108,10 +108,21 @@ def test_footprints_file(plan, written):
 
 
 def test_refused_sites_file(plan, written):
+    """Each refused site with its stable ``reason_code`` and its reason in the plan's language (Chinese by default)."""
     refused = gpd.read_file(written[0]["refused"])
     assert refused.crs.to_epsg() == 4326
     assert len(refused) == len(plan.candidates.refused)
+    assert list(refused.columns) == ["source", "reason_code", "reason", "geometry"]
+    assert sorted(refused["reason_code"]) == sorted(plan.candidates.refused["reason_code"])
+    assert sorted(refused["reason"]) == sorted(plan.candidates.refused["reason_zh"])
+    assert "与建筑物重叠" in set(refused["reason"])
+
+
+def test_refused_sites_file_in_english(plan, tmp_path):
+    files = write_plan(plan, tmp_path / "en", lang="en")
+    refused = gpd.read_file(files["refused"])
     assert sorted(refused["reason"]) == sorted(plan.candidates.refused["reason"])
+    assert "overlaps a building" in set(refused["reason"])
 
 
 def test_coverage_json(plan, written):
@@ -136,7 +147,7 @@ def test_map_contains_every_proposal(plan, written):
 
 
 def test_failing_map_leaves_no_map_and_no_temporary_file(plan, tmp_path, monkeypatch):
-    def broken(_plan):
+    def broken(_plan, _lang="zh"):
         raise RuntimeError("map renderer crashed")
 
     monkeypatch.setattr(export, "plan_map", broken)

@@ -597,7 +597,7 @@ def test_move_snaps_to_a_candidate_spot(planner, store, default_workspace, plan_
 @pytest.mark.parametrize(
     ("where", "message"),
     [
-        ({"lon": 24.96, "lat": 60.16}, "no street within 150 m"),  # in the harbour
+        ({"lon": 24.96, "lat": 60.16}, "150 米内没有街道"),  # in the harbour
         ({"lon": 25.5, "lat": 60.5}, "位于研究区域"),
         ({"lat": 60.17}, "lon"),
         ({"lon": "east", "lat": 60.17}, "lon"),
@@ -666,7 +666,7 @@ def test_existing_stations_cannot_be_moved(planner, store, plan_scenario):
         {"action": "move", "lon": site["lon"] + 0.0005, "lat": site["lat"], "version": imported["version"]},
     )
     assert response.status_code == 400
-    assert "Existing stations" in response.get_json()["error"]
+    assert "现有驿站已经建成，不能移动位置" in response.get_json()["error"]
     assert _snapshot(store) == before
 
 
@@ -805,7 +805,7 @@ def test_reoptimise_with_more_kept_stations_than_planned_is_422(planner, store, 
     response = planner.change(f"{API}/scenarios/{scenario['id']}/reoptimise", {"version": version})
     assert response.status_code == 422
     assert response.get_json()["kind"] == "InfeasibleError"
-    assert f"{scenario['stations'] + 1} stations are kept" in response.get_json()["error"]
+    assert f"需要保留 {scenario['stations'] + 1} 个站点" in response.get_json()["error"]
     assert _snapshot(store) == before
 
 
@@ -853,8 +853,8 @@ def test_import_geojson(planner, plan_scenario):
 @pytest.mark.parametrize(
     ("text", "name", "coords_system", "message"),
     [
-        ("lon,lat,name\n24.94,60.17,a\n24.95,north,b\n", "s.csv", "wgs84", "line 3"),
-        ("lon,lat,name\n24.94,60.17,a\n24.95,,b\n", "s.csv", "wgs84", "line 3: lat is empty"),
+        ("lon,lat,name\n24.94,60.17,a\n24.95,north,b\n", "s.csv", "wgs84", "第 3 行"),
+        ("lon,lat,name\n24.94,60.17,a\n24.95,,b\n", "s.csv", "wgs84", "第 3 行：lat 为空"),
         ("lon,lat\n24.94,60.17\n", "s.txt", "wgs84", "s.txt"),
         ("lon,lat\n24.94,60.17\n", "s.csv", "mars", "mars"),
         ("{not json", "s.geojson", "wgs84", "s.geojson"),

@@ -185,7 +185,7 @@ def test_empty_scenario_has_nothing_to_export(planner, scratch):
     assert created.status_code == 201
     response = planner.get(_url(created.get_json()["id"], "geojson"))
     assert response.status_code == 400
-    assert "nothing to export" in response.get_json()["error"]
+    assert "没有可导出的内容" in response.get_json()["error"]
     assert list(scratch.iterdir()) == [], "a refused export left temporary files"
 
 

@@ -567,12 +567,12 @@ def test_route_refusals(client, plan):
 def test_far_point_is_refused(client, plan):
     lon, lat = _query_point(plan)
     far = _offset(lon, lat, 0.0, 50_000.0)
-    _refused(_nearby(client, *far), "km")
+    _refused(_nearby(client, *far), "公里")
     _refused(
         client.get(
             f"{V1}/stations/{plan['accepted'][0]}/route", query_string=dict(zip(("lon", "lat"), far, strict=True))
         ),
-        "km",
+        "公里",
     )
 
 
@@ -804,8 +804,8 @@ def test_bulk_csv_output(client, plan):
         ({"limit": "x"}, "name,lon,lat\na,24.94,60.17\n", "limit"),
         ({"mode": "fly"}, "name,lon,lat\na,24.94,60.17\n", "mode"),
         ({"coords": "mars"}, "name,lon,lat\na,24.94,60.17\n", "coords"),
-        ({}, "name,x,y\na,24.94,60.17\n", "line 1"),
-        ({}, "", "empty"),
+        ({}, "name,x,y\na,24.94,60.17\n", "第 1 行"),
+        ({}, "", "文件是空的"),
         ({}, "name,lon,lat\n" + "a,24.94,60.17\n" * 2001, "2000"),
     ],
 )

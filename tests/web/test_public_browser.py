@@ -392,8 +392,19 @@ def _far_junction(workspace, station: dict) -> dict:
     return {"latitude": float(lat), "longitude": float(lon), "accuracy": 10}
 
 
-def test_a_station_without_status_or_hours_is_never_shown_open(published, phone):
+TRUTH = {
+    "zh": {"planned": "规划中", "no_hours": "未注明开放时间", "open": "开放中",
+           "none_near": "15 分钟内（步行约 1.0 公里）没有驿站。以下是最近的驿站", "outside": "超出 15 分钟"},
+    "en": {"planned": "Planned", "no_hours": "Hours not given", "open": "Open",
+           "none_near": "No station within 15 minutes (walking, about 1.0 km). The nearest ones",
+           "outside": "over 15 min"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_station_without_status_or_hours_is_never_shown_open(published, phone, lang):
     """A second scenario's station, named but with no status and no hours, published as it is (acknowledged)."""
+    said = TRUTH[lang]
     store = Store(published.database)
     alpha = published.station("环卫")
     site = {"status": "accepted", "lon": alpha["lon"] + 0.0004, "lat": alpha["lat"] + 0.0004, "name": "无状态驿站 Echo"}
@@ -401,16 +412,17 @@ def test_a_station_without_status_or_hours_is_never_shown_open(published, phone)
     echo = scenario["sites"][0]["id"]
     store.publish(scenario["id"], scenario["version"], "plan", True, force=[echo])
     try:
-        page = phone("/near")
+        page = phone(f"/near?lang={lang}")
         wait_for_map(page)
         page.locator("#locate").tap()
         item = page.locator(f'#results li.station[data-station-id="{echo}"]')
         expect(item).to_have_attribute("data-open", "0")
-        expect(item.locator(".open-badge")).to_have_text("规划中")
+        expect(item.locator(".open-badge")).to_have_text(said["planned"])
         expect(item.locator(".open-badge")).to_have_attribute("data-status", "planned")
-        expect(item.locator(".hours")).to_have_text("未注明开放时间")
-        expect(page.locator(f'#results li.station[data-station-id="{alpha["id"]}"] .open-badge')).to_have_text("开放中")
-        assert "开放中" not in item.inner_text()
+        expect(item.locator(".hours")).to_have_text(said["no_hours"])
+        alpha_badge = page.locator(f'#results li.station[data-station-id="{alpha["id"]}"] .open-badge')
+        expect(alpha_badge).to_have_text(said["open"])
+        assert said["open"] not in item.locator(".open-badge").inner_text()
         # "open now" leaves it out
         page.locator("label.open-chip").tap()
         expect(page.locator("#results li.station").first).to_be_visible()
@@ -421,8 +433,10 @@ def test_a_station_without_status_or_hours_is_never_shown_open(published, phone)
         store.engine.dispose()
 
 
-def test_no_station_within_15_minutes_is_said_plainly(published, phone, default_workspace):
-    page = phone("/near")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_station_within_15_minutes_is_said_plainly(published, phone, default_workspace, lang):
+    said = TRUTH[lang]
+    page = phone(f"/near?lang={lang}")
     wait_for_map(page)
     page.context.set_geolocation(_far_junction(default_workspace, published.station("环卫")))
     page.locator("#locate").tap()
@@ -430,8 +444,8 @@ def test_no_station_within_15_minutes_is_said_plainly(published, phone, default_
     expect(items).to_have_count(len(published.stations))
     note = page.locator("#circle-note")
     expect(note).to_be_visible()
-    expect(note).to_contain_text("15 分钟内（步行约 1.0 公里）没有驿站。以下是最近的驿站")
-    expect(items.first.locator(".outside-circle")).to_have_text("超出 15 分钟")
+    expect(note).to_contain_text(said["none_near"])
+    expect(items.first.locator(".outside-circle")).to_have_text(said["outside"])
     assert all(float(m) > 1000 for m in items.evaluate_all("els => els.map(e => e.dataset.distanceM)"))
     # at a station (its name typed) the note goes away
     page.locator("#place-input").fill("环卫驿站甲 Alpha")

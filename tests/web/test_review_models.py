@@ -81,7 +81,7 @@ def test_cross_coverage_and_the_maximum_gap(planner):
 
 def test_bad_parameters_are_refused_and_nothing_is_saved(planner, store):
     for params, field in (({"hours_options": "24h"}, "hours_options"), ({"bogus": 1}, "bogus"),
-                          ({"phases": "yes"}, "phases"), ({"target_coverage": 2}, "coverage target"),
+                          ({"phases": "yes"}, "phases"), ({"target_coverage": 2}, "覆盖目标"),
                           ({"hours_options": ["9am-5pm"]}, "9am-5pm")):  # fmt: skip
         response = planner.change(f"{API}/scenarios", {"name": "x", "mode": "plan", "params": params})
         assert response.status_code == 400, params
@@ -142,10 +142,10 @@ def test_candidate_sites_join_the_scenario(planner, plan_scenario, default_works
 @pytest.mark.parametrize(
     ("text", "kind", "name", "fields", "status", "message"),
     [
-        ("lon,lat,weight\n24.94,60.17,x\n", "layer", "l.csv", {"group": "couriers"}, 400, "line 2"),
+        ("lon,lat,weight\n24.94,60.17,x\n", "layer", "l.csv", {"group": "couriers"}, 400, "第 2 行"),
         ("lon,lat,weight\n24.94,60.17,3\n", "layer", "l.csv", {}, 400, "group"),
-        ("lon,lat,weight\n124.94,30.17,3\n", "layer", "l.csv", {"group": "couriers"}, 400, "coordinate system"),
-        ("lon,lat,footprint_m2\n24.94,60.17,4\n", "sites", "s.csv", {}, 400, "below the 9 m² minimum"),
+        ("lon,lat,weight\n124.94,30.17,3\n", "layer", "l.csv", {"group": "couriers"}, 400, "坐标系"),
+        ("lon,lat,footprint_m2\n24.94,60.17,4\n", "sites", "s.csv", {}, 400, "低于 9 平方米的最低要求"),
         ("lon,lat\n24.94,60.17\n", "sites", "s.csv", {}, 400, "footprint_m2"),
         ("lon,lat\n24.94,60.17\n", "roads", "s.csv", {}, 400, "kind"),
         ("lon,lat\n24.94,60.17\n", "sites", "s.txt", {}, 400, "s.txt"),

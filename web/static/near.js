@@ -259,7 +259,7 @@
     note.dataset.within = none ? "0" : "1";
     if (none) {
       note.textContent = GeoMap.fill("circle_none", {
-        minutes: circle.minutes, mode: T(`mode_${circle.mode}`), metres: distanceText(circle.metres),
+        minutes: circle.minutes, mode: T(`circle_mode_${circle.mode}`), metres: distanceText(circle.metres),
       });
     }
   }
