@@ -245,6 +245,7 @@ def _candidate_rules(args: argparse.Namespace):
 
 def _load(args: argparse.Namespace):
     from geoplan.data.areas import load_area, resolve, unavailable_default
+    from geoplan.outputs.descriptions import district_source_text
 
     spec = resolve(args.area)
     fallback = unavailable_default() if args.area is None else None
@@ -260,13 +261,15 @@ def _load(args: argparse.Namespace):
             districts_name_field=args.districts_name_field,
         )
     started = time.perf_counter()
-    log.info("loading area %s (%s) from %s", spec.name, spec.title_zh or spec.title, spec.source)
+    title = (spec.title_zh if args.lang == "zh" else spec.title) or spec.title or spec.name
+    log.info(i18n.text("cli", "loading_area", args.lang, name=spec.name, title=title, source=spec.source))
     area = load_area(spec)
-    log.info(
-        "  %d street nodes, %d edges, %.2f km², UTM %s, %d districts (%s) [%.1f s]",
-        len(area.nodes), len(area.edges), area.area_km2, area.crs.to_string(), len(area.districts),
-        area.district_source, time.perf_counter() - started,
-    )  # fmt: skip
+    log.info(i18n.text(
+        "cli", "area_loaded", args.lang, nodes=i18n.format_count(len(area.nodes), args.lang),
+        edges=i18n.format_count(len(area.edges), args.lang), km2=f"{area.area_km2:.2f}", crs=area.crs.to_string(),
+        districts=len(area.districts), source=district_source_text(area.district_source, args.lang),
+        seconds=f"{time.perf_counter() - started:.1f}",
+    ))  # fmt: skip
     return area
 
 
@@ -314,14 +317,19 @@ def _run_plan(args: argparse.Namespace) -> int:
     if existing is not None:
         check_stations_in_area(area, existing, str(args.existing))  # the review map's import refuses them alike
     if args.stations is None:
-        chosen = default_stations(area, params)
-        log.info(
-            "no --stations given: planning %d stations for %.2f km² (%s; at least %d city-level and %d per district)",
-            chosen, area.area_km2,
-            f"registry default {area.spec.default_stations}" if area.spec.default_stations else "1 per km², max 35",
-            params.city_level_min, params.district_min,
-        )  # fmt: skip
+        registry = area.spec.default_stations
+        rule = (i18n.text("cli", "stations_rule_registry", args.lang, n=registry) if registry
+                else i18n.text("cli", "stations_rule_area", args.lang))  # fmt: skip
+        log.info(i18n.text("cli", "stations_scaled", args.lang, count=default_stations(area, params),
+                           km2=f"{area.area_km2:.2f}", rule=rule, city=params.city_level_min,
+                           per=params.district_min))  # fmt: skip
+    started = time.perf_counter()
     prepared = prepare(area, params, user_data)
+    log.info(i18n.text(
+        "cli", "prepared", args.lang, sites=i18n.format_count(len(prepared.candidates.sites), args.lang),
+        locations=i18n.format_count(len(prepared.points), args.lang), seconds=f"{time.perf_counter() - started:.1f}",
+        stations=prepared.default_stations(params),
+    ))  # fmt: skip
     plan = plan_prepared(prepared, params)
     out = args.out or Path("out") / area.spec.name
     files = write_plan(plan, out, args.lang)
@@ -376,11 +384,11 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     config = {"DATABASE_URL": args.database} if args.database else {}
     app = create_app(config)  # migrates and makes the secret key once, before any worker process starts
-    log.info("geoplan review map on http://%s:%d/ (database %s; %s)", args.host, args.port,
-             app.config["DATABASE_URL"].split("@")[-1],
-             "waitress" if args.workers == 1 else f"gunicorn, {args.workers} worker processes")  # fmt: skip
+    kind = "waitress" if args.workers == 1 else i18n.text("cli", "server_workers", args.lang, n=args.workers)
+    log.info(i18n.text("cli", "serving", args.lang, host=args.host, port=args.port,
+                       database=app.config["DATABASE_URL"].split("@")[-1], server=kind))  # fmt: skip
     if not app.extensions["geoplan_store"].users():
-        log.warning("no users yet: add one with 'geoplan user add NAME' (role planner or viewer)")
+        log.warning(i18n.text("cli", "no_users", args.lang))
     server.serve(app, config, args.host, args.port, args.threads, workers=args.workers, proxies=args.proxies)
     return 0
 

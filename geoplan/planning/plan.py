@@ -157,7 +157,7 @@ def plan_prepared(prepared: PreparedModel, params: PlanParameters) -> Plan:
     """Solve a prepared model as ``params`` ask and return the plan (the second half of :func:`make_plan`)."""
     started = time.perf_counter()
     stations = prepared.default_stations(params)
-    log.info("planning %d stations over %d candidate sites and %d demand points", stations,
+    log.debug("planning %d stations over %d candidate sites and %d demand points", stations,
              len(prepared.candidates.sites), len(prepared.demand))  # fmt: skip
     solution = solve(prepared, params, stations)
     timings = dict(prepared.timings_s, siting=time.perf_counter() - started)

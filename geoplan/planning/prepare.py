@@ -186,7 +186,7 @@ def prepare(area: StudyArea, params: PlanParameters | None = None, user_data: Us
     model = build_model(demand, point_of, distances, must_cover, site_rules, params.hours_options,
                         params.min_overlap_min)  # fmt: skip
     lap("model")
-    log.info("prepared %d candidate sites and %d demand locations", len(sites), len(points))
+    log.debug("prepared %d candidate sites and %d demand locations", len(sites), len(points))
     return freeze(PreparedModel(
         area=area, params=params, user_data=user_data, demand=demand, layer_rules=layer_rules, candidates=candidates,
         graph=graph, site_spots=site_spots, points=points, point_of=point_of, demand_spots=demand_spots,
