@@ -177,13 +177,7 @@ def load_registry(path: Path | None = None) -> tuple[dict[str, AreaSpec], str]:
         The registry cannot be read, or the default area is not one of its areas.
     """
     path = Path(path or settings.AREA_REGISTRY)
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise i18n.input_error("registry_unreadable", path=str(path), reason=str(exc)) from exc
-    # Read once per version of the file (every request of the web app asks): the specs are immutable values.
-    areas, default = _parsed_registry(str(path), stat.st_mtime_ns, stat.st_size, str(settings.SHARED_DATA))
-    areas = dict(areas)
+    areas, default = _registry(path)
     if settings.DEFAULT_AREA and path == Path(settings.AREA_REGISTRY):
         if settings.DEFAULT_AREA not in areas:
             raise InputError(
@@ -204,7 +198,7 @@ def unavailable_default(path: Path | None = None) -> tuple[str, Path] | None:
     Parameters
     ----------
     path : pathlib.Path, optional
-        Registry file; defaults to :data:`geoplan.settings.AREA_REGISTRY`.
+        Registry file, as :func:`load_registry` takes it.
 
     Returns
     -------
@@ -212,12 +206,23 @@ def unavailable_default(path: Path | None = None) -> tuple[str, Path] | None:
         The registry's default area and the first of its files that is missing, when :func:`load_registry` fell
         back to another area for that reason; else None.
     """
-    path = Path(path or settings.AREA_REGISTRY)
-    stat = path.stat()
-    areas, own = _parsed_registry(str(path), stat.st_mtime_ns, stat.st_size, str(settings.SHARED_DATA))
+    areas, own = _registry(Path(path or settings.AREA_REGISTRY))
     _, default = load_registry(path)
-    missing = dict(areas)[own].missing_files()
+    missing = areas[own].missing_files()
     return (own, missing[0]) if default != own and missing else None
+
+
+def _registry(path: Path) -> tuple[dict[str, AreaSpec], str]:
+    """Return the registry's areas and its own default.
+
+    The file is read once per version (the web app asks at every request; the specs are immutable values).
+    """
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise i18n.input_error("registry_unreadable", path=str(path), reason=str(exc)) from exc
+    areas, default = _parsed_registry(str(path), stat.st_mtime_ns, stat.st_size, str(settings.SHARED_DATA))
+    return dict(areas), default
 
 
 @functools.lru_cache(maxsize=8)
