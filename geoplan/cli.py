@@ -261,8 +261,8 @@ def _load(args: argparse.Namespace):
             districts_name_field=args.districts_name_field,
         )
     started = time.perf_counter()
-    title = (spec.title_zh if args.lang == "zh" else spec.title) or spec.title or spec.name
-    log.info(i18n.text("cli", "loading_area", args.lang, name=spec.name, title=title, source=spec.source))
+    log.info(i18n.text("cli", "loading_area", args.lang, name=spec.name, title=spec.title_in(args.lang),
+                       source=spec.source))  # fmt: skip
     area = load_area(spec)
     log.info(i18n.text(
         "cli", "area_loaded", args.lang, nodes=i18n.format_count(len(area.nodes), args.lang),
@@ -497,8 +497,7 @@ def _print_summary(plan, files, lang: str = "zh") -> None:
     def count(value) -> str:
         return i18n.format_count(value, lang)
 
-    spec = plan.area.spec
-    print(f"\n{(spec.title_zh if lang == 'zh' else spec.title) or spec.title or spec.name}")
+    print(f"\n{plan.area.spec.title_in(lang)}")
     say("stations", n=plan.stations, city=int((plan.proposals["level"] == "city").sum()),
         candidates=count(len(plan.candidates.sites)), refused=count(len(plan.candidates.refused)))  # fmt: skip
     say("covered", covered=count(workers["covered"]), total=count(workers["total"]), share=f"{workers['share']:.1%}",
@@ -545,8 +544,7 @@ def _run_areas(args: argparse.Namespace) -> int:
     areas, default = load_registry()
     for name, spec in areas.items():
         marker = i18n.text("cli", "area_default", args.lang) if name == default else ""
-        title = spec.title_zh if args.lang == "zh" and spec.title_zh else spec.title
-        print(f"{name}{marker}: {title}")
+        print(f"{name}{marker}: {spec.title_in(args.lang)}")
         print(i18n.text("cli", "area_source", args.lang, source=spec.source))
         for path in spec.missing_files():
             print(i18n.text("cli", "area_missing_files", args.lang, path=path))

@@ -70,6 +70,10 @@ class AreaSpec:
     ignore_edge_tags: tuple[str, ...] = ()
     timezone: str = "Asia/Shanghai"
 
+    def title_in(self, lang: str) -> str:
+        """Return what a person reading ``lang`` (``zh`` or ``en``) calls the area: its title, else its name."""
+        return (self.title_zh if lang == "zh" else self.title) or self.title or self.name
+
     def missing_files(self) -> tuple[Path, ...]:
         """Return the local files this area reads that are not on this machine (empty when it can be loaded).
 
@@ -169,7 +173,8 @@ def load_registry(path: Path | None = None) -> tuple[dict[str, AreaSpec], str]:
         Registered areas by name.
     default : str
         Name of the default area: for the configured registry (no ``path``) :data:`geoplan.settings.DEFAULT_AREA`
-        when set, else the registry's ``default``.
+        when set, else the registry's ``default`` — or, when that area's files are not on this machine, the first
+        area whose files are (:func:`unavailable_default` says why).
 
     Raises
     ------
@@ -177,7 +182,7 @@ def load_registry(path: Path | None = None) -> tuple[dict[str, AreaSpec], str]:
         The registry cannot be read, or the default area is not one of its areas.
     """
     path = Path(path or settings.AREA_REGISTRY)
-    areas, default = _registry(path)
+    areas, _, usable = _registry(path)
     if settings.DEFAULT_AREA and path == Path(settings.AREA_REGISTRY):
         if settings.DEFAULT_AREA not in areas:
             raise InputError(
@@ -185,11 +190,8 @@ def load_registry(path: Path | None = None) -> tuple[dict[str, AreaSpec], str]:
                 f"{', '.join(sorted(areas))}.", code="unknown_default_area", name=settings.DEFAULT_AREA,
                 known=", ".join(sorted(areas)),
             )  # fmt: skip
-        default = settings.DEFAULT_AREA
-    elif areas[default].missing_files():
-        # An installed package without the shared data: plan the first area that is here rather than fail.
-        default = next((name for name, spec in areas.items() if not spec.missing_files()), default)
-    return areas, default
+        return areas, settings.DEFAULT_AREA
+    return areas, usable
 
 
 def unavailable_default(path: Path | None = None) -> tuple[str, Path] | None:
@@ -206,29 +208,30 @@ def unavailable_default(path: Path | None = None) -> tuple[str, Path] | None:
         The registry's default area and the first of its files that is missing, when :func:`load_registry` fell
         back to another area for that reason; else None.
     """
-    areas, own = _registry(Path(path or settings.AREA_REGISTRY))
+    areas, own, usable = _registry(Path(path or settings.AREA_REGISTRY))
     _, default = load_registry(path)
-    missing = areas[own].missing_files()
-    return (own, missing[0]) if default != own and missing else None
+    return (own, areas[own].missing_files()[0]) if default == usable != own else None
 
 
-def _registry(path: Path) -> tuple[dict[str, AreaSpec], str]:
-    """Return the registry's areas and its own default.
+def _registry(path: Path) -> tuple[dict[str, AreaSpec], str, str]:
+    """Return the registry's areas, its own default and the default usable on this machine.
 
-    The file is read once per version (the web app asks at every request; the specs are immutable values).
+    The usable default is the registry's own, or the first area whose files are all here when some of the own
+    default's are missing (an installed package without the shared data). The file is read, and the files looked
+    for, once per version of the registry: the web app asks at every request.
     """
     try:
         stat = path.stat()
     except OSError as exc:
         raise i18n.input_error("registry_unreadable", path=str(path), reason=str(exc)) from exc
-    areas, default = _parsed_registry(str(path), stat.st_mtime_ns, stat.st_size, str(settings.SHARED_DATA))
-    return dict(areas), default
+    areas, default, usable = _parsed_registry(str(path), stat.st_mtime_ns, stat.st_size, str(settings.SHARED_DATA))
+    return dict(areas), default, usable
 
 
 @functools.lru_cache(maxsize=8)
 def _parsed_registry(
     path: str, _mtime_ns: int, _size: int, _shared: str
-) -> tuple[tuple[tuple[str, AreaSpec], ...], str]:
+) -> tuple[tuple[tuple[str, AreaSpec], ...], str, str]:
     registry = Path(path)
     try:
         raw = tomllib.loads(registry.read_text(encoding="utf-8"))
@@ -238,7 +241,10 @@ def _parsed_registry(
     default = raw.get("default", next(iter(areas), ""))
     if default not in areas:
         raise i18n.input_error("registry_default_undefined", registry=str(registry), default=default)
-    return tuple(areas.items()), default
+    usable = default
+    if areas[default].missing_files():
+        usable = next((name for name, spec in areas.items() if not spec.missing_files()), default)
+    return tuple(areas.items()), default, usable
 
 
 def resolve(area: str | None, registry: Path | None = None) -> AreaSpec:

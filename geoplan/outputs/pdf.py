@@ -180,7 +180,7 @@ def _metadata(pdf: FPDF, data: ExportData, text: Mapping[str, str], lang: str) -
     pdf.set_title(f"{text['report']}: {data.name}")
     pdf.set_author("geoplan")
     pdf.set_creator("geoplan")
-    pdf.set_subject(_area_title(data, lang))
+    pdf.set_subject(data.area.spec.title_in(lang))
     pdf.set_lang("zh-CN" if lang == "zh" else "en")
     pdf.set_creation_date(data.exported_at)
 
@@ -200,7 +200,7 @@ def _title_block(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lan
     total, covered = float(workers.get("total", 0.0)), float(workers.get("covered", 0.0))
     share = float(workers.get("share", covered / total if total else 0.0))
     rows = [
-        (text["area"], _area_title(data, lang)),
+        (text["area"], data.area.spec.title_in(lang)),
         *([(text["scenario_id"], str(data.scenario_id))] if data.scenario_id is not None else []),
         (text["date"], _local_time(data, lang)),
         (text["stations"], text["stations_value"].format(n=len(stations), city=city, district=len(stations) - city)),
@@ -365,11 +365,6 @@ def _capitalised(name: str) -> str:
 def _wrap(text: str) -> WrapMode:
     """Wrap Chinese text between any two characters, text with no CJK character between words."""
     return WrapMode.CHAR if any(ord(char) >= 0x2E80 for char in text) else WrapMode.WORD
-
-
-def _area_title(data: ExportData, lang: str) -> str:
-    spec = data.area.spec
-    return (spec.title_zh if lang == "zh" else spec.title) or spec.title or spec.name
 
 
 def _local_time(data: ExportData, lang: str) -> str:

@@ -527,7 +527,7 @@ def _draw_north_arrow(ax, bold: FontFace) -> None:
 def _draw_titles(fig: Figure, data: ExportData, font: FontFace, bold: FontFace, lang: str) -> None:
     text = i18n.entries("png", lang)
     spec = data.area.spec
-    area_title = (spec.title_zh if lang == "zh" else spec.title) or spec.title or spec.name
+    area_title = spec.title_in(lang)
     parts = [bold.drawable(str(data.name or "")), bold.drawable(area_title, fallback=spec.name)]
     title = " · ".join(part for part in parts if part)
     height = fig.get_figheight()

@@ -143,7 +143,7 @@ def plan_map(plan: Plan, lang: str = "zh") -> HtmlMap:
                             "popup": _proposal_popup(row, lang), "tip": _html_text(f"{row.id} · {row.district}")}
                            for row in stations.itertuples()], tip=False),
     ))  # fmt: skip
-    title = i18n.text("webmap", "plan_title", lang, area=_area_title(area.spec, lang), n=len(stations))
+    title = i18n.text("webmap", "plan_title", lang, area=area.spec.title_in(lang), n=len(stations))
     west, south, east, north = districts[districts["has_network"]].to_crs(settings.WGS84).total_bounds
     basemap = _basemap(area, lang)
     legend = _legend(lang, candidates=True, workers=len(demand) > 0, modes=(), basemap=basemap)
@@ -451,10 +451,6 @@ def _html_text(text: object) -> str:
     no ``${...}`` of a name can reach a script literal wherever the text is copied to.
     """
     return html.escape(str(text)).replace("$", "&#36;").replace("`", "&#96;").replace("\\", "&#92;")
-
-
-def _area_title(spec, lang: str) -> str:
-    return (spec.title_zh if lang == "zh" else spec.title) or spec.title or spec.name
 
 
 def _service_name(mode: str, minutes: float, lang: str) -> str:
