@@ -336,9 +336,14 @@ def _parse_tags(value: object) -> dict:
 
 
 def _first_value(value: object) -> object:
-    """OSM tags merged by simplification arrive as lists; keep the first value."""
+    """OSM tags merged by simplification arrive as lists; keep one value, the same whatever the list's order.
+
+    osmnx builds those lists from sets, whose order of strings changes from one Python process to the next (hash
+    randomisation): taking the list's first item made the same file give other street classes, names and widths,
+    hence other candidate sites, from run to run. The smallest value by its text is taken instead.
+    """
     if isinstance(value, list | tuple | np.ndarray):
-        return value[0] if len(value) else None
+        return min(value, key=str) if len(value) else None
     return value
 
 

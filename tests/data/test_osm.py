@@ -239,6 +239,51 @@ def test_xml_network_type_drive_drops_footways(tmp_path):
     assert 20 not in set(data.edges["u"]) | set(data.edges["v"])
 
 
+# Two ways meeting end to end at node 2 (a node of degree 2): osmnx's simplification merges them into one edge whose
+# differing tags become lists, built from sets.
+MERGED_WAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="geoplan tests">
+  <node id="1" lat="60.1700" lon="24.9400" version="1"/>
+  <node id="2" lat="60.1700" lon="24.9420" version="1"/>
+  <node id="3" lat="60.1700" lon="24.9440" version="1"/>
+  <way id="10" version="1">
+    <nd ref="1"/><nd ref="2"/>
+    <tag k="highway" v="residential"/><tag k="name" v="Testikatu"/><tag k="width" v="6"/>
+  </way>
+  <way id="11" version="1">
+    <nd ref="2"/><nd ref="3"/>
+    <tag k="highway" v="tertiary"/><tag k="name" v="Koekatu"/><tag k="width" v="9"/>
+  </way>
+</osm>
+"""
+
+_READ_MERGED = (
+    "import sys; from geoplan.data import osm; e = osm.load(sys.argv[1]).edges; "
+    "print(sorted(zip(e['u'], e['v'], e['highway'], e['name'], e['width'])))"
+)
+
+
+def test_tags_merged_by_simplification_are_read_the_same_in_every_process(tmp_path):
+    """The same file gives the same street classes, names and widths whatever the process's hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "merged.osm"
+    path.write_text(MERGED_WAYS, encoding="utf-8")
+    seen = set()
+    for seed in range(6):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        done = subprocess.run([sys.executable, "-c", _READ_MERGED, str(path)], env=env, capture_output=True,
+                              text=True, check=True)  # fmt: skip
+        seen.add(done.stdout.strip().splitlines()[-1])
+    assert len(seen) == 1, seen
+    edges = osm.load(path).edges
+    assert set(edges["highway"]) == {"residential"}
+    assert set(edges["name"]) == {"Koekatu"}
+    assert set(edges["width"]) == {6.0}
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Fetching online, offline
 # ---------------------------------------------------------------------------------------------------------
