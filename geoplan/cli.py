@@ -110,10 +110,66 @@ def _parser() -> argparse.ArgumentParser:
     _area_arguments(cands)
     cands.add_argument("--refusals", action="store_true", help="list every refused site, not only the counts")
     cands.set_defaults(run=_run_candidates)
+    _batch_command(sub)
     _web_commands(sub)
     _export_command(sub)
     _lang_arguments(parser)
     return parser
+
+
+def _batch_command(sub) -> None:
+    batch = sub.add_parser(
+        "batch",
+        help="plan many areas in one run on Dask (a province's counties, a city's districts, registered areas): "
+        "one scenario per area and one summary (CSV, GeoPackage, PNG map, PDF)",
+    )  # fmt: skip
+    which = batch.add_mutually_exclusive_group()
+    which.add_argument("--areas", metavar="NAME,NAME...", help="registered areas (see 'geoplan areas')")
+    which.add_argument("--areas-file", type=Path, metavar="FILE", help="file of registered area names, one per line")
+    which.add_argument(
+        "--area", metavar="OSMFILE|NAME",
+        help="one OSM extract (.osm.pbf, .osm, .graphml, or a registered area's) split into areas by --split "
+        "(default: the default area, split by its district file)",
+    )  # fmt: skip
+    batch.add_argument("--split", type=Path, metavar="BOUNDARIES",
+                       help="polygons (GeoJSON, GeoPackage...): one area each")  # fmt: skip
+    batch.add_argument("--split-crs", default="wgs84", help="coordinates of --split: wgs84|gcj02|bd09 (wgs84)")
+    batch.add_argument("--split-name-field", default="name", help="property naming each polygon (name)")
+    batch.add_argument("--network-type", choices=("walk", "drive", "bike", "all"),
+                       help="streets of a split extract (default: the registered area's, else walk)")  # fmt: skip
+    quota = batch.add_mutually_exclusive_group()
+    quota.add_argument("--stations-per-area", type=_positive_int, metavar="N", help="stations in every area")
+    quota.add_argument(
+        "--stations-table", type=Path, metavar="CSV",
+        help="per-area parameters: area,stations[,district_min][,city_level] (other areas: scaled to the area)",
+    )  # fmt: skip
+    batch.add_argument("--district-min", type=_non_negative_int, default=1, help="minimum stations per district (1)")
+    batch.add_argument(
+        "--city-level", type=_non_negative_int, default=0,
+        help="city-level stations per area (0: counties and districts have none; 3 for cities)",
+    )  # fmt: skip
+    batch.add_argument("--spacing", type=float, default=300.0, help="minimum distance between stations, m (300)")
+    batch.add_argument("--existing", type=Path,
+                       help="CSV of existing stations of every area: lon,lat[,footprint_m2][,name]")  # fmt: skip
+    batch.add_argument("--sites-crs", default="wgs84", help="coordinates of --existing: wgs84|gcj02|bd09")
+    batch.add_argument("--min-area", type=float, default=9.0, help="minimum station floor area, m² (9)")
+    batch.add_argument("--footprint", default="3x3", help="roadside footprint WIDTHxDEPTH in metres (3x3)")
+    batch.add_argument("--candidate-spacing", type=float, default=50.0, help="roadside sample spacing, m (50)")
+    batch.add_argument("--time-limit", type=float, default=10.0, help="optimiser time limit per area, s (10)")
+    batch.add_argument("--gap", type=float, default=0.0, help="stop each area early at this optimality gap (0)")
+    batch.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster here)",
+    )  # fmt: skip
+    batch.add_argument("--workers", type=_positive_int, help="LocalCluster worker processes (default: one per core)")
+    batch.add_argument("--out", type=Path, default=Path("out") / "batch", help="output folder (out/batch)")
+    batch.add_argument("--rerun", action="store_true", help="plan every area again (default: skip areas done with "
+                       "the same inputs and code in --out)")  # fmt: skip
+    batch.add_argument("--scenario-prefix", help="start of the scenarios' names (default: batch and the date)")
+    batch.add_argument("--no-scenarios", action="store_true", help="do not save the areas as scenarios")
+    batch.add_argument("--quiet", action="store_true", help="no progress output")
+    _database_argument(batch)
+    batch.set_defaults(run=_run_batch)
 
 
 def _export_command(sub) -> None:
@@ -337,6 +393,123 @@ def _run_plan(args: argparse.Namespace) -> int:
     if args.scenario:
         _save_scenario(args, plan)
     return 0
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from geoplan.batch import AreaTask, BatchProgress, run_batch
+    from geoplan.batch.inputs import read_stations_table
+    from geoplan.inputs.candidates import read_sites
+    from geoplan.planning.parameters import PlanParameters
+
+    specs, registry_note = _batch_areas(args)
+    quotas = read_stations_table(args.stations_table, [s.name for s in specs]) if args.stations_table else {}
+    existing = (
+        read_sites(args.existing, crs=args.sites_crs, default_footprint_m2=args.min_area) if args.existing else None
+    )
+    base = PlanParameters(
+        stations=args.stations_per_area, district_min=args.district_min, city_level_min=args.city_level,
+        min_spacing_m=args.spacing, candidate_rules=_candidate_rules(args), time_limit_s=args.time_limit,
+        target_gap=args.gap,
+    )  # fmt: skip
+    tasks = []
+    for spec in specs:
+        quota = quotas.get(spec.name)
+        params = base
+        if quota is not None:
+            params = dataclasses.replace(
+                base, stations=quota.stations,
+                district_min=base.district_min if quota.district_min is None else quota.district_min,
+                city_level_min=base.city_level_min if quota.city_level is None else quota.city_level,
+            )  # fmt: skip
+        tasks.append(AreaTask(spec=spec, params=params, existing=existing, lang=args.lang))
+    store = None if args.no_scenarios else _store(args)
+    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    prefix = args.scenario_prefix if args.scenario_prefix is not None else i18n.text("cli", "batch_prefix", args.lang,
+                                                                                     date=now)  # fmt: skip
+    where = (i18n.text("cli", "batch_on_cluster", args.lang, address=args.scheduler) if args.scheduler
+             else i18n.text("cli", "batch_on_local", args.lang))  # fmt: skip
+    log.info(i18n.text("cli", "batch_start", args.lang, n=len(tasks), where=where, out=args.out))
+    if registry_note:
+        log.info(i18n.text("cli", "batch_registry", args.lang, path=registry_note))
+
+    def report(event: BatchProgress) -> None:
+        r = event.result
+        head = f"[{event.done}/{event.total}] {r.title_in(args.lang)}"
+        if r.failed:
+            log.warning(i18n.text("cli", "batch_area_failed", args.lang, head=head, error=r.error_in(args.lang)))
+            return
+        key = "batch_area_resumed" if event.resumed else "batch_area_done"
+        log.info(i18n.text("cli", key, args.lang, head=head, stations=r.stations, share=f"{r.share:.1%}",
+                           gap="—" if r.gap is None else f"{r.gap:.2%}", seconds=f"{r.seconds:.1f}"))  # fmt: skip
+
+    try:
+        outcome = run_batch(
+            tasks, args.out, scheduler=args.scheduler, workers=args.workers, store=store, scenario_prefix=prefix,
+            resume=not args.rerun, progress=report, notes=_batch_notes(existing, args),
+        )  # fmt: skip
+    finally:
+        if store is not None:
+            store.engine.dispose()
+    done = [r for r in outcome.results if not r.failed]
+    workers = sum(r.workers for r in done)
+    covered = sum(r.covered_workers for r in done)
+    print(i18n.text(
+        "cli", "batch_finished", args.lang, areas=len(outcome.results), failed=len(outcome.failed),
+        resumed=len(outcome.resumed), stations=sum(r.stations for r in done),
+        share=f"{covered / workers:.1%}" if workers else "—", seconds=f"{outcome.seconds:.1f}",
+        workers=outcome.workers,
+    ))  # fmt: skip
+    print(i18n.text("cli", "files_heading", args.lang))
+    for path in outcome.files:
+        print(f"  {path}")
+    if outcome.failed:
+        print(i18n.text("cli", "batch_some_failed", args.lang, n=len(outcome.failed),
+                        areas="、".join(r.title_in(args.lang) for r in outcome.failed)), file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
+
+
+def _batch_areas(args: argparse.Namespace):
+    """Return the batch's areas, and the registry file written for split areas (None for registered ones)."""
+    from geoplan.batch.inputs import read_area_list
+    from geoplan.data.areas import load_registry, resolve
+    from geoplan.data.split import split_areas, write_registry
+    from geoplan.files import ensure_folder
+
+    if args.areas or args.areas_file:
+        if args.split is not None:
+            raise i18n.input_error("batch_split_needs_area")
+        names = read_area_list(args.areas_file) if args.areas_file else [
+            n.strip() for n in args.areas.replace("，", ",").split(",") if n.strip()]  # fmt: skip
+        specs, _ = load_registry()
+        unknown = [name for name in names if name not in specs]
+        if unknown or not names:
+            raise i18n.input_error("batch_unknown_areas", names="、".join(unknown) or "—", known=", ".join(specs))
+        return [specs[name] for name in dict.fromkeys(names)], None
+    spec = resolve(args.area)
+    boundaries, crs, field = args.split, args.split_crs, args.split_name_field
+    if boundaries is None:
+        if spec.districts is None:
+            raise i18n.input_error("batch_nothing_to_split", area=spec.name)
+        boundaries, crs, field = spec.districts, spec.districts_crs, spec.districts_name_field
+    network = args.network_type or spec.network_type
+    specs = split_areas(spec.source, boundaries, crs, field, network)
+    if args.split is None:  # the registered area's own districts: keep its notes and time zone
+        specs = [dataclasses.replace(s, timezone=spec.timezone, ignore_edge_tags=spec.ignore_edge_tags,
+                                     unsupported_checks=spec.unsupported_checks,
+                                     unsupported_checks_zh=spec.unsupported_checks_zh, points=spec.points)
+                 for s in specs]  # fmt: skip
+    registry = write_registry(specs, ensure_folder(args.out) / "areas.toml")
+    return specs, registry
+
+
+def _batch_notes(existing, args: argparse.Namespace) -> list[dict]:
+    if existing is None:
+        return []
+    return [{lang: i18n.text("cli", "batch_existing_note", lang, n=len(existing), file=args.existing.name)
+             for lang in ("zh", "en")}]  # fmt: skip
 
 
 def _check_scenario_area(args: argparse.Namespace) -> None:

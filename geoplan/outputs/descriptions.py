@@ -18,6 +18,7 @@ _ELIMINATION = re.compile(r"Lagrangian elimination \((\d+) of (\d+) sites\)")
 
 #: The forms of :attr:`geoplan.data.areas.StudyArea.district_source`, and their catalog keys.
 _SOURCES = (
+    (re.compile(r"boundary (?P<name>.+) of (?P<file>.+) \((?P<crs>[^()]+)\)"), "clip"),
     (re.compile(r"file (?P<file>.+) \((?P<crs>[^()]+)\)"), "file"),
     (re.compile(r"OSM boundary=administrative admin_level=(?P<level>\S+)"), "osm_admin"),
     (re.compile(r"Voronoi cells of OSM place=(?P<types>\S+) nodes"), "voronoi"),

@@ -17,6 +17,7 @@ import math
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from fpdf import FPDF
 from fpdf.enums import Align, TableBordersLayout, WrapMode, XPos, YPos
@@ -31,7 +32,18 @@ from geoplan.outputs.export_data import ExportData
 from geoplan.outputs.fonts import NOTO_CJK_DIR, cjk_font
 from geoplan.vocabulary import LANGUAGES
 
-__all__ = ["LANGUAGES", "format_gap", "write_report"]
+__all__ = [
+    "FONT_FAMILY",
+    "LANGUAGES",
+    "ReportPDF",
+    "close_fonts",
+    "format_gap",
+    "heading",
+    "new_document",
+    "palette_image",
+    "table",
+    "write_report",
+]
 
 #: Languages of the report.
 
@@ -44,12 +56,13 @@ MAP_SIZE_IN = (11.0, 10.0)
 #: Page margin, mm (A4 portrait).
 MARGIN_MM = 15.0
 
-_FAMILY = "report"
+#: Family name the report's fonts are registered under in every document.
+FONT_FAMILY = "report"
 _HEADING_FILL = (232, 238, 244)
 _ACCENT = (36, 113, 163)
 
 
-class _ReportPDF(FPDF):
+class ReportPDF(FPDF):
     """FPDF with the report's running header and page-number footer."""
 
     def __init__(self, header_text: str, page_text: str, lang: str) -> None:
@@ -63,7 +76,7 @@ class _ReportPDF(FPDF):
         """Draw the running header (from page 2 on)."""
         if self.page_no() == 1:
             return
-        self.set_font(_FAMILY, size=8)
+        self.set_font(FONT_FAMILY, size=8)
         self.set_text_color(110)
         self.set_y(8)
         self.cell(0, 5, self._header_text, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -75,7 +88,7 @@ class _ReportPDF(FPDF):
     def footer(self) -> None:
         """Draw the page number."""
         self.set_y(-12)
-        self.set_font(_FAMILY, size=8)
+        self.set_font(FONT_FAMILY, size=8)
         self.set_text_color(110)
         self.cell(0, 5, self._page_text.format(page=self.page_no(), nb=self.alias_nb_pages_text), align=Align.C)
         self.set_text_color(0)
@@ -84,6 +97,44 @@ class _ReportPDF(FPDF):
     def alias_nb_pages_text(self) -> str:
         """The placeholder fpdf2 replaces with the page count when the document is closed."""
         return self.str_alias_nb_pages
+
+
+def new_document(header_text: str, lang: str, title: str) -> ReportPDF:
+    """Return an A4 report document with the report's fonts, margins, running header and page numbers.
+
+    Parameters
+    ----------
+    header_text : str
+        Running header from page 2 on.
+    lang : {"zh", "en"}
+        Language of the document (its page numbers and where lines wrap).
+    title : str
+        Document title (metadata).
+
+    Returns
+    -------
+    ReportPDF
+        Close it with :func:`close_fonts` once written.
+
+    Raises
+    ------
+    InputError
+        The CJK font (Debian package ``fonts-noto-cjk``) is not installed.
+    """
+    regular, bold = cjk_font(), cjk_font(bold=True)
+    if regular is None:
+        raise i18n.input_error("pdf_needs_fonts", folder=str(NOTO_CJK_DIR))
+    pdf = ReportPDF(header_text, i18n.text("pdf", "page", lang), lang)
+    pdf.add_font(FONT_FAMILY, "", str(regular.path), collection_font_number=regular.index)
+    bold = bold or regular
+    pdf.add_font(FONT_FAMILY, "B", str(bold.path), collection_font_number=bold.index)
+    pdf.set_title(title)
+    pdf.set_author("geoplan")
+    pdf.set_creator("geoplan")
+    pdf.set_lang("zh-CN" if lang == "zh" else "en")
+    pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
+    pdf.set_auto_page_break(True, margin=16)
+    return pdf
 
 
 def format_gap(gap: object) -> str:
@@ -133,25 +184,18 @@ def write_report(data: ExportData, out: Path, lang: str = "zh") -> Path:
         cannot be written.
     """
     lang = i18n.check_lang(lang)
-    regular, bold = cjk_font(), cjk_font(bold=True)
-    if regular is None:
-        raise i18n.input_error("pdf_needs_fonts", folder=str(NOTO_CJK_DIR))
     text = i18n.entries("pdf", lang)
     out = check_target(out)
     with tempfile.TemporaryDirectory(prefix="geoplan-report-") as folder:
         map_png = png.render_map(data, Path(folder) / "map.png", lang=lang, dpi=MAP_DPI, size_in=MAP_SIZE_IN)
-        pdf = _ReportPDF(f"{text['report']} · {data.name}", text["page"], lang)
+        pdf = new_document(f"{text['report']} · {data.name}", lang, f"{text['report']}: {data.name}")
         try:
-            pdf.add_font(_FAMILY, "", str(regular.path), collection_font_number=regular.index)
-            bold = bold or regular
-            pdf.add_font(_FAMILY, "B", str(bold.path), collection_font_number=bold.index)
-            _metadata(pdf, data, text, lang)
-            pdf.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
-            pdf.set_auto_page_break(True, margin=16)
+            pdf.set_subject(data.area.spec.title_in(lang))
+            pdf.set_creation_date(data.exported_at)
             pdf.add_page()
             _title_block(pdf, data, text, lang)
-            _heading(pdf, text["map"])
-            pdf.image(_palette_image(map_png), x=MARGIN_MM, w=pdf.epw)
+            heading(pdf, text["map"])
+            pdf.image(palette_image(map_png), x=MARGIN_MM, w=pdf.epw)
             pdf.add_page()
             _district_table(pdf, data, text)
             _group_table(pdf, data, text, lang)
@@ -161,14 +205,14 @@ def write_report(data: ExportData, out: Path, lang: str = "zh") -> Path:
             _notes(pdf, data, text, lang)
             write_atomic(out, lambda tmp: pdf.output(str(tmp)))
         finally:
-            _close_fonts(pdf)
+            close_fonts(pdf)
     return out
 
 
 # --- blocks ----------------------------------------------------------------------------------------------------------
 
 
-def _close_fonts(pdf: FPDF) -> None:
+def close_fonts(pdf: FPDF) -> None:
     """Close the font files fpdf2 opened (it reads them lazily and never closes them)."""
     for font in pdf.fonts.values():
         ttfont = getattr(font, "ttfont", None)
@@ -176,21 +220,12 @@ def _close_fonts(pdf: FPDF) -> None:
             ttfont.close()
 
 
-def _metadata(pdf: FPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
-    pdf.set_title(f"{text['report']}: {data.name}")
-    pdf.set_author("geoplan")
-    pdf.set_creator("geoplan")
-    pdf.set_subject(data.area.spec.title_in(lang))
-    pdf.set_lang("zh-CN" if lang == "zh" else "en")
-    pdf.set_creation_date(data.exported_at)
-
-
-def _title_block(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
-    pdf.set_font(_FAMILY, size=10)
+def _title_block(pdf: ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
+    pdf.set_font(FONT_FAMILY, size=10)
     pdf.set_text_color(*_ACCENT)
     pdf.cell(0, 6, text["report"], new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0)
-    pdf.set_font(_FAMILY, "B", size=20)
+    pdf.set_font(FONT_FAMILY, "B", size=20)
     title = data.name or text["unnamed"]
     pdf.multi_cell(0, 10, title, wrapmode=_wrap(title), new_x=XPos.LMARGIN)
     pdf.ln(1)
@@ -209,7 +244,7 @@ def _title_block(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lan
         (text["share"], f"{share:.1%}"),
         (text["service"], text["service_value"].format(minutes=data.minutes)),
     ]
-    pdf.set_font(_FAMILY, size=9.5)
+    pdf.set_font(FONT_FAMILY, size=9.5)
     with pdf.table(
         col_widths=(32, 68), borders_layout=TableBordersLayout.NONE, first_row_as_headings=False, line_height=5.2,
         text_align=(Align.L, Align.L), wrapmode=pdf.wrap, padding=(0.6, 1.5),
@@ -221,30 +256,31 @@ def _title_block(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lan
     pdf.ln(3)
 
 
-def _palette_image(png: Path) -> Image.Image:
+def palette_image(png: Path | IO[bytes]) -> Image.Image:
     """Return the map as a 256-colour image: a fifth of the bytes, no visible change (the map has few colours)."""
     with Image.open(png) as image:
         return image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
 
 
-def _heading(pdf: _ReportPDF, title: str, keep_mm: float = 24.0) -> None:
+def heading(pdf: ReportPDF, title: str, keep_mm: float = 24.0) -> None:
     """Start a section; a new page first unless the heading and ``keep_mm`` of what follows fit on this one."""
     if pdf.will_page_break(11 + keep_mm):
         pdf.add_page()
     pdf.ln(2)
-    pdf.set_font(_FAMILY, "B", size=13)
+    pdf.set_font(FONT_FAMILY, "B", size=13)
     pdf.set_text_color(*_ACCENT)
     pdf.cell(0, 8, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0)
-    pdf.set_font(_FAMILY, size=9)
+    pdf.set_font(FONT_FAMILY, size=9)
     pdf.ln(1)
 
 
-def _table(
-    pdf: _ReportPDF, headings: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float],
+def table(
+    pdf: ReportPDF, headings: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float],
     align: Sequence[str], bold_last: bool = False, size: float = 9,
 ) -> None:  # fmt: skip
-    pdf.set_font(_FAMILY, size=size)
+    """Draw a table with a shaded heading row repeated on every page (the last row bold when ``bold_last``)."""
+    pdf.set_font(FONT_FAMILY, size=size)
     with pdf.table(
         col_widths=tuple(widths), text_align=tuple(Align.coerce(a) for a in align), line_height=0.6 * size,
         borders_layout=TableBordersLayout.HORIZONTAL_LINES, wrapmode=pdf.wrap, padding=(0.8, 1.5),
@@ -257,22 +293,22 @@ def _table(
     pdf.ln(2)
 
 
-def _district_table(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str]) -> None:
-    _heading(pdf, text["by_district"])
+def _district_table(pdf: ReportPDF, data: ExportData, text: Mapping[str, str]) -> None:
+    heading(pdf, text["by_district"])
     frame = data.by_district
     rows = [[str(name), *_figures(row), f"{int(row['stations'])}"] for name, row in frame.iterrows()]
     rows.append(_total_row(frame, text, with_stations=True))
     headings = [text["district"], text["col_workers"], text["col_covered"], text["share"], text["station_count"]]
-    _table(pdf, headings, rows, (34, 20, 24, 12, 10), ("L", "R", "R", "R", "R"), bold_last=True)
+    table(pdf, headings, rows, (34, 20, 24, 12, 10), ("L", "R", "R", "R", "R"), bold_last=True)
 
 
-def _group_table(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
-    _heading(pdf, text["by_group"])
+def _group_table(pdf: ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
+    heading(pdf, text["by_group"])
     frame = data.by_group
     rows = [[_capitalised(i18n.group_name(str(key), lang)), *_figures(row)] for key, row in frame.iterrows()]
     rows.append(_total_row(frame, text, with_stations=False))
     headings = [text["group"], text["col_workers"], text["col_covered"], text["share"]]
-    _table(pdf, headings, rows, (44, 20, 24, 12), ("L", "R", "R", "R"), bold_last=True)
+    table(pdf, headings, rows, (44, 20, 24, 12), ("L", "R", "R", "R"), bold_last=True)
 
 
 def _total_row(frame, text: Mapping[str, str], with_stations: bool) -> list[str]:
@@ -281,8 +317,8 @@ def _total_row(frame, text: Mapping[str, str], with_stations: bool) -> list[str]
     return [*row, f"{int(frame['stations'].sum())}"] if with_stations else row
 
 
-def _station_table(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
-    _heading(pdf, text["station_list"])
+def _station_table(pdf: ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
+    heading(pdf, text["station_list"])
     rows = []
     for station in data.stations.itertuples(index=False):
         rows.append(
@@ -300,23 +336,23 @@ def _station_table(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], l
     headings = [text[key] for key in ("id", "name", "level", "status", "district", "address", "hours")]
     headings.append(text["covered_workers"])
     widths = (6, 21, 16, 13, 19, 21, 16, 12)
-    _table(pdf, headings, rows, widths, ("R", "L", "L", "L", "L", "L", "L", "R"), size=8)
+    table(pdf, headings, rows, widths, ("R", "L", "L", "L", "L", "L", "L", "R"), size=8)
 
 
-def _parameters(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
+def _parameters(pdf: ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
     if not data.params:
         return
-    _heading(pdf, text["params"], keep_mm=6.5 * (len(data.params) + 1))
+    heading(pdf, text["params"], keep_mm=6.5 * (len(data.params) + 1))
     names = i18n.entries("param", lang)
     order = {key: number for number, key in enumerate(names)}
     keys = sorted(data.params, key=lambda key: (order.get(key, len(order)), key))
     rows = [[names.get(key, key), _value(data.params[key], text, lang)] for key in keys]
-    _table(pdf, [text["param"], text["value"]], rows, (60, 40), ("L", "L"))
+    table(pdf, [text["param"], text["value"]], rows, (60, 40), ("L", "L"))
 
 
-def _result(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
+def _result(pdf: ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
     result = data.result or {}
-    _heading(pdf, text["result"], keep_mm=6.5 * 7 + 10 if result else 12)
+    heading(pdf, text["result"], keep_mm=6.5 * 7 + 10 if result else 12)
     if not result:
         pdf.multi_cell(0, 5.5, text["no_result"], wrapmode=_wrap(text["no_result"]), align=Align.L, new_x=XPos.LMARGIN)
         return
@@ -329,8 +365,8 @@ def _result(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: st
     ]
     if result.get("seconds") is not None:
         rows.append([text["seconds"], _number(result["seconds"], text)])
-    _table(pdf, [text["param"], text["value"]], rows, (60, 40), ("L", "L"))
-    pdf.set_font(_FAMILY, size=8.5)
+    table(pdf, [text["param"], text["value"]], rows, (60, 40), ("L", "L"))
+    pdf.set_font(FONT_FAMILY, size=8.5)
     pdf.set_text_color(90)
     status_note = i18n.status_text(result.get("status"), lang, result.get("gap"))[1] if result.get("status") else ""
     for note in filter(None, (status_note, text["gap_note"])):
@@ -338,12 +374,12 @@ def _result(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: st
     pdf.set_text_color(0)
 
 
-def _notes(pdf: _ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
+def _notes(pdf: ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
     area = data.area
     source = district_source_text(area.district_source, lang)
     notes = [text["district_source"].format(source=source), text["demand_note"], *area.notes_in(lang)]
-    _heading(pdf, text["notes"])
-    pdf.set_font(_FAMILY, size=9)
+    heading(pdf, text["notes"])
+    pdf.set_font(FONT_FAMILY, size=9)
     for note in notes:
         pdf.multi_cell(0, 5.2, f"• {note}", wrapmode=_wrap(note), align=Align.L, new_x=XPos.LMARGIN)
         pdf.ln(0.8)
