@@ -244,11 +244,14 @@ def _existing_inside(task: AreaTask, area) -> gpd.GeoDataFrame | None:
 
 
 def _outline(task: AreaTask, area) -> str:
-    """Return the area's outline in WGS-84 as WKT (the clip polygon, else the network's extent), simplified."""
+    """Return the area's outline in WGS-84 as WKT: its network's extent, inside its clip polygon; simplified.
+
+    The extent, not the whole polygon: where the OSM data ends (an extract smaller than the county), nothing was
+    planned and the summary map must not colour it.
+    """
+    shape = gpd.GeoSeries([area.boundary.buffer(50.0)], crs=area.crs).to_crs("EPSG:4326").iloc[0]
     if task.spec.clip is not None:
-        shape = clip_polygon(task.spec)
-    else:
-        shape = gpd.GeoSeries([area.boundary], crs=area.crs).to_crs("EPSG:4326").iloc[0]
+        shape = shapely.intersection(shape, clip_polygon(task.spec))
     return shapely.to_wkt(shapely.simplify(shape, 1e-4), rounding_precision=6)
 
 

@@ -74,26 +74,31 @@ def split_areas(
 def registry_text(specs: Iterable[AreaSpec]) -> str:
     """Return an area registry (TOML) holding ``specs``; the first is its default.
 
-    Only the keys a split area sets are written (source, titles, network type, districts, clip, default stations).
+    Every key of an :class:`AreaSpec` is written, so the registry reads back the same specs (and the same
+    preparation keys: a scenario of a split area reopens on the model the batch prepared).
     """
     specs = list(specs)
     lines = ["# Areas written by geoplan batch: GEOPLAN_AREAS=<this file> to plan or review them by name.", ""]
     if specs:
-        lines += [f"default = {_string(specs[0].name)}", ""]
+        lines += [f"default = {_value(specs[0].name)}", ""]
     for spec in specs:
-        lines.append(f"[areas.{_string(spec.name)}]")
+        table = f"areas.{_value(spec.name)}"
+        lines.append(f"[{table}]")
         values = {
             "title": spec.title, "title_zh": spec.title_zh, "source": spec.source, "network_type": spec.network_type,
-            "districts": spec.districts, "districts_crs": spec.districts_crs if spec.districts else None,
-            "districts_name_field": spec.districts_name_field if spec.districts else None,
-            "default_stations": spec.default_stations, "timezone": spec.timezone, "clip": spec.clip,
-            "clip_crs": spec.clip_crs if spec.clip else None,
-            "clip_name_field": spec.clip_name_field if spec.clip else None, "clip_name": spec.clip_name,
+            "districts": spec.districts, "districts_crs": spec.districts_crs,
+            "districts_name_field": spec.districts_name_field, "default_stations": spec.default_stations,
+            "unsupported_checks": list(spec.unsupported_checks),
+            "unsupported_checks_zh": list(spec.unsupported_checks_zh), "ignore_edge_tags": list(spec.ignore_edge_tags),
+            "timezone": spec.timezone, "clip": spec.clip, "clip_crs": spec.clip_crs,
+            "clip_name_field": spec.clip_name_field, "clip_name": spec.clip_name,
         }  # fmt: skip
-        for key, value in values.items():
-            if value is None or value == "":
-                continue
-            lines.append(f"{key} = {value}" if isinstance(value, int) else f"{key} = {_string(str(value))}")
+        lines += [f"{key} = {_value(value)}" for key, value in values.items() if value is not None]
+        for layer in spec.points:
+            lines += ["", f"[[{table}.points]]"]
+            lines += [f"{key} = {_value(value)}" for key, value in
+                      (("path", layer.path), ("crs", layer.crs), ("lon", layer.lon), ("lat", layer.lat),
+                       ("name", layer.name), ("tags", layer.tags))]  # fmt: skip
         lines.append("")
     return "\n".join(lines)
 
@@ -104,6 +109,12 @@ def write_registry(specs: Iterable[AreaSpec], path: Path) -> Path:
     return write_atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _string(value: str) -> str:
-    """Return ``value`` as a TOML basic string: JSON's string escapes are TOML's."""
-    return json.dumps(value, ensure_ascii=False)
+def _value(value: object) -> str:
+    """Return ``value`` as TOML: strings and paths as basic strings (JSON's escapes are TOML's), lists, tables."""
+    if isinstance(value, bool | int):
+        return json.dumps(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_value(str(k))} = {_value(v)}" for k, v in value.items()) + "}"
+    return json.dumps(str(value), ensure_ascii=False)

@@ -304,7 +304,7 @@ def _write_report(records: Sequence[Mapping], images: Mapping[str, Mapping[str, 
         table = summary_frame(records, lang)
         rows = [[_cell(v, column) for column, v in zip(SUMMARY_COLUMNS[:-1], row, strict=False)]
                 for row in table.iloc[:, :-1].itertuples(index=False)]  # fmt: skip
-        report.table(pdf, list(table.columns[:-1]), rows, (40, 16, 26, 26, 18, 18, 24, 16),
+        report.table(pdf, list(table.columns[:-1]), rows, (36, 14, 24, 24, 18, 20, 26, 18),
                      ("L", "R", "R", "R", "R", "R", "L", "R"), size=8)  # fmt: skip
         for record in records:
             _area_page(pdf, record, images.get(record["area"], {}).get(lang), lang, t)
