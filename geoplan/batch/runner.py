@@ -222,8 +222,9 @@ def _client(scheduler: str | None, workers: int | None, pending: int) -> Iterato
         return
     count = workers or max(1, min(os.cpu_count() or 1, pending))
     # One thread per worker process: the pipeline is CPU-bound numpy/shapely/HiGHS work, and each area's peak memory
-    # is its own process's. No dashboard (it needs bokeh, and a batch needs no web page of its own).
-    with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
+    # is its own process's. The scheduler's HTTP server (health, metrics; the dashboard needs bokeh) listens on a free
+    # port: the default 8787 may be taken by another batch or cluster on this machine.
+    with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
                       silence_logs=logging.ERROR) as cluster, Client(cluster) as client:  # fmt: skip
         yield client
 

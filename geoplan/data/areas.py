@@ -304,10 +304,15 @@ def load_area(spec: AreaSpec) -> StudyArea:
     if spec.source.startswith("place:"):
         data = osm.fetch(clip if clip is not None else spec.source.removeprefix("place:"), spec.network_type)
     else:
-        data = osm.load(spec.source, spec.network_type, within=clip)
+        try:
+            data = osm.load(spec.source, spec.network_type, within=clip)
+        except AreaError as exc:
+            if clip is None or exc.code not in ("osm_no_network_of_type", "network_empty"):
+                raise
+            data = None  # nothing of the network around the polygon
     if clip is not None:
-        data = osm.clip(data, clip)
-        if len(data.edges) == 0:
+        data = osm.clip(data, clip) if data is not None else None
+        if data is None or len(data.edges) == 0:
             raise i18n.coded_error(AreaError, "clip_no_streets", area=spec.name, path=str(spec.clip),
                                    source=spec.source)  # fmt: skip
     crs = data.nodes.estimate_utm_crs()

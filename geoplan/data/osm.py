@@ -257,7 +257,7 @@ def _load_pbf(path: Path, network_type: str, box: list[float] | None = None) -> 
             result = osm.get_network(network_type=pyrosm_type, nodes=True)
         except (PBFException, OSError, ValueError, EOFError) as exc:
             raise i18n.input_error("osm_pbf_unreadable", path=str(path), reason=str(exc)) from exc
-        if result is None:
+        if result is None or result[0] is None or result[1] is None:  # (None, None): nothing in the bounding box
             raise i18n.coded_error(AreaError, "osm_no_network_of_type", path=str(path), network_type=network_type)
         nodes, edges = result
         layers = {

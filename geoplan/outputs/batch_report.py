@@ -91,6 +91,7 @@ def summary_frame(records: Sequence[Mapping], lang: str | None = None) -> pd.Dat
             "error": _error(record, lang or "en"),
         })  # fmt: skip
     frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    frame["stations"] = frame["stations"].astype("Int64")  # whole numbers, empty for a failed area
     if lang:
         frame = frame.rename(columns={c: i18n.text("batch", f"column_{c}", lang) for c in SUMMARY_COLUMNS})
     return frame
