@@ -64,3 +64,16 @@ def test_unreachable_scheduler_is_said_plainly(capsys, tmp_path, monkeypatch):
 def test_the_same_error_in_chinese(capsys, tmp_path):
     assert main(["batch", "--areas", "atlantis", "--lang", "zh"]) == 2
     assert "这些区域没有登记：atlantis" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [("东湖区", "东湖区"), ("../../etc/passwd", "_.._etc_passwd"), ("a:b*c?", "a_b_c_"), ("...", "area"),
+     ("x" * 200, "x" * 80), ("名\n称", "名_称")],
+)  # fmt: skip
+def test_area_folders_stay_inside_the_output(name, folder):
+    assert runner.area_folder(name) == folder
+
+
+def test_area_folders_differ_when_names_clean_to_the_same():
+    assert runner._folders(["a/b", "a_b", "A_B"]) == {"a/b": "a_b", "a_b": "a_b-2", "A_B": "A_B-3"}
