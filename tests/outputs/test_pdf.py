@@ -152,7 +152,7 @@ def test_a_failing_report_leaves_the_existing_file_unchanged(poppler, data, tmp_
             handle.write(b"%PDF-half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(report._ReportPDF, "output", broken)
+    monkeypatch.setattr(report.ReportPDF, "output", broken)
     with pytest.raises(InputError, match="No space left"):
         report.write_report(data, out)
     assert out.read_bytes() == b"the previous report"
