@@ -143,7 +143,13 @@ def _batch_command(sub) -> None:
         "--stations-table", type=Path, metavar="CSV",
         help="per-area parameters: area,stations[,district_min][,city_level] (other areas: scaled to the area)",
     )  # fmt: skip
-    batch.add_argument("--district-min", type=_non_negative_int, default=1, help="minimum stations per district (1)")
+    quota.add_argument(
+        "--add", type=_non_negative_int, metavar="N",
+        help="audit (needs --existing): each area keeps its existing stations and gets N new ones (0: only measure "
+        "the existing stations' coverage)",
+    )  # fmt: skip
+    batch.add_argument("--district-min", type=_non_negative_int,
+                       help="minimum stations per district (1; 0 with --add)")  # fmt: skip
     batch.add_argument(
         "--city-level", type=_non_negative_int, default=0,
         help="city-level stations per area (0: counties and districts have none; 3 for cities)",
@@ -403,6 +409,10 @@ def _run_batch(args: argparse.Namespace) -> int:
     from geoplan.inputs.candidates import read_sites
     from geoplan.planning.parameters import PlanParameters
 
+    if args.add is not None and args.existing is None:
+        raise i18n.input_error("batch_add_needs_existing")
+    if args.district_min is None:  # an audit measures what exists: no district minimum unless asked
+        args.district_min = 0 if args.add is not None else 1
     specs, registry_note = _batch_areas(args)
     quotas = read_stations_table(args.stations_table, [s.name for s in specs]) if args.stations_table else {}
     existing = (
@@ -423,7 +433,7 @@ def _run_batch(args: argparse.Namespace) -> int:
                 district_min=base.district_min if quota.district_min is None else quota.district_min,
                 city_level_min=base.city_level_min if quota.city_level is None else quota.city_level,
             )  # fmt: skip
-        tasks.append(AreaTask(spec=spec, params=params, existing=existing, lang=args.lang))
+        tasks.append(AreaTask(spec=spec, params=params, existing=existing, lang=args.lang, add=args.add))
     store = None if args.no_scenarios else _store(args)
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     prefix = args.scenario_prefix if args.scenario_prefix is not None else i18n.text("cli", "batch_prefix", args.lang,

@@ -57,12 +57,16 @@ class AreaTask:
         it and plans them as fixed.
     lang : str
         Language of the area's files (``zh`` or ``en``).
+    add : int or None
+        Audit: the area's stations are its existing ones plus this many new ones (0: only measure the existing
+        stations' coverage); None plans ``params.stations`` in all.
     """
 
     spec: AreaSpec
     params: PlanParameters
     existing: gpd.GeoDataFrame | None = None
     lang: str = "zh"
+    add: int | None = None
 
     @property
     def key(self) -> str:
@@ -75,6 +79,7 @@ class AreaTask:
             "prepared": preparation_key(self.spec, self.params, existing),
             "params": self.params.to_json(),
             "lang": self.lang,
+            "add": self.add,
             "code": code_fingerprint(),
         }
         text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -204,8 +209,14 @@ def _plan_area(task: AreaTask, base: AreaResult) -> tuple[AreaResult, dict[str, 
     area = load_area(task.spec)
     existing = _existing_inside(task, area)
     user_data = UserData.from_frames(existing=existing) if existing is not None and len(existing) else UserData()
-    prepared = prepare(area, task.params, user_data)
-    plan = plan_prepared(prepared, task.params)
+    params = task.params
+    if task.add is not None:  # audit: the existing stations, and where to add
+        kept = 0 if existing is None else len(existing)
+        if kept + task.add < 1:
+            raise i18n.input_error("batch_audit_nothing", area=task.spec.name)
+        params = replace(params, stations=kept + task.add)
+    prepared = prepare(area, params, user_data)
+    plan = plan_prepared(prepared, params)
     summary = plan.summary()
     with tempfile.TemporaryDirectory(prefix="geoplan-batch-") as folder:
         written = write_plan(plan, Path(folder), task.lang)

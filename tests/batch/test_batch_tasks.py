@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import geopandas as gpd
@@ -63,3 +64,19 @@ def test_a_failing_area_comes_back_as_a_result_in_both_languages(kluuvi):
     assert "spacing" in result.error
     assert "间距" in result.error_zh
     assert result.seconds > 0
+
+
+def test_audit_measures_the_existing_stations_and_adds_where_asked(kluuvi):
+    spec, inside, outside = kluuvi
+    existing = gpd.GeoDataFrame({"name": ["站内", "站外"], "footprint_m2": [12.0, 12.0]},
+                                geometry=[inside, outside], crs="EPSG:4326")  # fmt: skip
+    audit = dataclasses.replace(PARAMS, district_min=0)
+    only, _ = run_area(AreaTask(spec, audit, existing=existing, add=0))
+    assert only.stations == 1
+    assert [s["status"] for s in only.sites] == ["existing"]
+    more, _ = run_area(AreaTask(spec, audit, existing=existing, add=2))
+    assert more.stations == 3
+    assert more.covered_workers >= only.covered_workers
+    nothing, _ = run_area(AreaTask(spec, audit, existing=existing.iloc[1:], add=0))
+    assert nothing.failed
+    assert "nothing to audit" in nothing.error
