@@ -484,8 +484,8 @@ def report_lines(cases: list[dict], differences: list[str], meta: dict, names: l
         f"- Whole benchmark: {meta['total_min']:.1f} min",
         "",
         "| case | workers | wall (s) | speed-up vs 1 worker | peak RSS, all processes (MB) | areas ok / failed "
-        "| load avg (1 min) start → end |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| areas' task s, sum | load avg (1 min) start → end |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for case in cases:
         ok = case["areas"] - len(case["failed"])
@@ -493,6 +493,7 @@ def report_lines(cases: list[dict], differences: list[str], meta: dict, names: l
         lines.append(
             f"| {case['label']} | {case['workers']} | {case['wall_s']:.1f} | {base / case['wall_s']:.2f}x "
             f"| {case['peak_rss_mb']:,} | {ok} / {len(case['failed'])}{missing} "
+            f"| {sum(r['seconds'] or 0 for r in case['summary'].values()):.0f} "
             f"| {case['load_start'][0]:.2f} → {case['load_end'][0]:.2f} |"
         )  # fmt: skip
     lines += [""]
@@ -619,7 +620,9 @@ def _notes(cases: list[dict], differences: list[str], code_same: bool, leftovers
     notes = [
         "The machine is shared: another benchmark ran at the same time, so wall times and speed-ups are those of "
         "2 cores under that extra load (the 1-minute load average at the start and end of each case is in the table; "
-        "2.0 would mean both cores busy).",
+        "2.0 would mean both cores busy). *Areas' task s, sum* adds up the seconds each area's task took on its "
+        "worker: the same work, so a larger sum means the workers ran slower (sharing the cores), not that they "
+        "waited; in case 4 the task lost with the killed worker is not counted.",
         "Wall time = the `geoplan batch` process, interpreter start to exit, including starting (cases 1-2) or "
         "connecting to (cases 3-4) the cluster, loading every area on a worker, planning, the files, and the "
         "summary (CSV, GeoPackage, maps, PDFs) written at the end.",
@@ -637,8 +640,9 @@ def _notes(cases: list[dict], differences: list[str], code_same: bool, leftovers
         if case.get("killed"):
             k = case["killed"]
             notes.append(f"Killed worker: SIGKILL to the `dask worker` process tree (pids {k['pids']}: nanny and "
-                         f"worker) after {k['after']}/{k['total']} areas, {k['at_s']} s into the batch; tasks "
-                         f"running per worker at that moment: {k['tasks_running_per_worker']}; workers left: "
+                         f"worker) after {k['after']}/{k['total']} areas, {k['at_s']} s into the batch; tasks the "
+                         f"scheduler had assigned to each worker then (`Client.processing()`, running + queued "
+                         f"on it): {k['tasks_running_per_worker']}; workers left: "
                          f"{case['workers_left']}; areas failed: {len(case['failed'])}.")  # fmt: skip
             if case["scheduler_events"]:
                 notes.append("Scheduler/worker log lines about it: " + "; ".join(
