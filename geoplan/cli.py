@@ -404,7 +404,7 @@ def _run_plan(args: argparse.Namespace) -> int:
 def _run_batch(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from geoplan.batch import AreaTask, BatchProgress, run_batch
+    from geoplan.batch import NO_STREETS, AreaTask, BatchProgress, run_batch
     from geoplan.batch.inputs import read_stations_table
     from geoplan.inputs.candidates import read_sites
     from geoplan.planning.parameters import PlanParameters
@@ -447,8 +447,11 @@ def _run_batch(args: argparse.Namespace) -> int:
     def report(event: BatchProgress) -> None:
         r = event.result
         head = f"[{event.done}/{event.total}] {r.title_in(args.lang)}"
-        if r.failed:
-            log.warning(i18n.text("cli", "batch_area_failed", args.lang, head=head, error=r.error_in(args.lang)))
+        if event.workers_lost:
+            log.warning(i18n.text("cli", "batch_workers_lost", args.lang, n=event.workers_lost))
+        if not r.planned:
+            key = "batch_area_failed" if r.failed else "batch_area_skipped"
+            log.warning(i18n.text("cli", key, args.lang, head=head, error=r.error_in(args.lang)))
             return
         key = "batch_area_resumed" if event.resumed else "batch_area_done"
         log.info(i18n.text("cli", key, args.lang, head=head, stations=r.stations, share=f"{r.share:.1%}",
@@ -462,11 +465,12 @@ def _run_batch(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.engine.dispose()
-    done = [r for r in outcome.results if not r.failed]
+    done = [r for r in outcome.results if r.planned]
     workers = sum(r.workers for r in done)
     covered = sum(r.covered_workers for r in done)
     print(i18n.text(
         "cli", "batch_finished", args.lang, areas=len(outcome.results), failed=len(outcome.failed),
+        skipped=sum(r.status == NO_STREETS for r in outcome.results),
         resumed=len(outcome.resumed), stations=sum(r.stations for r in done),
         share=f"{covered / workers:.1%}" if workers else "—", seconds=f"{outcome.seconds:.1f}",
         workers=outcome.workers,

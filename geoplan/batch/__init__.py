@@ -5,6 +5,16 @@ cluster and writes the batch's files. ``geoplan batch`` is the command line of i
 """
 
 from geoplan.batch.runner import BatchOutcome, BatchProgress, area_folder, run_batch
-from geoplan.batch.tasks import FAILED, AreaResult, AreaTask, run_area
+from geoplan.batch.tasks import FAILED, NO_STREETS, AreaResult, AreaTask, run_area
 
-__all__ = ["FAILED", "AreaResult", "AreaTask", "BatchOutcome", "BatchProgress", "area_folder", "run_area", "run_batch"]
+__all__ = [
+    "FAILED",
+    "NO_STREETS",
+    "AreaResult",
+    "AreaTask",
+    "BatchOutcome",
+    "BatchProgress",
+    "area_folder",
+    "run_area",
+    "run_batch",
+]

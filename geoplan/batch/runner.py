@@ -48,12 +48,15 @@ class BatchProgress:
     result : AreaResult
     resumed : bool
         The result is an earlier run's (same inputs and code), not computed again.
+    workers_lost : int
+        Workers that left the cluster since the previous report (died, or cut off): their tasks run again elsewhere.
     """
 
     done: int
     total: int
     result: AreaResult
     resumed: bool = False
+    workers_lost: int = 0
 
 
 @dataclass
@@ -160,16 +163,18 @@ def run_batch(
     cluster_workers = 0
     if pending:
         with _client(scheduler, workers, len(pending)) as client:
-            cluster_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+            cluster_workers = known = _worker_count(client)
             for task, computed, files in _compute(client, pending):
                 folder = folders[task.spec.name]
                 saved = _save(computed, files, out, folder)
                 results[task.spec.name] = _stored(saved, store, scenario_prefix, user, out, folder)
                 done += 1
+                now = _worker_count(client)
+                lost, known = max(known - now, 0), now
                 if progress:
-                    progress(BatchProgress(done, total, results[task.spec.name]))
+                    progress(BatchProgress(done, total, results[task.spec.name], workers_lost=lost))
     ordered = [results[name] for name in names]
-    images = {r.area: _images(out / "areas" / folders[r.area]) for r in ordered if not r.failed}
+    images = {r.area: _images(out / "areas" / folders[r.area]) for r in ordered if r.planned}
     files = write_summary([r.to_json() for r in ordered], out, images=images, notes=notes)
     return BatchOutcome(ordered, files, resumed, round(time.perf_counter() - started, 2), cluster_workers)
 
@@ -229,6 +234,13 @@ def _client(scheduler: str | None, workers: int | None, pending: int) -> Iterato
         yield client
 
 
+def _worker_count(client) -> int:
+    try:
+        return len(client.scheduler_info(n_workers=-1)["workers"])
+    except (OSError, TimeoutError):  # the scheduler is gone: the tasks will say so
+        return 0
+
+
 def _compute(client, pending: Sequence[tuple[AreaTask, str]]) -> Iterator[tuple[AreaTask, AreaResult, dict]]:
     """Submit every task; yield each (task, result, files) as it finishes, a lost task as a failed result."""
     from distributed import as_completed
@@ -266,7 +278,7 @@ def _save(result: AreaResult, files: dict[str, bytes], out: Path, folder: str) -
 
 def _stored(result: AreaResult, store, prefix: str, user: str, out: Path, folder: str) -> AreaResult:
     """Save the area's scenario once (a resumed area keeps its scenario when the store still has it)."""
-    if store is None or result.failed or not result.scenario:
+    if store is None or not result.planned or not result.scenario:
         return result
     name = f"{prefix}{result.area}"
     if result.scenario_id is not None:

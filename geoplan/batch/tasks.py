@@ -34,12 +34,16 @@ from geoplan.planning.plan import plan_prepared
 from geoplan.planning.prepare import code_fingerprint, preparation_key, prepare
 from geoplan.planning.scenarios import encode_multipliers, plan_sites
 
-__all__ = ["FAILED", "AreaResult", "AreaTask", "run_area"]
+__all__ = ["FAILED", "NO_STREETS", "AreaResult", "AreaTask", "run_area"]
 
 log = logging.getLogger(__name__)
 
 #: Status of an area that could not be planned (the others are the solver's: optimal, within_target...).
 FAILED = "failed"
+
+#: Status of an area whose polygon holds no street of the data: nothing to plan there, reported but not an error
+#: (a county the extract does not reach, a district of a network of arterial roads only).
+NO_STREETS = "no_streets"
 
 
 @dataclass(frozen=True)
@@ -70,9 +74,11 @@ class AreaTask:
 
     @property
     def key(self) -> str:
-        """Identity of the task's result: the area's data, every parameter, the existing stations, the code.
+        """Identity of the task: the area's data, every parameter, the existing stations, the code.
 
-        Equal keys, equal results: a rerun skips an area whose stored result has its task's key.
+        Equal keys, equal inputs: a rerun skips an area whose stored result has its task's key. (Equal inputs give
+        equal plans when the solve ends at an optimum or at the target gap; one stopped by its wall-clock time limit
+        may end elsewhere on another run, by how far the search got.)
         """
         existing = UserData.from_frames(existing=self.existing).digest if self.existing is not None else None
         parts = {
@@ -97,7 +103,8 @@ class AreaResult:
     key : str
         :attr:`AreaTask.key` of the task that made it.
     status : str
-        The solver's status (``optimal``, ``within_target``, ``time_limit``, ``heuristic``) or :data:`FAILED`.
+        The solver's status (``optimal``, ``within_target``, ``time_limit``, ``heuristic``), :data:`FAILED` or
+        :data:`NO_STREETS`.
     stations : int
         Stations in the plan (existing ones included).
     covered_workers, workers, share : float
@@ -144,8 +151,13 @@ class AreaResult:
 
     @property
     def failed(self) -> bool:
-        """True when the area could not be planned."""
+        """True when the area could not be planned because of an error."""
         return self.status == FAILED
+
+    @property
+    def planned(self) -> bool:
+        """True when the area has a plan (it neither failed nor held no street)."""
+        return self.status not in (FAILED, NO_STREETS)
 
     def title_in(self, lang: str) -> str:
         """Return what a reader of ``lang`` calls the area."""
@@ -194,7 +206,9 @@ def run_area(task: AreaTask, key: str = "", code: str | None = None) -> tuple[Ar
             raise i18n.input_error("batch_code_mismatch", area=spec.name)
         result, files = _plan_area(task, base)
     except GeoplanError as exc:
-        result, files = replace(base, error=i18n.error_text(exc, "en"), error_zh=i18n.error_text(exc, "zh")), {}
+        status = NO_STREETS if exc.code == "clip_no_streets" else FAILED
+        result = replace(base, status=status, error=i18n.error_text(exc, "en"), error_zh=i18n.error_text(exc, "zh"))
+        files = {}
     except Exception as exc:  # an unforeseen failure of one area must not stop the batch
         log.error("area %s failed:\n%s", spec.name, traceback.format_exc())
         shown = f"{type(exc).__name__}: {exc}"

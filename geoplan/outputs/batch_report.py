@@ -54,6 +54,7 @@ SUMMARY_FILES = (
 )  # fmt: skip
 
 _FAILED = "failed"
+_UNPLANNED = frozenset({_FAILED, "no_streets"})
 _STREET, _MAJOR = "#c8c8c8", "#8c8c8c"
 _CITY, _DISTRICT = "#c0392b", "#2471a3"
 _MAJOR_CLASSES = frozenset({"motorway", "trunk", "primary", "secondary", "tertiary"})
@@ -77,7 +78,7 @@ def summary_frame(records: Sequence[Mapping], lang: str | None = None) -> pd.Dat
     """
     rows = []
     for record in records:
-        failed = record.get("status") == _FAILED
+        failed = record.get("status") in _UNPLANNED
         status = str(record.get("status", ""))
         rows.append({
             "area": _title(record, lang) if lang else record["area"],
@@ -184,8 +185,8 @@ def _title(record: Mapping, lang: str) -> str:
 
 
 def _status(status: str, lang: str) -> str:
-    if status == _FAILED:
-        return i18n.text("batch", "status_failed", lang)
+    if status in _UNPLANNED:
+        return i18n.text("batch", f"status_{status}", lang)
     return i18n.status_text(status, lang)[0]
 
 
@@ -241,12 +242,12 @@ def _overview_png(records: Sequence[Mapping], lang: str, dpi: int = 130, size_in
         crs = drawn.estimate_utm_crs()
         drawn = drawn.to_crs(crs)
         for row in drawn.itertuples():
-            failed = row.status == _FAILED
+            failed = row.status in _UNPLANNED
             colour = "#d5d8dc" if failed else cmap(norm(float(row.share)))
             _fill(ax, row.geometry, colour, hatch="//" if failed else None)
             label = font.drawable(_title(row._asdict(), lang), row.area)
             spot = row.geometry.representative_point()
-            share = i18n.text("batch", "status_failed", lang) if failed else f"{float(row.share):.0%}"
+            share = _status(row.status, lang) if failed else f"{float(row.share):.0%}"
             ax.text(spot.x, spot.y, f"{label}\n{share}", fontproperties=font.properties(7), ha="center", va="center",
                     zorder=4)  # fmt: skip
         sites = [(s["lon"], s["lat"], bool(s.get("city_level"))) for r in records for s in r.get("sites") or ()]
@@ -269,7 +270,7 @@ def _overview_png(records: Sequence[Mapping], lang: str, dpi: int = 130, size_in
 
 
 def _totals(records: Sequence[Mapping]) -> dict:
-    done = [r for r in records if r.get("status") != _FAILED]
+    done = [r for r in records if r.get("status") not in _UNPLANNED]
     workers = sum(float(r.get("workers", 0.0)) for r in done)
     covered = sum(float(r.get("covered_workers", 0.0)) for r in done)
     return {
@@ -317,7 +318,7 @@ def _write_report(records: Sequence[Mapping], images: Mapping[str, Mapping[str, 
 def _area_page(pdf, record: Mapping, image: bytes | None, lang: str, t: Mapping[str, str]) -> None:
     pdf.add_page()
     report.heading(pdf, _title(record, lang))
-    failed = record.get("status") == _FAILED
+    failed = record.get("status") in _UNPLANNED
     facts = [
         (t["column_status"], _status(str(record.get("status", "")), lang)),
         (t["column_seconds"], f"{float(record.get('seconds', 0.0)):.1f}"),

@@ -1,8 +1,10 @@
 """``geoplan batch`` on an embedded Dask LocalCluster: the registered Chinese areas split into their districts.
 
 Shanghai's three districts and Nanchang's nine county-level units are planned in one batch (two worker processes).
-Two of Nanchang's units have no road in its arterial network: they fail with a clear error and the others go on.
-The summary is read back against each area's own files and each stored scenario; a second run resumes.
+Two of Nanchang's units have no road in its arterial network: they are reported as skipped, with the reason. The
+stations table asks 虹口区 for more stations than it has candidate sites: that area fails with a
+clear error and the others go on. The summary is read back against each area's own files and each stored
+scenario; a second run resumes.
 """
 
 from __future__ import annotations
@@ -38,9 +40,10 @@ def batch(tmp_path_factory):
         parts += [dataclasses.replace(p, ignore_edge_tags=spec.ignore_edge_tags, points=spec.points) for p in split]
     registry = write_registry(parts, folder / "areas.toml")
     (folder / "areas.txt").write_text("\n".join(p.name for p in parts), encoding="utf-8")
+    (folder / "quota.csv").write_text("区域,站点数\n虹口区,60\n黄浦区,4\n", encoding="utf-8")
     database = f"sqlite:///{folder / 'batch.db'}"
     argv = ["batch", "--areas-file", str(folder / "areas.txt"), "--out", str(folder / "out"), "--database", database,
-            "--scenario-prefix", "省级 ", *ARGS]  # fmt: skip
+            "--scenario-prefix", "省级 ", "--stations-table", str(folder / "quota.csv"), *ARGS]  # fmt: skip
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(settings, "AREA_REGISTRY", registry)
         patch.setattr(settings, "DEFAULT_AREA", None)
@@ -62,16 +65,21 @@ def _summary(out):
 def test_every_area_has_a_row_and_failures_say_why(batch):
     rows = _summary(batch["out"])
     assert [r["area"] for r in rows] == [p.name for p in batch["parts"]]
-    failed = [r for r in rows if r["status"] == "failed"]
-    assert {r["area"] for r in failed} == {"安义县", "进贤县"}  # no road of the arterial network lies in them
-    assert all("no street" in r["error"] for r in failed)
-    assert all(r["status"] in {"optimal", "within_target", "time_limit"} for r in rows if r not in failed)
-    assert batch["status"] == (1, 1)  # some areas failed: the command says so with its exit status
+    skipped = [r for r in rows if r["status"] == "no_streets"]
+    assert {r["area"] for r in skipped} == {"安义县", "进贤县"}  # no road of the arterial network lies in them
+    assert all("no street" in r["error"] and r["stations"] == "" for r in skipped)
+    (failed,) = [r for r in rows if r["status"] == "failed"]
+    assert failed["area"] == "虹口区"
+    assert "60 stations" in failed["error"]  # more than its candidate sites: said plainly
+    planned = [r for r in rows if r not in skipped and r is not failed]
+    assert all(r["status"] in {"optimal", "within_target", "time_limit"} for r in planned)
+    assert next(r for r in rows if r["area"] == "黄浦区")["stations"] == "4"  # from the stations table
+    assert batch["status"] == (1, 1)  # an area failed: the command says so with its exit status
 
 
 def test_summary_figures_are_each_areas_own(batch):
     for row in _summary(batch["out"]):
-        if row["status"] == "failed":
+        if row["status"] in {"failed", "no_streets"}:
             continue
         coverage = json.loads((batch["out"] / "areas" / row["area"] / "coverage.json").read_text("utf-8"))
         proposals = gpd.read_file(batch["out"] / "areas" / row["area"] / "proposals.geojson")
@@ -82,7 +90,7 @@ def test_summary_figures_are_each_areas_own(batch):
 
 
 def test_one_scenario_per_planned_area(batch):
-    rows = {r["area"]: r for r in _summary(batch["out"]) if r["status"] != "failed"}
+    rows = {r["area"]: r for r in _summary(batch["out"]) if r["status"] not in {"failed", "no_streets"}}
     scenarios = Store(batch["database"]).scenarios()
     assert sorted(s["name"] for s in scenarios) == sorted(f"省级 {name}" for name in rows)
     store = Store(batch["database"])
@@ -99,9 +107,9 @@ def test_a_scenario_reopens_with_the_batchs_figures(batch, monkeypatch):
 
     monkeypatch.setattr(settings, "AREA_REGISTRY", batch["registry"])
     monkeypatch.setattr(settings, "DEFAULT_AREA", None)
-    row = next(r for r in _summary(batch["out"]) if r["area"] == "虹口区")
+    row = next(r for r in _summary(batch["out"]) if r["area"] == "黄浦区")
     store = Store(batch["database"])
-    listed = next(s for s in store.scenarios() if s["area"] == "虹口区")
+    listed = next(s for s in store.scenarios() if s["area"] == "黄浦区")
     scenario = store.scenario(listed["id"])
     cache = ModelCache(batch["folder"] / "models")
     workspace = scenario_workspace(cache, scenario, lambda: store.user_data(listed["id"]))

@@ -101,3 +101,11 @@ def test_a_failed_write_leaves_no_summary_file(records, tmp_path):
     with pytest.raises(Exception):  # noqa: B017, PT011 - whichever writer fails first, nothing is left behind
         write_summary(records, tmp_path)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("summary")]
+
+
+def test_an_area_without_streets_is_shown_as_skipped(records):
+    skipped = _record("安义县", status="no_streets", error="No street of the data lies inside.", outline="", sites=[])
+    frame = summary_frame([*records, skipped], "zh")
+    assert frame["状态"].tolist()[-1] == "跳过：无街道"
+    assert frame["站点数"].isna().tolist()[-1]
+    assert summary_frame([skipped])["status"].tolist() == ["no_streets"]
