@@ -107,11 +107,12 @@ def write_report(path: Path, results: list[dict]) -> None:
     lines += ["", "Solver method per case:", ""]
     lines += [f"- {r['name']}: {r.get('method', '')}" for r in results]
     path.parent.mkdir(parents=True, exist_ok=True)
-    marker = "<!-- siting benchmarks below -->"
-    tail = ""
-    if path.exists() and marker in path.read_text(encoding="utf-8"):
-        tail = path.read_text(encoding="utf-8").split(marker, 1)[1]
-    path.write_text("\n".join(lines) + "\n\n" + marker + tail, encoding="utf-8")
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    # Only this benchmark's part: from the top to the next section another benchmark writes (the review map's, the
+    # batch's, the scaling's, the siting's...), which are kept as they are.
+    starts = [text.find(mark) for mark in ("\n## Review map", "\n<!--") if text.find(mark) >= 0]
+    rest = text[min(starts):].lstrip("\n") if starts else ""
+    path.write_text("\n".join(lines) + "\n\n" + rest, encoding="utf-8")
     print(f"wrote {path}")
 
 
