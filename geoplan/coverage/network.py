@@ -38,8 +38,12 @@ MIN_DISTANCE_M = 1e-3
 #: Junctions per bounded Dijkstra batch: bounds the dense scratch array to batch x junctions.
 BATCH_SOURCES = 512
 
-#: Source points per join batch: bounds the rows of the sparse joins.
+#: Source points per chunk: bounds the rows of the sparse joins.
 BATCH_POINTS = 2048
+
+#: Side of the tiles source points are grouped by, in cutoffs: a chunk's searches only see the graph within one
+#: cutoff (times the graph's span ratio) of the tile's junctions.
+TILE_CUTOFFS = 2.0
 
 
 @dataclass(frozen=True)
@@ -329,7 +333,7 @@ def _chunks(graph: StreetGraph, sources: Snapped, targets: Snapped, cutoff: np.n
     }
     # Source points grouped by tile of their spot on the street, then by index; each tile cut into chunks of at
     # most ``size`` points. Both ends of a point go with it.
-    side = max(2.0 * limit, 500.0)
+    side = max(TILE_CUTOFFS * limit, 500.0)
     tile = np.floor((sources.xy - sources.xy.min(axis=0)) / side).astype(np.int64)
     tile_key = tile[:, 0] * (int(tile[:, 1].max()) + 1) + tile[:, 1]
     point_order = np.lexsort((np.arange(len(sources)), tile_key))
