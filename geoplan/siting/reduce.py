@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -33,15 +35,20 @@ def demand_groups(
     coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray
 ) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
     """Like :func:`merge_demand`, also returning the merged column of each original column (-1 when dropped)."""
-    rows = sp.csr_array(coverage, copy=True)
+    rows = sp.csr_array(coverage)
     if not usable.all():
-        # Zero the rows of unusable sites in place (cheaper than a product with a diagonal matrix).
+        # Zero the rows of unusable sites in place, in a copy (cheaper than a product with a diagonal matrix).
+        rows = sp.csr_array(rows, copy=True)
         starts, ends = rows.indptr[:-1][~usable], rows.indptr[1:][~usable]
         lengths = ends - starts
         rows.data[np.repeat(starts, lengths) + (np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths,
                                                                                       lengths))] = 0  # fmt: skip
-    rows.eliminate_zeros()
+    if not rows.data.all():
+        rows = sp.csr_array(rows, copy=True)
+        rows.eliminate_zeros()
+    # The caller's matrix is never changed: the only copy is the column-major one (and the columns kept).
     matrix = rows.tocsc()
+    del rows
     keep = (np.diff(matrix.indptr) > 0) & (weights > 0)
     kept = np.flatnonzero(keep)
     if len(kept) < matrix.shape[1]:
@@ -57,7 +64,7 @@ def demand_groups(
     _, first, group = np.unique(np.column_stack([keys, nnz]), axis=0, return_index=True, return_inverse=True)
     group = group.ravel()
     representative = matrix[:, first]
-    if not _same_pattern(matrix, representative[:, group]):  # a hash collision (never seen): skip merging
+    if not _same_pattern(matrix, representative, group):  # a hash collision (never seen): skip merging
         column_of[kept] = np.arange(len(kept))
         return sp.csr_array(matrix), kept_weights, column_of
     column_of[kept] = group
@@ -65,8 +72,30 @@ def demand_groups(
     return sp.csr_array(representative), merged_weights, column_of
 
 
-def _same_pattern(a: sp.csc_array, b: sp.csc_array) -> bool:
-    return (a != b).nnz == 0
+def _same_pattern(a: sp.csc_array, b: sp.csc_array, group: np.ndarray, chunk: int = 1 << 22) -> bool:
+    """Tell whether every column ``j`` of ``a`` equals column ``group[j]`` of ``b`` (same rows, same values).
+
+    Compared through the column-major arrays, a block of columns at a time, without forming ``b[:, group]``.
+    """
+    a, b = sp.csc_array(a), sp.csc_array(b)
+    for m in (a, b):
+        if not m.has_sorted_indices:
+            m.sort_indices()
+    counts = np.diff(a.indptr)
+    if not np.array_equal(counts, np.diff(b.indptr)[group]):
+        return False
+    cuts = np.clip(np.searchsorted(a.indptr, np.arange(chunk, a.nnz, chunk)), 0, len(counts))
+    bounds = np.unique(np.concatenate([[0], cuts, [len(counts)]]))
+    for lo, hi in itertools.pairwise(bounds.tolist()):
+        n = counts[lo:hi]
+        start_a, end_a = a.indptr[lo], a.indptr[hi]
+        position = np.repeat(b.indptr[group[lo:hi]] - (a.indptr[lo:hi] - start_a), n) + np.arange(end_a - start_a)
+        if not (
+            np.array_equal(a.indices[start_a:end_a], b.indices[position])
+            and np.array_equal(a.data[start_a:end_a], b.data[position])
+        ):
+            return False
+    return True
 
 
 def dominated_sites(coverage: sp.csr_array, usable: np.ndarray, keep: np.ndarray, chunk: int = 50_000) -> np.ndarray:
