@@ -181,13 +181,11 @@ def run_case(name: str, registry: str, args: list[str], out: Path, timeout_s: fl
 
 
 def run_all(sizes: list[int], real: list[str], timeout_s: float | None) -> list[dict]:
-    from synthetic import grid_area
-
     results = []
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         for side in sizes:
-            grid = grid_area(tmp / f"grid{side}", side)
+            grid = _generate(tmp / f"grid{side}", side)
             report = run_case(
                 f"grid {side}x{side}", str(tmp / f"grid{side}" / "areas.toml"),
                 ["--area", "grid", "--stations", "35", "--candidate-spacing", "200"], tmp / f"g{side}", timeout_s,
@@ -198,6 +196,15 @@ def run_all(sizes: list[int], real: list[str], timeout_s: float | None) -> list[
         for name in real:
             results.append(run_case(name, "-", ["--area", name, "--stations", "35"], tmp / name, timeout_s))
     return results
+
+
+def _generate(folder: Path, side: int) -> dict:
+    """Write a generated grid area in another process (so that this one stays small: a child's peak RSS counts
+    the parent's memory at the fork)."""
+    code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); from synthetic import grid_area; "
+            f"from pathlib import Path; print(json.dumps(grid_area(Path({str(folder)!r}), {side})))")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def _cell(report: dict | None, stage: str) -> str:
