@@ -263,21 +263,16 @@ def test_merge_demand_of_a_read_only_matrix_matches_the_expected_groups(seed):
         assert got == pytest.approx(expected_merge(coverage, weights, mask))
 
 
-def test_same_pattern_compares_block_by_block():
+def test_same_pattern_checks_every_group_exactly():
     from geoplan.siting.reduce import _same_pattern
 
-    rng = np.random.default_rng(3)
-    base = sp.csc_array(rng.random((30, 12)) < 0.3, dtype=float)
-    group = rng.integers(0, 12, 200)
-    copies = sp.csc_array(base[:, group])
-    for chunk in (1, 7, 1 << 22):
-        assert _same_pattern(copies, base, group, chunk=chunk)
-    changed = sp.csc_array(copies, copy=True)
-    changed.indices[changed.indptr[150]] = (changed.indices[changed.indptr[150]] + 1) % 30
-    changed.sort_indices()
-    if (changed != copies).nnz:
-        for chunk in (1, 7, 1 << 22):
-            assert not _same_pattern(changed, base, group, chunk=chunk)
+    # Columns: A, A, B, A, C (C has A's size but other rows), and an empty column left out of ``kept``.
+    a, b, c = [1, 1, 0, 0], [0, 1, 1, 1], [0, 0, 1, 1]
+    rows = _read_only(sp.csr_array(np.array([a, a, b, a, c, [0, 0, 0, 0]]).T))
+    kept = np.arange(5)
+    assert _same_pattern(rows, kept, np.array([0, 0, 1, 0, 2]))
+    assert not _same_pattern(rows, kept, np.array([0, 0, 1, 0, 0]))  # C put with A
+    assert not _same_pattern(rows, kept, np.array([0, 0, 0, 0, 1]))  # B put with A
 
 
 @pytest.mark.parametrize("seed", range(3))
