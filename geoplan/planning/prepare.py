@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +123,13 @@ class PreparedModel:
 _FIELDS = frozenset(PreparedModel.__dataclass_fields__)
 
 
-def prepare(area: StudyArea, params: PlanParameters | None = None, user_data: UserData | None = None) -> PreparedModel:
+def prepare(
+    area: StudyArea,
+    params: PlanParameters | None = None,
+    user_data: UserData | None = None,
+    *,
+    executor: Executor | None = None,
+) -> PreparedModel:
     """Prepare a plan: demand, candidates, street graph, coverage matrices, site rules and the siting model.
 
     Parameters
@@ -132,6 +139,9 @@ def prepare(area: StudyArea, params: PlanParameters | None = None, user_data: Us
         Only the preparation part matters (:meth:`PlanParameters.for_preparation`).
     user_data : UserData, optional
         The planner's demand layers, candidate sites and existing stations.
+    executor : concurrent.futures.Executor, optional
+        Computes the coverage chunks (:func:`geoplan.coverage.network.coverage`); the model is the same with or
+        without it.
 
     Returns
     -------
@@ -170,11 +180,11 @@ def prepare(area: StudyArea, params: PlanParameters | None = None, user_data: Us
     site_spots = network.snap(graph, xy)
     points, point_of = _demand_points(demand, params)
     demand_spots = network.snap(graph, points[:, :2])
-    distances = network.coverage(graph, site_spots, demand_spots, points[:, 2])
+    distances = network.coverage(graph, site_spots, demand_spots, points[:, 2], executor=executor)
     gap_spots = must_cover = None
     if params.max_gap_m is not None:
         gap_spots = network.snap(graph, np.unique(points[:, :2], axis=0))
-        must_cover = network.coverage(graph, site_spots, gap_spots, params.max_gap_m)
+        must_cover = network.coverage(graph, site_spots, gap_spots, params.max_gap_m, executor=executor)
     lap("coverage")
     _release_memory()
     planned = area.planned_districts
