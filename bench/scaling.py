@@ -284,11 +284,15 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="raw figures of an earlier run (--json), shown beside")
     parser.add_argument("--note", default="", help="a paragraph written under the table")
     parser.add_argument("--no-report", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument("--from-json", type=Path, help="write the table from the raw figures of a run (no new run)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",") if s.strip()]
     real = [s.strip() for s in options.real.split(",") if s.strip()]
-    results = run_all(sizes, real, options.timeout)
+    if options.from_json:
+        results = json.loads(options.from_json.read_text(encoding="utf-8"))
+    else:
+        results = run_all(sizes, real, options.timeout)
     if options.json:
         options.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     before = json.loads(options.before.read_text(encoding="utf-8")) if options.before else []
