@@ -383,22 +383,30 @@ def _span_ratio(graph: StreetGraph) -> float:
     return float(np.max(span / coo.data))
 
 
-def _chunk_pairs(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the covered (source, target) pairs of one chunk: global source index, global target index, distance (m).
+def _chunk_pairs(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the covered (source, target) pairs of one chunk, compressed by source.
 
-    Sorted by source, then target; each pair once, at its shortest distance.
+    Returns the chunk's source points (global indices, ascending), how many targets each covers, and the targets
+    (global indices, int32 when they fit) with their distances (m), by source then target; each pair once, at its
+    shortest distance.
     """
     junctions = _junction_distances(chunk.graph, chunk.junctions, chunk.limit)
     parts = [
         _join(chunk.end_point, chunk.end_node, chunk.end_offset, junctions, targets_at, value)
         for value, targets_at in chunk.at_node.items()
     ]
+    del junctions
     parts.append(chunk.same)
     r, c, d = (np.concatenate(column) for column in zip(*parts, strict=True))
+    del parts
     d = d + chunk.point_lateral[r] + chunk.target_lateral[c]
     keep = d <= chunk.target_cutoff[c]
     r, c, d = _min_per_pair(r[keep], c[keep], d[keep], len(chunk.targets))
-    return chunk.points[r], chunk.targets[c], d
+    counts = np.bincount(r, minlength=len(chunk.points))
+    targets = chunk.targets[c]
+    if len(targets) and targets.max() < np.iinfo(np.int32).max:
+        targets = targets.astype(np.int32)
+    return chunk.points, counts, targets, d
 
 
 def _run(executor, chunks: _Chunks, total: int, pending: int = 32):
@@ -416,10 +424,13 @@ def _run(executor, chunks: _Chunks, total: int, pending: int = 32):
 
 
 def _assemble(parts: list, shape: tuple[int, int]) -> sp.csr_array:
-    """One CSR matrix from the chunks' (rows, columns, distances), each sorted by row then column."""
+    """One CSR matrix from the chunks' (sources, counts, targets, distances), each sorted by source then target.
+
+    The chunks' results are released one by one as they are copied in: the peak is the matrix plus the results.
+    """
     counts = np.zeros(shape[0], dtype=np.int64)
-    for rows, _, _ in parts:
-        counts += np.bincount(rows, minlength=shape[0])
+    for points, count, _, _ in parts:
+        counts[points] = count
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
     nnz = int(indptr[-1])
@@ -427,10 +438,9 @@ def _assemble(parts: list, shape: tuple[int, int]) -> sp.csr_array:
     indices = np.empty(nnz, dtype=index_dtype)
     data = np.empty(nnz, dtype=float)
     while parts:
-        rows, cols, vals = parts.pop()
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = rows[1:] != rows[:-1]
-        run_start = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+        points, count, cols, vals = parts.pop()
+        rows = np.repeat(points, count)
+        run_start = np.repeat(np.cumsum(count) - count, count)
         position = indptr[rows] + (np.arange(len(rows)) - run_start)
         indices[position] = cols
         data[position] = np.maximum(vals, MIN_DISTANCE_M)
