@@ -220,19 +220,21 @@ def _cell(report: dict | None, stage: str) -> str:
 def table(results: list[dict], before: list[dict]) -> list[str]:
     previous = {r["name"]: r for r in before}
     stages = [label for label, _, _ in STAGES]
-    head = "| case | run | nodes | edges | candidates | demand locations | " + " | ".join(stages)
-    lines = [head + " | wall (s) | peak RSS (GB) | gap | covered |", "|---|---|" + "---:|" * (len(stages) + 8)]
+    head = "| case | run | nodes | edges | candidates | demand locations | covered pairs | " + " | ".join(stages)
+    lines = [head + " | wall (s) | peak RSS (GB) | gap | covered |", "|---|---|" + "---:|" * (len(stages) + 9)]
     for report in results:
         for label, r in (("before", previous.get(report["name"])), ("after", report)):
             if r is None:
                 continue
             if "failed" in r:
                 dashes = " | ".join(["–"] * len(stages))
-                lines.append(f"| {r['name']} | {label} | {r.get('nodes', '')} | | | | {dashes} | {r['failed']} | | | |")
+                nodes = f"{r['nodes']:,}" if r.get("nodes") else ""
+                lines.append(f"| {r['name']} | {label} | {nodes} | | | | | {dashes} | {r['failed']} | | | |")
                 continue
             lines.append(
                 f"| {r['name']} | {label} | {r.get('nodes', 0):,} | {r.get('edges', 0):,} | {r.get('candidates', 0):,} "
-                f"| {r.get('demand_locations', '')} | " + " | ".join(_cell(r, s) for s in stages)
+                f"| {r.get('demand_locations', 0):,} | {r.get('coverage_nnz', 0):,} | "
+                + " | ".join(_cell(r, s) for s in stages)
                 + f" | {r['process_s']:.0f} | {r['peak_rss_mb'] / 1024:.2f} | {r.get('gap', 0):.3%} "
                 f"| {r.get('covered_share', 0):.1%} |"
             )  # fmt: skip
@@ -252,9 +254,12 @@ def write_report(path: Path, results: list[dict], before: list[dict], note: str)
         f"- Machine: {machine()}; shared with other work, load average "
         + ", ".join(f"{r['name']} {r['load'][0]}→{r['load'][1]}" for r in results if "load" in r),
         "",
-        "Each stage cell is seconds / peak RSS (GB) while that stage ran (sampled every 20 ms; an outer stage "
-        "includes the stages inside it: snap and coverage run inside the preparation, graph inside coverage's "
-        "caller). Wall is the whole process from interpreter start; peak RSS is the process's `ru_maxrss`.",
+        "Each stage cell is the stage's seconds / the peak RSS (GB) sampled every 20 ms while it ran (load: reading "
+        "the area; graph, snap, coverage: the street graph, snapping, the site x location distances; model: the "
+        "siting matrices; solve: the siting solver; write: the output files). Wall is the whole process from "
+        "interpreter start; peak RSS is the process's `ru_maxrss`. Covered pairs: stored entries of the candidate "
+        "x demand-location coverage matrix. \"Before\" is the code at the start of the work (commit 7927ec8), run "
+        "with the same driver.",
         "",
         *table(results, before),
         "",
