@@ -7,9 +7,12 @@ it. The distance between two snapped points is
     lateral_a + min over the segment ends (offset to the end + junction-to-junction distance + offset) + lateral_b
 
 or, on the same segment, the distance along it. Junction-to-junction distances come from bounded Dijkstra
-searches (:func:`scipy.sparse.csgraph.dijkstra` with ``limit``) on the junction graph only, in batches, kept as a
-sparse matrix; the pairs are then formed by sparse joins. No dense demand x candidate matrix is ever formed, and
-the searches run on the street graph's junctions, not on one node per point.
+searches (:func:`scipy.sparse.csgraph.dijkstra` with ``limit``) on the junction graph only; the pairs are then
+formed by sparse joins. The sources are taken in spatially compact chunks: a chunk's searches run on the part of
+the graph its cutoff can reach (a straight-line bound measured on the graph itself), and its junction distances
+are released once joined, so time and memory grow with the area, not with its square. No dense demand x candidate
+matrix is ever formed, and the searches run on the street graph's junctions, not on one node per point. The
+chunks can be computed by any ``concurrent.futures``-like executor (:func:`coverage`'s ``executor``).
 """
 
 from __future__ import annotations
