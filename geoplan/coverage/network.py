@@ -7,15 +7,20 @@ it. The distance between two snapped points is
     lateral_a + min over the segment ends (offset to the end + junction-to-junction distance + offset) + lateral_b
 
 or, on the same segment, the distance along it. Junction-to-junction distances come from bounded Dijkstra
-searches (:func:`scipy.sparse.csgraph.dijkstra` with ``limit``) on the junction graph only, in batches, kept as a
-sparse matrix; the pairs are then formed by sparse joins. No dense demand x candidate matrix is ever formed, and
-the searches run on the street graph's junctions, not on one node per point.
+searches (:func:`scipy.sparse.csgraph.dijkstra` with ``limit``) on the junction graph only; the pairs are then
+formed by sparse joins. The sources are taken in spatially compact chunks: a chunk's searches run on the part of
+the graph its cutoff can reach (a straight-line bound measured on the graph itself), and its junction distances
+are released once joined, so time and memory grow with the area, not with its square. No dense demand x candidate
+matrix is ever formed, and the searches run on the street graph's junctions, not on one node per point. The
+chunks can be computed by any ``concurrent.futures``-like executor (:func:`coverage`'s ``executor``).
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -36,8 +41,12 @@ MIN_DISTANCE_M = 1e-3
 #: Junctions per bounded Dijkstra batch: bounds the dense scratch array to batch x junctions.
 BATCH_SOURCES = 512
 
-#: Source points per join batch: bounds the rows of the sparse joins.
+#: Source points per chunk: bounds the rows of the sparse joins.
 BATCH_POINTS = 2048
+
+#: Side of the tiles source points are grouped by, in cutoffs: a chunk's searches only see the graph within one
+#: cutoff (times the graph's span ratio) of the tile's junctions.
+TILE_CUTOFFS = 2.0
 
 
 @dataclass(frozen=True)
@@ -171,8 +180,22 @@ def snap(graph: StreetGraph, xy: np.ndarray) -> Snapped:
     )
 
 
-def coverage(graph: StreetGraph, sources: Snapped, targets: Snapped, cutoff_m: np.ndarray | float) -> sp.csr_array:
+def coverage(
+    graph: StreetGraph,
+    sources: Snapped,
+    targets: Snapped,
+    cutoff_m: np.ndarray | float,
+    *,
+    executor: Executor | None = None,
+    chunk_points: int | None = None,
+) -> sp.csr_array:
     """Network distances from every source to every target within the target's cutoff.
+
+    The sources are cut into spatially compact chunks (at most ``chunk_points`` source points each). A chunk's
+    junction distances are searched on the part of the street graph that can lie within the cutoff of its
+    junctions (:func:`_reach_radius`: a provable straight-line bound), joined with the targets and released before
+    the next chunk, so memory and the cost of each search are bounded by the chunk, not by the area. The result
+    is the same matrix, entry for entry, whatever the chunks and whoever computes them.
 
     Parameters
     ----------
@@ -181,6 +204,12 @@ def coverage(graph: StreetGraph, sources: Snapped, targets: Snapped, cutoff_m: n
         Snapped candidate sites and demand points.
     cutoff_m : float or numpy.ndarray
         Service cutoff in metres, one for all targets or one per target.
+    executor : concurrent.futures.Executor, optional
+        Computes the chunks (anything with ``submit(fn, *args)`` returning futures with ``result()``, or with
+        ``map(fn, iterable)``: a thread or process pool, ``distributed.Client.get_executor()``). Each chunk is sent
+        on its own, with only its part of the graph and of the targets. None: computed here, one after another.
+    chunk_points : int, optional
+        Source points per chunk (default :data:`BATCH_POINTS`).
 
     Returns
     -------
@@ -192,6 +221,103 @@ def coverage(graph: StreetGraph, sources: Snapped, targets: Snapped, cutoff_m: n
     shape = (len(sources), len(targets))
     if not len(sources) or not len(targets):
         return sp.csr_array(shape)
+    chunks = _chunks(graph, sources, targets, cutoff, chunk_points or BATCH_POINTS)
+    total = len(chunks.groups)
+    if executor is None:
+        results = (_chunk_pairs(chunk) for chunk in map(chunks.build, range(total)))
+    else:
+        results = _run(executor, chunks, total)
+    parts = list(track(results, "network distances", total=total, unit="batch"))
+    return _assemble(parts, shape)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """What one chunk of sources needs, all in local numbering (small to send to another process).
+
+    ``graph`` is the part of the street graph the chunk's searches can reach; ``junctions`` are the chunk's source
+    junctions in it; each source end is (``end_node`` into ``junctions``, ``end_point`` into ``points``,
+    ``end_offset``); ``at_node`` maps each cutoff value to (subgraph node x local target) offsets; ``same`` are the
+    (local point, local target, distance) pairs on a shared segment.
+    """
+
+    points: np.ndarray
+    point_lateral: np.ndarray
+    targets: np.ndarray
+    target_lateral: np.ndarray
+    target_cutoff: np.ndarray
+    graph: sp.csr_array
+    junctions: np.ndarray
+    end_node: np.ndarray
+    end_point: np.ndarray
+    end_offset: np.ndarray
+    at_node: dict
+    same: tuple
+    limit: float
+
+
+@dataclass
+class _Chunks:
+    """The sources cut into chunks, and what building each chunk's :class:`_Chunk` needs (kept in the caller)."""
+
+    graph: StreetGraph
+    sources: Snapped
+    targets: Snapped
+    cutoff: np.ndarray
+    limit: float
+    radius: float
+    src_node: np.ndarray
+    src_point: np.ndarray
+    src_off: np.ndarray
+    at_node: dict
+    target_order: np.ndarray
+    x_order: np.ndarray
+    x_sorted: np.ndarray
+    groups: list
+
+    def build(self, number: int) -> _Chunk:
+        """Return the inputs of chunk ``number``."""
+        point_set, lo, hi = self.groups[number]
+        node, point, offset = self.src_node[lo:hi], self.src_point[lo:hi], self.src_off[lo:hi]
+        points = np.sort(point_set)
+        junctions = np.unique(node)
+        nodes = junctions
+        if len(junctions):
+            xy = self.graph.node_xy[junctions]
+            (x0, y0), (x1, y1) = xy.min(axis=0) - self.radius, xy.max(axis=0) + self.radius
+            a, b = np.searchsorted(self.x_sorted, x0, "left"), np.searchsorted(self.x_sorted, x1, "right")
+            near = self.x_order[a:b]
+            near_y = self.graph.node_xy[near, 1]
+            nodes = np.union1d(near[(near_y >= y0) & (near_y <= y1)], junctions)
+        sub = self.graph.graph[nodes][:, nodes]
+        at_node = {value: matrix[nodes] for value, matrix in self.at_node.items()}
+        same = _same_segment(points, self.sources, self.targets, self.target_order)
+        targets = np.unique(np.concatenate([*(m.indices for m in at_node.values()), same[1]]))
+        local_at = {
+            value: sp.csr_array(
+                (m.data, np.searchsorted(targets, m.indices), m.indptr), shape=(len(nodes), len(targets))
+            )
+            for value, m in at_node.items()
+        }
+        return _Chunk(
+            points=points,
+            point_lateral=self.sources.lateral_m[points],
+            targets=targets,
+            target_lateral=self.targets.lateral_m[targets],
+            target_cutoff=self.cutoff[targets],
+            graph=sp.csr_array(sub),
+            junctions=np.searchsorted(nodes, junctions),
+            end_node=np.searchsorted(junctions, node),
+            end_point=np.searchsorted(points, point),
+            end_offset=offset,
+            at_node=local_at,
+            same=(np.searchsorted(points, same[0]), np.searchsorted(targets, same[1]), same[2]),
+            limit=self.limit,
+        )
+
+
+def _chunks(graph: StreetGraph, sources: Snapped, targets: Snapped, cutoff: np.ndarray, size: int) -> _Chunks:
+    """Cut the sources into chunks of nearby points (tiles of about two cutoffs, at most ``size`` points each)."""
     limit = float(cutoff.max())
     src_node, src_point, src_off = _ends(graph, sources)
     tgt_node, tgt_point, tgt_off = _ends(graph, targets)
@@ -199,7 +325,6 @@ def coverage(graph: StreetGraph, sources: Snapped, targets: Snapped, cutoff_m: n
     src_node, src_point, src_off = src_node[keep], src_point[keep], src_off[keep]
     keep = tgt_off <= cutoff[tgt_point]
     tgt_node, tgt_point, tgt_off = tgt_node[keep], tgt_point[keep], tgt_off[keep]
-    junctions = _junction_distances(graph, np.unique(src_node), limit)
     # Per distinct cutoff (walking, riding...): junction -> targets with their offset (+1 mm so 0 is stored).
     # Joining each cutoff separately prunes paths at that cutoff instead of the largest one.
     at_node = {
@@ -209,28 +334,120 @@ def coverage(graph: StreetGraph, sources: Snapped, targets: Snapped, cutoff_m: n
         for value in np.unique(cutoff)
         if (mask := cutoff[tgt_point] == value).any()
     }
-    order = np.argsort(src_point, kind="stable")
-    src_node, src_point, src_off = src_node[order], src_point[order], src_off[order]
-    target_order = np.argsort(targets.edge, kind="stable")
-    rows, cols, vals = [], [], []
-    bounds = np.searchsorted(src_point, np.arange(0, len(sources) + BATCH_POINTS, BATCH_POINTS))
-    batches = list(itertools.pairwise(bounds))
-    for number, (lo, hi) in enumerate(track(batches, "network distances", total=len(batches), unit="batch")):
-        parts = [
-            _join(src_point[lo:hi], src_node[lo:hi], src_off[lo:hi], junctions, targets_at, value)
-            for value, targets_at in at_node.items()
-        ]
-        points = np.arange(number * BATCH_POINTS, min((number + 1) * BATCH_POINTS, len(sources)))
-        parts.append(_same_segment(points, sources, targets, target_order))
-        r, c, d = (np.concatenate(column) for column in zip(*parts, strict=True))
-        d = d + sources.lateral_m[r] + targets.lateral_m[c]
-        keep = d <= cutoff[c]
-        r, c, d = _min_per_pair(r[keep], c[keep], d[keep], len(targets))
-        rows.append(r)
-        cols.append(c)
-        vals.append(d)
-    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
-    return sp.csr_array((np.maximum(vals, MIN_DISTANCE_M), (rows, cols)), shape=shape)
+    # Source points grouped by tile of their spot on the street, then by index; each tile cut into chunks of at
+    # most ``size`` points. Both ends of a point go with it.
+    side = max(TILE_CUTOFFS * limit, 500.0)
+    tile = np.floor((sources.xy - sources.xy.min(axis=0)) / side).astype(np.int64)
+    tile_key = tile[:, 0] * (int(tile[:, 1].max()) + 1) + tile[:, 1]
+    point_order = np.lexsort((np.arange(len(sources)), tile_key))
+    sorted_tiles = tile_key[point_order]
+    new_tile = np.ones(len(point_order), dtype=bool)
+    new_tile[1:] = sorted_tiles[1:] != sorted_tiles[:-1]
+    rank = np.arange(len(point_order))
+    tile_start = np.maximum.accumulate(np.where(new_tile, rank, 0))
+    starts = np.flatnonzero(new_tile | ((rank - tile_start) % size == 0))
+    position = np.empty(len(point_order), dtype=np.int64)
+    position[point_order] = rank
+    end_position = position[src_point]
+    order = np.argsort(end_position, kind="stable")
+    src_node, src_point, src_off, end_position = src_node[order], src_point[order], src_off[order], end_position[order]
+    bounds = [*starts.tolist(), len(point_order)]
+    end_bounds = np.searchsorted(end_position, bounds)
+    groups = [
+        (point_order[a:b], int(c), int(d))
+        for (a, b), (c, d) in zip(itertools.pairwise(bounds), itertools.pairwise(end_bounds), strict=True)
+    ]
+    x_order = np.argsort(graph.node_xy[:, 0], kind="stable")
+    return _Chunks(
+        graph=graph, sources=sources, targets=targets, cutoff=cutoff, limit=limit, radius=_reach_radius(graph, limit),
+        src_node=src_node, src_point=src_point, src_off=src_off, at_node=at_node,
+        target_order=np.argsort(targets.edge, kind="stable"), x_order=x_order, x_sorted=graph.node_xy[x_order, 0],
+        groups=groups,
+    )  # fmt: skip
+
+
+def _reach_radius(graph: StreetGraph, limit: float) -> float:
+    """Straight-line distance (m) beyond which no junction is within ``limit`` along the network of another.
+
+    Every segment's straight span between its junctions is at most ``ratio`` times its network length (measured
+    on the graph itself: 1 when lengths are at least the straight spans), so a path of network length ``d``
+    spans at most ``ratio * d`` in a straight line. A search to ``limit`` from some junctions therefore only ever
+    uses junctions within ``ratio * limit`` of one of them: the graph cut to that box gives the same distances.
+    """
+    return (max(_span_ratio(graph), 1.0) * limit) * (1 + 1e-9) + 1e-6
+
+
+def _span_ratio(graph: StreetGraph) -> float:
+    """Largest straight span / network length over the graph's segments."""
+    coo = graph.graph.tocoo()
+    if not coo.nnz:
+        return 1.0
+    span = np.hypot(*(graph.node_xy[coo.row] - graph.node_xy[coo.col]).T)
+    return float(np.max(span / coo.data))
+
+
+def _chunk_pairs(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the covered (source, target) pairs of one chunk, compressed by source.
+
+    Returns the chunk's source points (global indices, ascending), how many targets each covers, and the targets
+    (global indices, int32 when they fit) with their distances (m), by source then target; each pair once, at its
+    shortest distance.
+    """
+    junctions = _junction_distances(chunk.graph, chunk.junctions, chunk.limit)
+    parts = [
+        _join(chunk.end_point, chunk.end_node, chunk.end_offset, junctions, targets_at, value)
+        for value, targets_at in chunk.at_node.items()
+    ]
+    del junctions
+    parts.append(chunk.same)
+    r, c, d = (np.concatenate(column) for column in zip(*parts, strict=True))
+    del parts
+    d = d + chunk.point_lateral[r] + chunk.target_lateral[c]
+    keep = d <= chunk.target_cutoff[c]
+    r, c, d = _min_per_pair(r[keep], c[keep], d[keep], len(chunk.targets))
+    counts = np.bincount(r, minlength=len(chunk.points))
+    targets = chunk.targets[c]
+    if len(targets) and targets.max() < np.iinfo(np.int32).max:
+        targets = targets.astype(np.int32)
+    return chunk.points, counts, targets, d
+
+
+def _run(executor, chunks: _Chunks, total: int, pending: int = 32):
+    """Chunk results computed by ``executor``, in chunk order, with at most ``pending`` chunks sent at a time."""
+    if not hasattr(executor, "submit"):
+        yield from executor.map(_chunk_pairs, map(chunks.build, range(total)))
+        return
+    queue = collections.deque()
+    for number in range(total):
+        queue.append(executor.submit(_chunk_pairs, chunks.build(number)))
+        if len(queue) >= pending:
+            yield queue.popleft().result()
+    while queue:
+        yield queue.popleft().result()
+
+
+def _assemble(parts: list, shape: tuple[int, int]) -> sp.csr_array:
+    """One CSR matrix from the chunks' (sources, counts, targets, distances), each sorted by source then target.
+
+    The chunks' results are released one by one as they are copied in: the peak is the matrix plus the results.
+    """
+    counts = np.zeros(shape[0], dtype=np.int64)
+    for points, count, _, _ in parts:
+        counts[points] = count
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    nnz = int(indptr[-1])
+    index_dtype = np.int32 if max(nnz, shape[0], shape[1]) < np.iinfo(np.int32).max else np.int64
+    indices = np.empty(nnz, dtype=index_dtype)
+    data = np.empty(nnz, dtype=float)
+    while parts:
+        points, count, cols, vals = parts.pop()
+        rows = np.repeat(points, count)
+        run_start = np.repeat(np.cumsum(count) - count, count)
+        position = indptr[rows] + (np.arange(len(rows)) - run_start)
+        indices[position] = cols
+        data[position] = np.maximum(vals, MIN_DISTANCE_M)
+    return sp.csr_array((data, indices, indptr.astype(index_dtype)), shape=shape)
 
 
 def distances_between(graph: StreetGraph, sources: Snapped, targets: Snapped, limit_m: float = np.inf) -> np.ndarray:
@@ -252,18 +469,18 @@ def _ends(graph: StreetGraph, points: Snapped) -> tuple[np.ndarray, np.ndarray, 
     return node, np.concatenate([index, index]), np.maximum(offset, 0.0)
 
 
-def _junction_distances(graph: StreetGraph, sources: np.ndarray, limit: float) -> sp.csr_array:
-    """Sparse junction x junction distances (m) from ``sources`` within ``limit`` (+1 mm so 0 is stored)."""
-    rows, cols, vals = [], [], []
+def _junction_distances(graph: sp.csr_array, sources: np.ndarray, limit: float) -> sp.csr_array:
+    """Sparse (sources x junctions) distances (m) from ``sources`` within ``limit`` (+1 mm so 0 is stored)."""
+    rows, cols, vals = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
     for start in range(0, len(sources), BATCH_SOURCES):
         batch = sources[start : start + BATCH_SOURCES]
-        dist = csgraph.dijkstra(graph.graph, directed=False, indices=batch, limit=limit)
+        dist = csgraph.dijkstra(graph, directed=False, indices=batch, limit=limit)
         r, c = np.nonzero(np.isfinite(dist))
-        rows.append(batch[r])
+        rows.append(r + start)
         cols.append(c)
         vals.append(dist[r, c] + MIN_DISTANCE_M)
     return sp.csr_array(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(graph.size, graph.size)
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(len(sources), graph.shape[0])
     )
 
 
@@ -304,12 +521,15 @@ def _same_segment(points: np.ndarray, sources: Snapped, targets: Snapped, order:
 
 
 def _min_per_pair(rows, cols, vals, n_cols):
+    """Each (row, column) pair once, at its smallest value; sorted by row, then column."""
     key = rows.astype(np.int64) * n_cols + cols
-    order = np.lexsort((vals, key))
-    key, vals = key[order], vals[order]
+    order = np.argsort(key)
+    key = key[order]
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
-    key, vals = key[first], vals[first]
+    starts = np.flatnonzero(first)
+    vals = np.minimum.reduceat(vals[order], starts) if len(starts) else vals[:0]
+    key = key[starts]
     return key // n_cols, key % n_cols, vals
 
 

@@ -12,12 +12,14 @@ Everything here is in WGS-84; projection to the local UTM zone happens in :mod:`
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 import geopandas as gpd
 import numpy as np
@@ -304,6 +306,12 @@ def _load_graphml(path: Path) -> OSMData:
     import osmnx as ox
 
     try:
+        frames = _read_osmnx_graphml(path)
+    except (expat.ExpatError, OSError):
+        frames = None  # read again by osmnx, which reports the problem
+    if frames is not None:
+        return _assemble(*frames, {}, source=str(path))
+    try:
         graph = ox.load_graphml(path)
     except (ET.ParseError, nx.NetworkXError, OSError, ValueError, KeyError, TypeError) as exc:
         raise i18n.input_error("graphml_unreadable", path=str(path), reason=str(exc)) from exc
@@ -311,6 +319,191 @@ def _load_graphml(path: Path) -> OSMData:
         raise i18n.coded_error(AreaError, "graphml_no_edges", path=str(path))
     nodes, edges = ox.graph_to_gdfs(graph)
     return _assemble(nodes, edges.reset_index(), {}, source=str(path))
+
+
+_GRAPHML = "{http://graphml.graphdrawing.org/xmlns}"
+#: Attribute types osmnx.load_graphml converts (osmnx 2's defaults); every other value stays text.
+_NODE_TYPES = {"elevation": float, "elevation_res": float, "osmid": int, "street_count": int, "x": float, "y": float}
+_EDGE_TYPES = {"bearing": float, "grade": float, "grade_abs": float, "length": float, "oneway": "bool", "osmid": int,
+               "reversed": "bool", "speed_kph": float, "travel_time": float}  # fmt: skip
+_NODE_COLUMNS = ("signalized", "highway")
+
+
+def _read_osmnx_graphml(path: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None:
+    """Return the nodes and edges of an osmnx GraphML file, streamed, or None for osmnx to read it.
+
+    The frames are those ``osmnx.load_graphml`` + ``graph_to_gdfs`` give, for the columns geoplan keeps, without
+    building a networkx graph or an XML tree: for a whole city those take several times the memory of the frames,
+    and much of it stays with the process after they are freed. Files this reader does not follow exactly (other
+    attribute types, key defaults, nested graphs, nodes declared twice or after edges, repeated edges, edges
+    without ids, undirected graphs) give None.
+    """
+    reader = _GraphmlReader()
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.StartElementHandler = reader.start
+    parser.EndElementHandler = reader.end
+    parser.CharacterDataHandler = reader.text
+    with path.open("rb") as file:
+        parser.ParseFile(file)
+    return reader.frames()
+
+
+class _GraphmlReader:
+    """Expat handlers collecting an osmnx GraphML file's nodes and edges into columns."""
+
+    NS = "http://graphml.graphdrawing.org/xmlns "
+
+    def __init__(self) -> None:
+        self.keys: dict[str, tuple[str, str]] = {}
+        self.node_ids: list[int] = []
+        self.node_pos: dict[int, int] = {}
+        self.node_xy: list[tuple[float, float]] = []
+        self.node_values: dict[str, list] = {name: [] for name in _NODE_COLUMNS}
+        self.edge_columns = [c for c in EDGE_COLUMNS if c not in ("u", "v")] + ["geometry"]
+        self.edge_values: dict[str, list] = {name: [] for name in self.edge_columns}
+        self.uvk: list[tuple[int, int, int]] = []
+        self.graph_data: dict[str, str] = {}
+        self.texts: dict[str, str] = {}
+        self.stack: list[str] = []
+        self.current: dict[str, str] = {}
+        self.data_key: str | None = None
+        self.chars: list[str] | None = None
+        self.unsupported = False
+
+    def start(self, name: str, attrs: dict) -> None:
+        if self.unsupported:
+            return
+        tag = name.removeprefix(self.NS)
+        parent = self.stack[-1] if self.stack else None
+        self.stack.append(tag)
+        if tag == "data":
+            self.data_key, self.chars = attrs.get("key"), []
+        elif tag == "key":
+            if attrs.get("attr.type") != "string" or "yfiles.type" in attrs:
+                self.unsupported = True
+            self.keys[attrs.get("id")] = (attrs.get("attr.name"), attrs.get("for"))
+        elif tag == "graph":
+            self.unsupported |= parent != "graphml" or attrs.get("edgedefault") != "directed"
+        elif tag in ("node", "edge"):
+            self.current = attrs
+            self.unsupported |= parent != "graph" or "yfiles.foldertype" in attrs or attrs.get("directed") == "false"
+        elif tag not in ("graphml", "default"):
+            self.unsupported = True  # ports, hyperedges, yfiles
+        self.unsupported |= tag == "default"
+
+    def text(self, data: str) -> None:
+        if self.chars is not None:
+            self.chars.append(data)
+
+    def end(self, name: str) -> None:
+        if self.unsupported:
+            return
+        tag = self.stack.pop()
+        try:
+            if tag == "data":
+                self._data()
+            elif tag == "node":
+                self._node()
+            elif tag == "edge":
+                self._edge()
+        except (KeyError, ValueError, TypeError, SyntaxError, shapely.errors.GEOSException):
+            self.unsupported = True
+
+    def _data(self) -> None:
+        name, _ = self.keys[self.data_key]
+        text, self.chars = "".join(self.chars or ()), None
+        if self.stack[-1] == "graph":
+            self.graph_data[name] = text
+        else:
+            self.texts[name] = text
+
+    def _node(self) -> None:
+        node = int(self.current["id"])
+        if node in self.node_pos or self.uvk:
+            raise ValueError("node declared twice or after edges")
+        data = {name: _osmnx_value(name, text, _NODE_TYPES) for name, text in self.texts.items()}
+        self.texts = {}
+        self.node_pos[node] = len(self.node_ids)
+        self.node_ids.append(node)
+        self.node_xy.append((data["x"], data["y"]))
+        for name in _NODE_COLUMNS:
+            self.node_values[name].append(data.get(name, np.nan))
+
+    def _edge(self) -> None:
+        u, v, key = int(self.current["source"]), int(self.current["target"]), int(self.current["id"])
+        if u not in self.node_pos or v not in self.node_pos:
+            raise ValueError("edge to an undeclared node")
+        self.uvk.append((u, v, key))
+        self.texts.pop("id", None)
+        data = {name: _osmnx_value(name, text, _EDGE_TYPES) for name, text in self.texts.items()}
+        self.texts = {}
+        if "geometry" in data:
+            data["geometry"] = shapely.from_wkt(data["geometry"])
+        for name in self.edge_columns:
+            self.edge_values[name].append(data.get(name, np.nan if name != "geometry" else None))
+
+    def frames(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame] | None:
+        if self.unsupported or not self.node_ids or not self.uvk:
+            return None
+        crs = self.graph_data.get("crs")
+        uvk = np.array(self.uvk, dtype=np.int64).reshape(-1, 3)
+        u, v, key = uvk.T
+        if pd.MultiIndex.from_arrays([u, v, key]).has_duplicates:
+            return None
+        # networkx's edge order: by the source's node order, then by the first edge to each target, then file order.
+        index = pd.Index(self.node_ids)
+        u_pos, v_pos = index.get_indexer(u), index.get_indexer(v)
+        pair = pd.factorize(pd.MultiIndex.from_arrays([u, v]))[0]
+        pair_first = pd.Series(np.arange(len(u))).groupby(pair).transform("min").to_numpy()
+        order = np.lexsort((np.arange(len(u)), pair_first, u_pos))
+        xy = np.array(self.node_xy, dtype=float).reshape(-1, 2)
+        geometry = np.array(self.edge_values.pop("geometry"), dtype=object)
+        missing = np.array([g is None for g in geometry], dtype=bool)
+        if missing.any():
+            geometry[missing] = shapely.linestrings(np.stack([xy[u_pos[missing]], xy[v_pos[missing]]], axis=1))
+        columns = {"u": u[order], "v": v[order], "key": key[order]}
+        columns |= {name: values[order] for name, values in _columns(self.edge_values).items()}
+        edges = gpd.GeoDataFrame(columns, geometry=geometry[order], crs=crs)
+        nodes = gpd.GeoDataFrame(
+            _columns(self.node_values), index=pd.Index(self.node_ids, name="osmid"), geometry=shapely.points(xy),
+            crs=crs,
+        )  # fmt: skip
+        return nodes, edges
+
+
+def _columns(values: dict[str, list]) -> dict[str, np.ndarray]:
+    """Columns as pandas infers them from records (absent values are NaN; all-absent columns are left out)."""
+    return {
+        name: pd.Series(column, dtype=object).infer_objects().to_numpy()
+        for name, column in values.items()
+        if not all(isinstance(x, float) and np.isnan(x) for x in column)
+    }
+
+
+def _osmnx_value(name: str, text: str, types: dict) -> object:
+    """Return a GraphML text value as osmnx.load_graphml converts it (lists evaluated, known attributes typed)."""
+    value: object = text
+    if (text.startswith("[") and text.endswith("]")) or (text.startswith("{") and text.endswith("}")):
+        try:
+            value = ast.literal_eval(text)
+        except (SyntaxError, ValueError):
+            value = text
+    kind = types.get(name)
+    if kind is None:
+        return value
+    convert = _bool_text if kind == "bool" else kind
+    if isinstance(value, list):
+        return [convert(item) for item in value]
+    return convert(value)
+
+
+def _bool_text(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in {"True", "False"}:
+        return value == "True"
+    raise ValueError(f"Invalid literal for boolean: {value!r}.")
 
 
 def _assemble(nodes: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, layers: dict, source: str) -> OSMData:

@@ -209,7 +209,7 @@ def build_model(
     if not hours_options:
         pieces = demand.assign(location=point_of, column=point_of)
         weights = np.bincount(point_of, weights=demand["weight"].to_numpy(), minlength=distances.shape[1])
-        matrix = sp.csr_array(sp.csr_array(distances) != 0, dtype=float)
+        matrix = _pattern(distances)
         rules = dict(site_rules, quotas=[])
         return SitingModel(
             matrix=matrix, weights=weights, pieces=gpd.GeoDataFrame(pieces, crs=demand.crs), row_site=np.arange(n),
@@ -247,6 +247,14 @@ def build_model(
         n_sites=n, options=options, shifts=shifts, column_location=column_location, column_shift=column_shift,
         min_overlap_min=min_overlap_min, must=must, rules=rules,
     )  # fmt: skip
+
+
+def _pattern(distances: sp.csr_array) -> sp.csr_array:
+    """Sites x locations, 1.0 where a distance is stored; shares the distances' index arrays when it can."""
+    distances = sp.csr_array(distances)
+    if distances.has_canonical_format and distances.data.all():
+        return sp.csr_array((np.ones(distances.nnz), distances.indices, distances.indptr), shape=distances.shape)
+    return sp.csr_array(distances != 0, dtype=float)
 
 
 def _split_by_shift(demand: gpd.GeoDataFrame, point_of: np.ndarray) -> tuple[gpd.GeoDataFrame, list[str]]:

@@ -9,11 +9,13 @@ No other code repeats these steps.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
 import json
 import logging
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,7 +123,13 @@ class PreparedModel:
 _FIELDS = frozenset(PreparedModel.__dataclass_fields__)
 
 
-def prepare(area: StudyArea, params: PlanParameters | None = None, user_data: UserData | None = None) -> PreparedModel:
+def prepare(
+    area: StudyArea,
+    params: PlanParameters | None = None,
+    user_data: UserData | None = None,
+    *,
+    executor: Executor | None = None,
+) -> PreparedModel:
     """Prepare a plan: demand, candidates, street graph, coverage matrices, site rules and the siting model.
 
     Parameters
@@ -131,6 +139,9 @@ def prepare(area: StudyArea, params: PlanParameters | None = None, user_data: Us
         Only the preparation part matters (:meth:`PlanParameters.for_preparation`).
     user_data : UserData, optional
         The planner's demand layers, candidate sites and existing stations.
+    executor : concurrent.futures.Executor, optional
+        Computes the coverage chunks (:func:`geoplan.coverage.network.coverage`); the model is the same with or
+        without it.
 
     Returns
     -------
@@ -163,17 +174,19 @@ def prepare(area: StudyArea, params: PlanParameters | None = None, user_data: Us
     if unknown:
         raise i18n.input_error("excluded_unknown", ids=", ".join(unknown[:10]))
     lap("candidates")
+    _release_memory()
     graph = network.street_graph(area.edges)
     xy = shapely.get_coordinates(sites.geometry.to_numpy())
     site_spots = network.snap(graph, xy)
     points, point_of = _demand_points(demand, params)
     demand_spots = network.snap(graph, points[:, :2])
-    distances = network.coverage(graph, site_spots, demand_spots, points[:, 2])
+    distances = network.coverage(graph, site_spots, demand_spots, points[:, 2], executor=executor)
     gap_spots = must_cover = None
     if params.max_gap_m is not None:
         gap_spots = network.snap(graph, np.unique(points[:, :2], axis=0))
-        must_cover = network.coverage(graph, site_spots, gap_spots, params.max_gap_m)
+        must_cover = network.coverage(graph, site_spots, gap_spots, params.max_gap_m, executor=executor)
     lap("coverage")
+    _release_memory()
     planned = area.planned_districts
     site_rules = {
         "district": sites["district"].to_numpy(),
@@ -247,6 +260,20 @@ def code_fingerprint() -> str:
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _release_memory() -> None:
+    """Give the memory freed by a stage back to the system (glibc only; elsewhere nothing happens).
+
+    A stage frees many small blocks (shapely geometries, search trees, the coverage chunks' joins) in between the
+    blocks it keeps, and glibc keeps those pages for the process: without this the next stage's peak sits on top of
+    them. ``malloc_trim`` returns every free page, wherever it is in the heap.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        log.debug("malloc_trim unavailable: freed memory stays with the process")
 
 
 def _demand_points(demand: gpd.GeoDataFrame, params: PlanParameters) -> tuple[np.ndarray, np.ndarray]:

@@ -340,7 +340,18 @@ def _time_for_milp(coverage: sp.csr_array, keep: np.ndarray, deadline: float) ->
 
 
 def _binary(coverage) -> sp.csr_array:
-    # A copy: the caller's matrix is never changed (a prepared model's is shared and read-only).
+    """Return the 0/1 float CSR matrix of ``coverage``'s nonzero pattern.
+
+    The caller's matrix is never changed (a prepared model's is shared and read-only): it is used as it is when it
+    already is one (a prepared model's is, and copying it would double the solve's memory), copied otherwise.
+    """
+    if (
+        isinstance(coverage, sp.csr_array | sp.csr_matrix)
+        and coverage.dtype == np.float64
+        and coverage.has_canonical_format
+        and np.all(coverage.data == 1.0)
+    ):
+        return sp.csr_array(coverage)
     matrix = sp.csr_array(coverage, dtype=float, copy=True)
     matrix.data = (matrix.data != 0).astype(float)
     matrix.eliminate_zeros()

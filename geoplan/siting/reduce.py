@@ -32,41 +32,69 @@ def merge_demand(coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray
 def demand_groups(
     coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray
 ) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
-    """Like :func:`merge_demand`, also returning the merged column of each original column (-1 when dropped)."""
-    rows = sp.csr_array(coverage, copy=True)
+    """Like :func:`merge_demand`, also returning the merged column of each original column (-1 when dropped).
+
+    Works on the row-major matrix as given (the caller's is never changed, nor copied unless rows must be zeroed):
+    for a whole city the matrix is the largest object of a plan, and every copy of it counts.
+    """
+    rows = sp.csr_array(coverage)
     if not usable.all():
-        # Zero the rows of unusable sites in place (cheaper than a product with a diagonal matrix).
+        # Zero the rows of unusable sites in place, in a copy (cheaper than a product with a diagonal matrix).
+        rows = sp.csr_array(rows, copy=True)
         starts, ends = rows.indptr[:-1][~usable], rows.indptr[1:][~usable]
         lengths = ends - starts
         rows.data[np.repeat(starts, lengths) + (np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths,
                                                                                       lengths))] = 0  # fmt: skip
-    rows.eliminate_zeros()
-    matrix = rows.tocsc()
-    keep = (np.diff(matrix.indptr) > 0) & (weights > 0)
+    if not rows.data.all():
+        rows = sp.csr_array(rows, copy=True)
+        rows.eliminate_zeros()
+    if not rows.has_sorted_indices:
+        rows = sp.csr_array(rows, copy=True)
+        rows.sort_indices()
+    n_columns = rows.shape[1]
+    keep = (np.bincount(rows.indices, minlength=n_columns) > 0) & (weights > 0)
     kept = np.flatnonzero(keep)
-    if len(kept) < matrix.shape[1]:
-        matrix = matrix[:, kept]
     kept_weights = weights[keep]
     column_of = np.full(len(weights), -1, dtype=np.int64)
-    if matrix.shape[1] == 0:
-        return sp.csr_array(matrix), kept_weights, column_of
+    if len(kept) == 0:
+        return sp.csr_array((rows.shape[0], 0)), kept_weights, column_of
     # Two random projections of each column's 0/1 pattern identify it; ties are then checked exactly.
     rng = np.random.default_rng(0)
-    keys = (matrix.T @ rng.random((matrix.shape[0], 2))).round(9)
-    nnz = np.diff(matrix.indptr)
+    keys = (rows.T @ rng.random((rows.shape[0], 2)))[kept].round(9)
+    nnz = np.bincount(rows.indices, minlength=n_columns)[kept]
     _, first, group = np.unique(np.column_stack([keys, nnz]), axis=0, return_index=True, return_inverse=True)
     group = group.ravel()
-    representative = matrix[:, first]
-    if not _same_pattern(matrix, representative[:, group]):  # a hash collision (never seen): skip merging
+    if not _same_pattern(rows, kept, group):  # a hash collision (never seen): skip merging
         column_of[kept] = np.arange(len(kept))
-        return sp.csr_array(matrix), kept_weights, column_of
+        return _columns(rows, kept), kept_weights, column_of
     column_of[kept] = group
     merged_weights = np.bincount(group, weights=kept_weights, minlength=len(first))
-    return sp.csr_array(representative), merged_weights, column_of
+    return _columns(rows, kept[first]), merged_weights, column_of
 
 
-def _same_pattern(a: sp.csc_array, b: sp.csc_array) -> bool:
-    return (a != b).nnz == 0
+def _columns(rows: sp.csr_array, columns: np.ndarray) -> sp.csr_array:
+    """``rows[:, columns]`` with sorted indices."""
+    out = sp.csr_array(rows[:, columns])
+    out.sort_indices()
+    return out
+
+
+def _same_pattern(rows: sp.csr_array, kept: np.ndarray, group: np.ndarray) -> bool:
+    """Tell whether the kept columns of each group cover exactly the same rows.
+
+    Every row covers either all or none of a group's columns: counted per (row, group) in one sparse sum, without
+    a column-major copy of the matrix.
+    """
+    group_of = np.full(rows.shape[1], -1, dtype=np.int64)
+    group_of[kept] = group
+    size = np.bincount(group)
+    entry_group = group_of[rows.indices]
+    valid = entry_group >= 0
+    indptr = np.concatenate([[0], np.cumsum(valid)])[rows.indptr]
+    counts = sp.csr_array((np.ones(int(valid.sum())), entry_group[valid], indptr), shape=(rows.shape[0], len(size)))
+    del entry_group, valid
+    counts.sum_duplicates()
+    return bool(np.all(counts.data == size[counts.indices]))
 
 
 def dominated_sites(coverage: sp.csr_array, usable: np.ndarray, keep: np.ndarray, chunk: int = 50_000) -> np.ndarray:

@@ -510,3 +510,122 @@ def test_helsinki_distances_between_agrees_with_coverage(helsinki):
     finite = np.isfinite(dense)
     np.testing.assert_array_equal(full[finite], dense[finite])
     assert np.all(full[~finite] > 700.0)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Chunks and executors: the same matrix, entry for entry
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _identical(a: sp.csr_array, b: sp.csr_array) -> bool:
+    a, b = sp.csr_array(a), sp.csr_array(b)
+    a.sort_indices()
+    b.sort_indices()
+    return (
+        a.shape == b.shape
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+    )
+
+
+def _unchunked(monkeypatch, g, sources, targets, cutoff):
+    """One chunk, one tile: every search on the whole graph (the computation before chunks)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(network, "TILE_CUTOFFS", 1e9)
+        return coverage(g, sources, targets, cutoff, chunk_points=10**9)
+
+
+@pytest.fixture(scope="module")
+def grid_case(tmp_path_factory):
+    """A generated 30 x 30 grid (bench/synthetic.py) with random sources and walking / riding targets."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from synthetic import grid_area
+
+    folder = tmp_path_factory.mktemp("grid")
+    grid_area(folder, 30)
+    return folder
+
+
+def _grid_graph(folder):
+    import osmnx as ox
+
+    graph = ox.load_graphml(folder / "network.graphml")
+    edges = ox.graph_to_gdfs(graph, nodes=False).reset_index().to_crs("EPSG:32650")
+    return street_graph(edges)
+
+
+def test_coverage_chunks_equal_one_chunk_on_helsinki(monkeypatch, helsinki):
+    g = street_graph(helsinki.edges)
+    rng = np.random.default_rng(5)
+    minx, miny, maxx, maxy = helsinki.boundary.bounds
+    sources = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(300, 2)))
+    targets = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(900, 2)))
+    cutoff = rng.choice([300.0, 600.0], size=len(targets))
+    reference = _unchunked(monkeypatch, g, sources, targets, cutoff)
+    assert reference.nnz > 1000
+    for tile, size in ((0.1, 13), (0.5, 50), (2.0, 7)):
+        monkeypatch.setattr(network, "TILE_CUTOFFS", tile)
+        assert _identical(coverage(g, sources, targets, cutoff, chunk_points=size), reference)
+
+
+def test_coverage_chunks_equal_one_chunk_on_a_generated_grid(monkeypatch, grid_case):
+    g = _grid_graph(grid_case)
+    rng = np.random.default_rng(6)
+    lo, hi = g.node_xy.min(axis=0), g.node_xy.max(axis=0)
+    sources = snap(g, rng.uniform(lo, hi, size=(400, 2)))
+    targets = snap(g, rng.uniform(lo, hi, size=(1500, 2)))
+    cutoff = rng.choice([400.0, 800.0], size=len(targets))
+    reference = _unchunked(monkeypatch, g, sources, targets, cutoff)
+    assert reference.nnz > 5000
+    monkeypatch.setattr(network, "TILE_CUTOFFS", 0.5)
+    assert _identical(coverage(g, sources, targets, cutoff, chunk_points=17), reference)
+
+
+def test_chunk_search_area_is_a_proven_bound_even_when_lengths_are_shorter_than_the_span():
+    # A segment stored 10 m long spans 1000 m: the chunk's search area must grow with it (the target is 90 m away
+    # along the network, 1080 m in a straight line), not assume that lengths are at least the straight spans.
+    rows = [
+        (0, 1, 50.0, [(-50, 0), (0, 0)]),
+        (1, 2, 10.0, [(0, 0), (1000, 0)]),
+        (2, 3, 30.0, [(1000, 0), (1030, 0)]),
+    ]
+    g = street_graph(edges_frame(rows))
+    assert network._span_ratio(g) == pytest.approx(100.0)
+    d = coverage(g, snap(g, [[-50, 0]]), snap(g, [[1030, 0], [1030, 70]]), 150.0, chunk_points=1).toarray()
+    assert d[0, 0] == pytest.approx(90.0)
+    assert d[0, 1] == 0  # 90 m along the network + 70 m off the street: beyond
+
+
+@pytest.mark.parametrize("kind", ["thread", "process"])
+def test_coverage_with_an_executor_equals_the_serial_path(monkeypatch, helsinki, kind):
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    g = street_graph(helsinki.edges)
+    rng = np.random.default_rng(8)
+    minx, miny, maxx, maxy = helsinki.boundary.bounds
+    sources = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(200, 2)))
+    targets = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(600, 2)))
+    cutoff = rng.choice([300.0, 600.0], size=len(targets))
+    serial = coverage(g, sources, targets, cutoff, chunk_points=20)
+    assert serial.nnz > 500
+    pool = ThreadPoolExecutor(2) if kind == "thread" else ProcessPoolExecutor(2)
+    with pool:
+        assert _identical(coverage(g, sources, targets, cutoff, executor=pool, chunk_points=20), serial)
+
+
+def test_coverage_with_a_map_only_executor_equals_the_serial_path(helsinki):
+    class MapOnly:
+        def map(self, fn, iterable):
+            return map(fn, iterable)
+
+    g = street_graph(helsinki.edges)
+    rng = np.random.default_rng(9)
+    minx, miny, maxx, maxy = helsinki.boundary.bounds
+    sources = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(60, 2)))
+    targets = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(200, 2)))
+    serial = coverage(g, sources, targets, 500.0, chunk_points=9)
+    assert _identical(coverage(g, sources, targets, 500.0, executor=MapOnly(), chunk_points=9), serial)

@@ -301,3 +301,57 @@ def test_fetch_offline_raises_area_error(tmp_path, monkeypatch):
     assert str(cache) in str(info.value)
     assert ox.settings.cache_folder == str(cache)
     assert list(cache.iterdir()) == []  # nothing was cached
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The streaming GraphML reader gives exactly what osmnx gives
+
+
+def _through_osmnx(path):
+    graph = ox.load_graphml(path)
+    nodes, edges = ox.graph_to_gdfs(graph)
+    return osm._assemble(nodes, edges.reset_index(), {}, source=str(path))
+
+
+def _assert_same(a: osm.OSMData, b: osm.OSMData) -> None:
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(a.nodes, b.nodes)
+    pd.testing.assert_frame_equal(a.edges, b.edges)
+
+
+def test_streamed_graphml_equals_osmnx_on_nanchang(shared_data):
+    path = shared_data / "nanchang" / "arterial_network.graphml"
+    assert osm._read_osmnx_graphml(path) is not None
+    _assert_same(osm.load(path, "drive"), _through_osmnx(path))
+
+
+def test_streamed_graphml_equals_osmnx_with_lists_geometry_parallel_edges_and_gaps(tmp_path):
+    import shapely
+
+    graph = nx.MultiDiGraph(crs="epsg:4326")
+    graph.add_node(30, x=115.80, y=28.60, signalized="1", highway="traffic_signals")
+    graph.add_node(10, x=115.81, y=28.60)
+    graph.add_node(20, x=115.81, y=28.61, signalized="0")
+    line = shapely.LineString([(115.80, 28.60), (115.805, 28.605), (115.81, 28.60)])
+    graph.add_edge(30, 10, osmid=[5, 3], length=1200.5, highway=["tertiary", "residential"], name="甲路",
+                   oneway=False, geometry=line, lanes=["2", "3"])  # fmt: skip
+    graph.add_edge(10, 30, osmid=5, length=1200.5, highway="tertiary", oneway=False, reversed=True, geometry=line)
+    graph.add_edge(30, 10, osmid=7, length=1500.0, highway="service", maxspeed="30 mph", oneway=True)
+    graph.add_edge(10, 20, osmid=8, length=1100.0, highway="primary", width="7.5", speed_kph=50.0, oneway=True)
+    graph.add_edge(20, 30, osmid=9, length=1600.0, highway="primary", name="", oneway=False)
+    graph.add_edge(30, 20, osmid=9, length=1600.0, highway="primary", oneway=False)
+    path = tmp_path / "net.graphml"
+    ox.save_graphml(graph, path)
+    assert osm._read_osmnx_graphml(path) is not None
+    _assert_same(osm.load(path, "drive"), _through_osmnx(path))
+
+
+def test_streamed_graphml_leaves_other_files_to_osmnx(tmp_path):
+    graph = nx.MultiGraph()  # undirected: not what osmnx writes
+    graph.add_node(1, x=115.8, y=28.6)
+    graph.add_node(2, x=115.81, y=28.6)
+    graph.add_edge(1, 2, length=100.0)
+    path = tmp_path / "undirected.graphml"
+    nx.write_graphml(graph, path)
+    assert osm._read_osmnx_graphml(path) is None

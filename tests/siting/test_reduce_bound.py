@@ -236,3 +236,55 @@ def test_spacing_conflicts_degenerate_inputs():
     assert as_pair_set(spacing_conflicts(np.array([[5.0, 5.0], [5.0, 5.0]]), 1.0)) == {(0, 1)}
     assert as_pair_set(spacing_conflicts(np.array([[5.0, 5.0], [5.0, 5.0]]), 0.0)) == set()
     assert as_pair_set(spacing_conflicts(np.array([[0.0, 0.0], [1.0, 0.0]]), -10.0)) == set()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Memory-lean reductions: the caller's (read-only) matrix is used as it is, never changed, with the same answers
+
+
+def _read_only(matrix: sp.csr_array) -> sp.csr_array:
+    matrix = sp.csr_array(matrix, dtype=float)
+    matrix.sort_indices()
+    for array in (matrix.data, matrix.indices, matrix.indptr):
+        array.flags.writeable = False
+    return matrix
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_merge_demand_of_a_read_only_matrix_matches_the_expected_groups(seed):
+    coverage, weights = patterned_instance(seed)
+    usable = np.random.default_rng(seed).random(coverage.shape[0]) < 0.8
+    for mask in (usable, np.ones_like(usable)):
+        merged, merged_weights = merge_demand(_read_only(sp.csr_array(coverage)), weights, mask)
+        got = {
+            frozenset(np.flatnonzero(merged.toarray()[:, j]).tolist()): float(merged_weights[j])
+            for j in range(merged.shape[1])
+        }
+        assert got == pytest.approx(expected_merge(coverage, weights, mask))
+
+
+def test_same_pattern_checks_every_group_exactly():
+    from geoplan.siting.reduce import _same_pattern
+
+    # Columns: A, A, B, A, C (C has A's size but other rows), and an empty column left out of ``kept``.
+    a, b, c = [1, 1, 0, 0], [0, 1, 1, 1], [0, 0, 1, 1]
+    rows = _read_only(sp.csr_array(np.array([a, a, b, a, c, [0, 0, 0, 0]]).T))
+    kept = np.arange(5)
+    assert _same_pattern(rows, kept, np.array([0, 0, 1, 0, 2]))
+    assert not _same_pattern(rows, kept, np.array([0, 0, 1, 0, 0]))  # C put with A
+    assert not _same_pattern(rows, kept, np.array([0, 0, 0, 0, 1]))  # B put with A
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_solve_mclp_on_the_shared_matrix_equals_a_private_copy(seed):
+    from geoplan.siting import solve_mclp
+
+    coverage, weights = patterned_instance(seed, n=14, m=200)
+    shared = _read_only(sp.csr_array(coverage))
+    kwargs = {"p": 4, "excluded": [1], "time_limit": 5.0}
+    a = solve_mclp(shared, weights, **kwargs)
+    b = solve_mclp(coverage.astype(int), weights, **kwargs)
+    assert a.objective == b.objective
+    assert a.bound == b.bound
+    assert list(a.selected) == list(b.selected)
+    assert np.array_equal(shared.toarray(), coverage.astype(float))
