@@ -29,6 +29,7 @@ The results are written to docs/benchmarks.md between ``<!-- batch begin -->`` a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -182,10 +183,8 @@ class MemorySampler(threading.Thread):
                     if proc.pid in seen:
                         continue
                     seen.add(proc.pid)
-                    try:
+                    with contextlib.suppress(psutil.Error):
                         total += proc.memory_info().rss
-                    except psutil.Error:
-                        pass
             self.peak = max(self.peak, total)
             self.halt.wait(0.2)
 
@@ -207,10 +206,8 @@ def kill_tree(pid: int, sig: int = signal.SIGKILL) -> list[int]:
     """Send ``sig`` to a process and all its descendants (children first); return their pids."""
     procs = tree(pid)
     for proc in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             proc.send_signal(sig)
-        except psutil.Error:
-            pass
     return [p.pid for p in procs]
 
 
@@ -218,16 +215,12 @@ def stop_tree(pid: int, grace_s: float = 15.0) -> None:
     """SIGTERM a process tree, wait, then SIGKILL whatever is left of it."""
     procs = tree(pid)
     for proc in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             proc.terminate()
-        except psutil.Error:
-            pass
     _, alive = psutil.wait_procs(procs, timeout=grace_s)
     for proc in alive:
-        try:
+        with contextlib.suppress(psutil.Error):
             proc.kill()
-        except psutil.Error:
-            pass
     psutil.wait_procs(alive, timeout=5)
 
 
@@ -243,8 +236,9 @@ class Cluster:
         self.procs: list[subprocess.Popen] = []
         self.logs = []
         started = time.perf_counter()
-        self.scheduler = self._spawn("scheduler", [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port",
-                                                   "0", "--scheduler-file", str(self.file), "--no-dashboard"], env)  # fmt: skip
+        command = [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file",
+                   str(self.file), "--no-dashboard"]  # fmt: skip
+        self.scheduler = self._spawn("scheduler", command, env)
         deadline = time.monotonic() + CLUSTER_TIMEOUT_S
         self.address = None
         while self.address is None:  # the scheduler writes its file once it listens
@@ -304,10 +298,8 @@ class Cluster:
         return lines
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.client.close()
-        except Exception:  # noqa: BLE001 - tearing down: the cluster may be half gone already
-            pass
         for proc in [*self.workers, self.scheduler]:
             stop_tree(proc.pid)
             proc.wait(timeout=30)
@@ -323,7 +315,7 @@ def run_case(name: str, workers: int, command: list[str], env: dict, out: Path, 
     """Run one ``geoplan batch`` process; read its progress lines as they come; return what it did."""
     load_start = os.getloadavg()
     started = time.perf_counter()
-    proc = subprocess.Popen(command + ["--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen([*command, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             encoding="utf-8", errors="replace", env=env, cwd=out.parent)  # fmt: skip
     roots = [proc.pid, *(cluster.pids() if cluster else [])]
     sampler = MemorySampler(roots)
@@ -368,7 +360,7 @@ def run_case(name: str, workers: int, command: list[str], env: dict, out: Path, 
         "first_stderr_s": first_line_s, "first_area_s": progress[0][0] if progress else None,
         "last_area_s": progress[-1][0] if progress else None,
         "unexpected_stderr": unexpected[:40], "killed": killed,
-        "command": " ".join(command + ["--out", "OUT"]),
+        "command": " ".join([*command, "--out", "OUT"]),
     }  # fmt: skip
     print(f"{name}: {wall} s, peak {peak} MB, {len(summary) - len(failed)} ok / {len(failed)} failed, "
           f"rc {proc.returncode}, load {report['load_start'][0]} -> {report['load_end'][0]}", flush=True)  # fmt: skip
@@ -437,8 +429,9 @@ def area_table(cases: list[dict], names: list[str]) -> list[str]:
 
     for area in names:
         demand = cases[0]["summary"].get(area, {}).get("workers")
-        lines.append(f"| {area} | {'—' if demand is None else f'{demand:,.0f}'} | {cell('stations', 'g')} "
-                     f"| {cell('covered_workers', ',.2f')} | {cell('status', '')} | {cell('seconds', '.1f')} |")  # fmt: skip
+        shown = "—" if demand is None else f"{demand:,.0f}"
+        lines.append(f"| {area} | {shown} | {cell('stations', 'g')} | {cell('covered_workers', ',.2f')} "
+                     f"| {cell('status', '')} | {cell('seconds', '.1f')} |")  # fmt: skip
     return lines
 
 
@@ -446,9 +439,11 @@ def area_table(cases: list[dict], names: list[str]) -> list[str]:
 
 
 def revision() -> str:
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "geoplan"], capture_output=True, text=True, cwd=ROOT)
-    return head.stdout.strip() + (" with uncommitted changes under geoplan/" if dirty.stdout.strip() else "")
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, check=False).stdout.strip()
+
+    head, dirty = git("rev-parse", "--short", "HEAD"), git("status", "--porcelain", "--", "geoplan")
+    return head + (" with uncommitted changes under geoplan/" if dirty else "")
 
 
 def write_report(path: Path, lines: list[str]) -> None:
@@ -519,7 +514,7 @@ def report_lines(cases: list[dict], differences: list[str], meta: dict, names: l
 # -------------------------------------------------------------------------------------------------------- main
 
 
-def main() -> None:
+def main() -> None:  # noqa: PLR0915 - one benchmark's whole run, read top to bottom
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="Helsinki's and Nanchang's 12 districts only")
     parser.add_argument("--grid-side", type=int, default=80, help="side of the generated grid (80)")
@@ -561,7 +556,7 @@ def main() -> None:
         runs.mkdir()
         try:
             for workers in (1, 2):
-                case = run_case(f"LocalCluster {workers}", workers, command + ["--workers", str(workers)], env,
+                case = run_case(f"LocalCluster {workers}", workers, [*command, "--workers", str(workers)], env,
                                 runs / f"local{workers}")  # fmt: skip
                 case["number"] = len(cases) + 1
                 case["label"] = f"{case['number']}. LocalCluster `--workers {workers}`"
@@ -569,8 +564,9 @@ def main() -> None:
             for kill in (False, True):
                 cluster = Cluster(folder / f"cluster{'-kill' if kill else ''}", env)
                 label = "scheduler + 2 workers" + (", one killed midway" if kill else "")
-                case = run_case(label, 2, command + ["--scheduler", cluster.address], env,
-                                runs / f"cluster{'-kill' if kill else ''}", cluster=cluster, kill_at_half=kill)  # fmt: skip
+                folder_name = f"cluster{'-kill' if kill else ''}"
+                case = run_case(label, 2, [*command, "--scheduler", cluster.address], env, runs / folder_name,
+                                cluster=cluster, kill_at_half=kill)  # fmt: skip
                 case["cluster_startup_s"] = cluster.startup_s
                 case["workers_left"] = len(cluster.info())
                 case["scheduler_events"] = cluster.log_lines(r"(?i)remove worker|lost|KilledWorker|reschedul|error")
