@@ -100,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
         help="stop early at this optimality gap (0.005 = 0.5%%; default 0: only at a proven optimum or the time limit)",
     )  # fmt: skip
     plan.add_argument("--scenario", metavar="NAME", help="also save the plan as a review scenario in the database")
+    spread = plan.add_mutually_exclusive_group()
+    spread.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="compute the network coverage (a whole city's largest step) on a running Dask cluster, tcp://HOST:PORT",
+    )  # fmt: skip
+    spread.add_argument("--workers", type=_positive_int,
+                        help="compute the network coverage in this many local Dask worker processes")  # fmt: skip
     _database_argument(plan)
     plan.set_defaults(run=_run_plan)
 
@@ -342,7 +349,6 @@ def _run_plan(args: argparse.Namespace) -> int:
     from geoplan.outputs.plan_files import write_plan
     from geoplan.planning.parameters import PlanParameters, default_stations
     from geoplan.planning.plan import plan_prepared
-    from geoplan.planning.prepare import prepare
     from geoplan.planning.sites import check_stations_in_area
 
     params = PlanParameters(
@@ -386,7 +392,7 @@ def _run_plan(args: argparse.Namespace) -> int:
                            km2=f"{area.area_km2:.2f}", rule=rule, city=params.city_level_min,
                            per=params.district_min))  # fmt: skip
     started = time.perf_counter()
-    prepared = prepare(area, params, user_data)
+    prepared = _prepare(area, params, user_data, args)
     log.info(i18n.text(
         "cli", "prepared", args.lang, sites=i18n.format_count(len(prepared.candidates.sites), args.lang),
         locations=i18n.format_count(len(prepared.points), args.lang), seconds=f"{time.perf_counter() - started:.1f}",
@@ -524,6 +530,18 @@ def _batch_notes(existing, args: argparse.Namespace) -> list[dict]:
         return []
     return [{lang: i18n.text("cli", "batch_existing_note", lang, n=len(existing), file=args.existing.name)
              for lang in ("zh", "en")}]  # fmt: skip
+
+
+def _prepare(area, params, user_data, args: argparse.Namespace):
+    """Prepare the plan; with ``--scheduler`` or ``--workers`` its coverage chunks run on Dask workers."""
+    from geoplan.planning.prepare import prepare
+
+    if not args.scheduler and (args.workers or 1) == 1:
+        return prepare(area, params, user_data)
+    from geoplan.batch.runner import dask_client
+
+    with dask_client(args.scheduler, args.workers) as client:
+        return prepare(area, params, user_data, executor=client.get_executor())
 
 
 def _check_scenario_area(args: argparse.Namespace) -> None:

@@ -29,7 +29,7 @@ from geoplan.files import ensure_folder, write_all, write_atomic
 from geoplan.outputs.batch_report import write_summary
 from geoplan.planning.prepare import code_fingerprint
 
-__all__ = ["BatchOutcome", "BatchProgress", "area_folder", "run_batch"]
+__all__ = ["BatchOutcome", "BatchProgress", "area_folder", "dask_client", "run_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ def run_batch(
             progress(BatchProgress(done, total, results[name], resumed=True))
     cluster_workers = 0
     if pending:
-        with _client(scheduler, workers, len(pending)) as client:
+        with dask_client(scheduler, workers or max(1, min(os.cpu_count() or 1, len(pending)))) as client:
             cluster_workers = known = _worker_count(client)
             for task, computed, files in _compute(client, pending):
                 folder = folders[task.spec.name]
@@ -211,8 +211,25 @@ def _folders(names: Sequence[str]) -> dict[str, str]:
 
 
 @contextmanager
-def _client(scheduler: str | None, workers: int | None, pending: int) -> Iterator:
-    """Yield a Dask client: of the scheduler at ``scheduler``, else of a ``LocalCluster`` that lives as long as it."""
+def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator:
+    """Yield a Dask client: of the scheduler at ``scheduler``, else of a ``LocalCluster`` that lives as long as it.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://host:8786``).
+    workers : int, optional
+        Worker processes of the ``LocalCluster`` (default: one per core), one thread each.
+
+    Yields
+    ------
+    distributed.Client
+
+    Raises
+    ------
+    InputError
+        The scheduler cannot be reached.
+    """
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -225,7 +242,7 @@ def _client(scheduler: str | None, workers: int | None, pending: int) -> Iterato
         finally:
             client.close()
         return
-    count = workers or max(1, min(os.cpu_count() or 1, pending))
+    count = workers or os.cpu_count() or 1
     # One thread per worker process: the pipeline is CPU-bound numpy/shapely/HiGHS work, and each area's peak memory
     # is its own process's. The scheduler's HTTP server (health, metrics; the dashboard needs bokeh) listens on a free
     # port: the default 8787 may be taken by another batch or cluster on this machine.

@@ -77,3 +77,14 @@ def test_area_folders_stay_inside_the_output(name, folder):
 
 def test_area_folders_differ_when_names_clean_to_the_same():
     assert runner._folders(["a/b", "a_b", "A_B"]) == {"a/b": "a_b", "a_b": "a_b-2", "A_B": "A_B-3"}
+
+
+def test_plan_with_its_coverage_on_dask_workers_is_the_same_plan(tmp_path):
+    import json
+
+    base = ["plan", "--area", "helsinki", "--stations", "8", "--quiet", "--time-limit", "30"]
+    assert main([*base, "--out", str(tmp_path / "serial")]) == 0
+    assert main([*base, "--workers", "2", "--out", str(tmp_path / "dask")]) == 0
+    serial, spread = (json.loads((tmp_path / name / "coverage.json").read_text("utf-8")) for name in ("serial", "dask"))
+    assert spread["workers"] == serial["workers"]
+    assert spread["optimality"]["objective"] == serial["optimality"]["objective"]
