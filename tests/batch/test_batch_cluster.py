@@ -68,9 +68,10 @@ def cluster(tmp_path):
             process.terminate()
         for process in processes:
             try:
-                process.wait(timeout=60)
+                process.wait(timeout=READY_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
         if "client" in locals():
             client.close()
 
