@@ -510,9 +510,13 @@ def _batch_areas(args: argparse.Namespace):
         return [specs[name] for name in dict.fromkeys(names)], None
     spec = resolve(args.area)
     boundaries, crs, field = args.split, args.split_crs, args.split_name_field
-    if boundaries is None:
-        if spec.districts is None:
-            raise i18n.input_error("batch_nothing_to_split", area=spec.name)
+    if boundaries is None and spec.districts is None:  # districts the area computes (OSM boundaries, Voronoi)
+        from geoplan.data.areas import load_area
+        from geoplan.data.split import write_districts
+
+        boundaries = write_districts(load_area(spec), ensure_folder(args.out) / "districts.geojson")
+        crs, field = "wgs84", "name"
+    elif boundaries is None:
         boundaries, crs, field = spec.districts, spec.districts_crs, spec.districts_name_field
     network = args.network_type or spec.network_type
     specs = split_areas(spec.source, boundaries, crs, field, network)

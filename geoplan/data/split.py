@@ -12,11 +12,11 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from geoplan import i18n
-from geoplan.data.areas import AreaSpec, read_districts
+from geoplan import i18n, settings
+from geoplan.data.areas import AreaSpec, StudyArea, read_districts
 from geoplan.files import write_atomic
 
-__all__ = ["registry_text", "split_areas", "write_registry"]
+__all__ = ["registry_text", "split_areas", "write_districts", "write_registry"]
 
 
 def split_areas(
@@ -69,6 +69,27 @@ def split_areas(
         )
         for name in names
     ]
+
+
+def write_districts(area: StudyArea, path: Path) -> Path:
+    """Write an area's districts that hold streets as a WGS-84 GeoJSON boundary file (``name``), for splitting.
+
+    For an area whose districts are not a file (OSM boundaries, Voronoi cells of place nodes): the batch splits it by
+    the same districts a plan of the whole area uses.
+
+    Parameters
+    ----------
+    area : StudyArea
+    path : pathlib.Path
+        GeoJSON file to write (atomically).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    planned = area.districts[area.districts["has_network"]]
+    frame = planned[["district", "geometry"]].rename(columns={"district": "name"}).to_crs(settings.WGS84)
+    return write_atomic(Path(path), lambda tmp: frame.to_file(tmp, driver="GeoJSON"))
 
 
 def registry_text(specs: Iterable[AreaSpec]) -> str:

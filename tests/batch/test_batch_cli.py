@@ -36,9 +36,6 @@ def test_split_with_a_list_of_areas_is_refused(capsys, tmp_path):
     assert "--split" in _error(capsys)
 
 
-def test_an_area_without_a_district_file_needs_split(capsys, tmp_path):
-    assert main(["batch", "--area", "helsinki", "--out", str(tmp_path / "out")]) == 2
-    assert "--split" in _error(capsys)
 
 
 def test_stations_table_naming_another_area_is_refused_before_work(capsys, tmp_path):
