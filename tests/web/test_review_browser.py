@@ -208,8 +208,12 @@ def test_planner_reviews_with_legend_search_details_undo_and_reoptimise(server, 
     # what changed is marked and the gap explained
     accepted, rejected = sites[0], sites[2]
     for site, action in ((accepted, "accept"), (rejected, "reject")):
+        version = int(page.locator("#scenario-version").inner_text())
         decide(page, site, action)
+        # the saved version, not the message: "已保存" may still be on screen from the decision before
+        expect(page.locator("#scenario-version")).to_have_text(str(version + 1))
         expect_message(page, "已保存")
+        expect(row(page, site)).to_have_attribute("data-status", {"accept": "accepted", "reject": "rejected"}[action])
     before = scenario_json(page, made)
     page.click("#reoptimise")
     expect(page.locator("#message")).to_contain_text(re.compile(r"正在重新优化… 已用 \d+ 秒"))
