@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -76,10 +77,14 @@ def cluster(tmp_path):
 
 
 def _wait_for_scheduler(scheduler_file: Path, process: subprocess.Popen):
-    """Connect once the scheduler is listening: the client itself waits for the file the scheduler writes then."""
+    """Connect once the scheduler has written its file (it writes it when listening)."""
     from distributed import Client
 
-    assert process.poll() is None, "dask scheduler exited"
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not scheduler_file.exists():
+        assert process.poll() is None, "dask scheduler exited"
+        assert time.monotonic() < deadline, "dask scheduler did not start"
+        time.sleep(0.05)  # polling a file the scheduler writes when ready: the readiness signal, not a fixed wait
     return Client(scheduler_file=str(scheduler_file), timeout=READY_TIMEOUT_S)
 
 
