@@ -150,13 +150,11 @@ def _case(registry: str, out: str, plan_args: list[str]) -> None:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in line)
-    return f"{cpu}, {os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB RAM"
+    """The machine, as every benchmark here describes it (bench/run.py's description)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run import machine as described
+
+    return described()
 
 
 def run_case(name: str, registry: str, args: list[str], out: Path, timeout_s: float | None) -> dict:
