@@ -98,7 +98,13 @@ def decide(page, site: dict, action: str) -> None:
     """Find a site by its number in the search box (the map pans to it and opens it), press an action."""
     page.fill("#site-search", str(site["number"]))
     page.locator(f'#search-results button[data-site-id="{site["id"]}"]').click()
-    page.locator(f'.site-popup[data-site-id="{site["id"]}"] button[data-action="{action}"]').click()
+    # the decision's own request answered (not a message that an earlier decision may still show); a click that
+    # did not reach the button, or a refused request, fails here and says which
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith(f"/sites/{site['id']}")
+    ) as answer:
+        page.locator(f'.site-popup[data-site-id="{site["id"]}"] button[data-action="{action}"]').click()
+    assert answer.value.ok, (answer.value.status, answer.value.text())
 
 
 def row(page, site: dict):
