@@ -32,7 +32,12 @@ from geoplan.siting.model import (
 )
 from geoplan.siting.reduce import demand_groups, dominated_sites, merge_demand
 
-__all__ = ["MILP_MAX_SITES", "solve_mclp"]
+__all__ = ["MERGE_MIN_SAVING", "MILP_MAX_SITES", "solve_mclp"]
+
+#: Demand columns with the same covering sites are merged into a copy of the matrix only when that removes at least
+#: this share of its stored entries; otherwise their weights are folded onto one of them in the matrix as it is (on a
+#: whole city's grid of streets merging removes under 1% of the entries, and the copy would double the solve's memory).
+MERGE_MIN_SAVING = 0.25
 
 #: Above this many sites left after Lagrangian elimination, HiGHS cannot close the gap in interactive time; the
 #: answer then carries the Lagrangian bound.
@@ -135,7 +140,7 @@ def solve_mclp(
         start = np.asarray(start, dtype=np.int64).ravel()
         if len(start) and (start.min() < 0 or start.max() >= matrix.shape[0]):
             raise i18n.input_error("candidate_index_range", name="start", last=matrix.shape[0] - 1)
-    reduced, reduced_w, column_of = demand_groups(matrix, w, usable)
+    reduced, reduced_w, column_of = demand_groups(matrix, w, usable, min_saving=MERGE_MIN_SAVING)
     initial = None
     if multipliers is not None:
         initial = _merge_multipliers(np.asarray(multipliers, dtype=float), column_of, len(reduced_w), len(w))

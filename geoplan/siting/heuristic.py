@@ -27,6 +27,16 @@ ILS_PATIENCE = 200
 _REFRESH = 5000
 
 
+def _transpose_pattern(coverage: sp.csr_array) -> sp.csc_array:
+    """Column-major index arrays of ``coverage`` with 1-byte data: only the pattern is read from it.
+
+    For a whole city this is the solve's largest allocation; float data would more than double it.
+    """
+    pattern = sp.csr_array((np.ones(coverage.nnz, dtype=np.int8), coverage.indices, coverage.indptr),
+                           shape=coverage.shape)  # fmt: skip
+    return pattern.tocsc()
+
+
 class _State(SiteRules):
     """Open sites, how often each demand point is covered, and which candidates are still allowed.
 
@@ -44,7 +54,7 @@ class _State(SiteRules):
     ):
         super().__init__(coverage.shape[0], c)
         self.rows = coverage
-        self.cols = coverage.tocsc()
+        self.cols = _transpose_pattern(coverage)
         self.weights = weights
         self.backup = backup
         self.count = np.zeros(coverage.shape[1], dtype=np.int32)

@@ -105,7 +105,9 @@ def bound(
     fixed, free = _site_masks(constraints, coverage.shape[0])
     free_index, fixed_index = np.flatnonzero(free), np.flatnonzero(fixed)
     k = constraints.p - len(fixed_index)
+    weightless = weights <= 0  # columns whose weight was folded onto an identical one (or that have none)
     multipliers = (weights if initial is None else initial).astype(float).copy()
+    multipliers[weightless] = 0.0
     best = (np.inf, multipliers.copy())
     step_size, iterations = _StepSize(), 0
     average = None  # running average of the relaxed solutions' (y, count): the volume algorithm's direction
@@ -136,6 +138,7 @@ def bound(
         relaxed = np.stack([(weights > multipliers).astype(float), count])
         average = relaxed if average is None else VOLUME_ALPHA * relaxed + (1.0 - VOLUME_ALPHA) * average
         subgradient = average[0] - average[1]
+        subgradient[weightless] = 0.0  # their best multiplier is 0: any other only raises the bound
         norm = float(subgradient @ subgradient)
         if norm < 1e-12:  # the averaged relaxed solution is feasible: nothing left to move
             break

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -30,12 +32,30 @@ def merge_demand(coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray
 
 
 def demand_groups(
-    coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray
+    coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray, min_saving: float | None = None
 ) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
     """Like :func:`merge_demand`, also returning the merged column of each original column (-1 when dropped).
 
     Works on the row-major matrix as given (the caller's is never changed, nor copied unless rows must be zeroed):
     for a whole city the matrix is the largest object of a plan, and every copy of it counts.
+
+    Parameters
+    ----------
+    coverage, weights, usable
+        As for :func:`merge_demand`.
+    min_saving : float, optional
+        Copy the merged columns only when that removes at least this share of the stored entries; otherwise return
+        the (row-zeroed) matrix itself, with each group's weight on one of its columns and 0 on the others and on
+        the dropped ones: the same problem, without a second matrix of the same size. None: always copy.
+
+    Returns
+    -------
+    coverage : scipy.sparse.csr_array
+        Candidates x merged-demand 0/1 matrix.
+    weights : numpy.ndarray
+        Summed weight of each merged column.
+    column_of : numpy.ndarray
+        Merged column of each original column, -1 when dropped.
     """
     rows = sp.csr_array(coverage)
     if not usable.all():
@@ -52,7 +72,8 @@ def demand_groups(
         rows = sp.csr_array(rows, copy=True)
         rows.sort_indices()
     n_columns = rows.shape[1]
-    keep = (np.bincount(rows.indices, minlength=n_columns) > 0) & (weights > 0)
+    column_count = np.bincount(rows.indices, minlength=n_columns)
+    keep = (column_count > 0) & (weights > 0)
     kept = np.flatnonzero(keep)
     kept_weights = weights[keep]
     column_of = np.full(len(weights), -1, dtype=np.int64)
@@ -61,15 +82,20 @@ def demand_groups(
     # Two random projections of each column's 0/1 pattern identify it; ties are then checked exactly.
     rng = np.random.default_rng(0)
     keys = (rows.T @ rng.random((rows.shape[0], 2)))[kept].round(9)
-    nnz = np.bincount(rows.indices, minlength=n_columns)[kept]
+    nnz = column_count[kept]
     _, first, group = np.unique(np.column_stack([keys, nnz]), axis=0, return_index=True, return_inverse=True)
     group = group.ravel()
-    if not _same_pattern(rows, kept, group):  # a hash collision (never seen): skip merging
-        column_of[kept] = np.arange(len(kept))
-        return _columns(rows, kept), kept_weights, column_of
-    column_of[kept] = group
+    if len(first) < len(kept) and not _same_pattern(rows, kept, group):  # a hash collision (never seen)
+        first, group = np.arange(len(kept)), np.arange(len(kept))
     merged_weights = np.bincount(group, weights=kept_weights, minlength=len(first))
-    return _columns(rows, kept[first]), merged_weights, column_of
+    representative = kept[first]
+    if min_saving is not None and column_count[representative].sum() > (1.0 - min_saving) * rows.nnz:
+        column_of[kept] = representative[group]
+        folded = np.zeros(n_columns)
+        folded[representative] = merged_weights
+        return rows, folded, column_of
+    column_of[kept] = group
+    return _columns(rows, representative), merged_weights, column_of
 
 
 def _columns(rows: sp.csr_array, columns: np.ndarray) -> sp.csr_array:
@@ -79,22 +105,30 @@ def _columns(rows: sp.csr_array, columns: np.ndarray) -> sp.csr_array:
     return out
 
 
-def _same_pattern(rows: sp.csr_array, kept: np.ndarray, group: np.ndarray) -> bool:
+def _same_pattern(rows: sp.csr_array, kept: np.ndarray, group: np.ndarray, block: int = 1 << 22) -> bool:
     """Tell whether the kept columns of each group cover exactly the same rows.
 
-    Every row covers either all or none of a group's columns: counted per (row, group) in one sparse sum, without
-    a column-major copy of the matrix.
+    Every row covers either all or none of a group's columns: counted per (row, group) over the columns of groups
+    with more than one member, in blocks of rows of about ``block`` stored entries (a row's count never spans two
+    blocks), without a column-major copy of the matrix or an array as long as it.
     """
-    group_of = np.full(rows.shape[1], -1, dtype=np.int64)
-    group_of[kept] = group
     size = np.bincount(group)
-    entry_group = group_of[rows.indices]
-    valid = entry_group >= 0
-    indptr = np.concatenate([[0], np.cumsum(valid)])[rows.indptr]
-    counts = sp.csr_array((np.ones(int(valid.sum())), entry_group[valid], indptr), shape=(rows.shape[0], len(size)))
-    del entry_group, valid
-    counts.sum_duplicates()
-    return bool(np.all(counts.data == size[counts.indices]))
+    group_of = np.full(rows.shape[1], -1, dtype=np.int32)
+    shared = size[group] > 1
+    group_of[kept[shared]] = group[shared]
+    ends = np.searchsorted(rows.indptr, np.arange(block, rows.nnz + block, block), side="right") - 1
+    bounds = np.unique(np.concatenate([[0], ends, [rows.shape[0]]]))
+    for low, high in itertools.pairwise(bounds):
+        start, stop = rows.indptr[low], rows.indptr[high]
+        entry_group = group_of[rows.indices[start:stop]]
+        valid = entry_group >= 0
+        if not valid.any():
+            continue
+        row = np.repeat(np.arange(high - low, dtype=np.int64), np.diff(rows.indptr[low : high + 1]))[valid]
+        pair, counts = np.unique(row * len(size) + entry_group[valid], return_counts=True)
+        if not np.all(counts == size[pair % len(size)]):
+            return False
+    return True
 
 
 def dominated_sites(coverage: sp.csr_array, usable: np.ndarray, keep: np.ndarray, chunk: int = 50_000) -> np.ndarray:

@@ -11,7 +11,7 @@ from _siting_brute import brute_force, feasible_subsets, subset_values
 
 from geoplan.siting import lagrangian, spacing_conflicts
 from geoplan.siting.model import Constraints, validate
-from geoplan.siting.reduce import merge_demand
+from geoplan.siting.reduce import _same_pattern, demand_groups, merge_demand
 
 # ---------------------------------------------------------------------------------------------------------------
 # merge_demand
@@ -83,6 +83,55 @@ def test_merge_demand_small_exact():
     got = {frozenset(np.flatnonzero(merged.toarray()[:, k]).tolist()): w for k, w in enumerate(merged_weights)}
     assert got == {frozenset({0}): 5.0, frozenset({1}): 4.0, frozenset({0, 1}): 1.5}
 
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("with_excluded", [False, True])
+def test_demand_groups_folds_weights_instead_of_copying(seed, with_excluded):
+    """Merging that saves little: the matrix itself, each group's weight on one column; every plan's value kept."""
+    coverage, weights = patterned_instance(seed + 20, n=10, m=90)
+    matrix = sp.csr_array(coverage.astype(float))
+    usable = np.ones(coverage.shape[0], dtype=bool)
+    if with_excluded:
+        usable[[0, 5]] = False
+    merged, merged_weights, _ = demand_groups(matrix, weights, usable)
+    folded, folded_weights, column_of = demand_groups(matrix, weights, usable, min_saving=1.0)
+    assert folded.shape == matrix.shape
+    if not with_excluded:
+        assert folded is matrix or np.shares_memory(folded.indices, matrix.indices), "no copy of the matrix"
+    # one column per group carries the group's weight, equal to the merged column's
+    assert sorted(folded_weights[folded_weights > 0]) == pytest.approx(sorted(merged_weights), rel=1e-12)
+    kept = column_of >= 0
+    assert np.all(folded_weights[column_of[kept]] > 0)
+    assert not kept[(weights == 0) | ~(coverage & usable[:, None]).any(axis=0)].any()
+    plans = feasible_subsets(coverage.shape[0], 3, excluded=np.flatnonzero(~usable).tolist())
+    np.testing.assert_allclose(
+        subset_values(folded, folded_weights, plans), subset_values(coverage & usable[:, None], weights, plans),
+        rtol=1e-12,
+    )  # fmt: skip
+    # min_saving 0 always copies: the merged matrix of merge_demand
+    copied, copied_weights, _ = demand_groups(matrix, weights, usable, min_saving=0.0)
+    assert copied.shape == merged.shape
+    assert np.allclose(copied_weights, merged_weights)
+
+
+@pytest.mark.parametrize("block", [1, 3, 50, 1 << 22])
+def test_same_pattern_checked_in_row_blocks(block):
+    """The exact check of a grouping agrees with a dense comparison whatever the blocks of rows."""
+    rng = np.random.default_rng(block)
+    for _ in range(40):
+        n, m = int(rng.integers(1, 25)), int(rng.integers(2, 60))
+        coverage = (rng.random((n, 6)) < 0.4)[:, rng.integers(0, 6, m)]
+        if rng.random() < 0.5:  # one entry flipped: two columns that looked alike no longer are
+            coverage[rng.integers(0, n), rng.integers(0, m)] ^= True
+        matrix = sp.csr_array(coverage.astype(float))
+        kept = np.flatnonzero(coverage.any(axis=0))
+        if len(kept) == 0:
+            continue
+        _, group = np.unique(rng.integers(0, max(1, len(kept) // 2), len(kept)), return_inverse=True)
+        truth = all(len({coverage[:, kept[i]].tobytes() for i in np.flatnonzero(group == g)}) == 1
+                    for g in range(group.max() + 1))  # fmt: skip
+        assert _same_pattern(matrix, kept, group, block=block) == truth
 
 def test_merge_demand_nothing_left():
     coverage = sp.csr_array(np.array([[0.0, 1.0], [0.0, 1.0]]))
