@@ -171,7 +171,7 @@ class SitingModel:
 def build_model(
     demand: gpd.GeoDataFrame,
     point_of: np.ndarray,
-    distances: sp.csr_array,
+    reach: sp.csr_array,
     must_cover: sp.csr_array | None,
     site_rules: dict,
     hours_options: tuple[str, ...] = (),
@@ -184,9 +184,10 @@ def build_model(
     demand : geopandas.GeoDataFrame
         Demand rows (``group``, ``weight``, ``district``).
     point_of : numpy.ndarray
-        Distinct location (column of ``distances``) of each demand row.
-    distances : scipy.sparse.csr_array
-        Sites x locations, stored where within the location's cutoff.
+        Distinct location (column of ``reach``) of each demand row.
+    reach : scipy.sparse.csr_array
+        Sites x locations, nonzero where within the location's cutoff (metres or 1.0). A 0/1 matrix in canonical
+        form is used as the model's matrix itself, not copied.
     must_cover : scipy.sparse.csr_array or None
         Sites x positions within the maximum gap.
     site_rules : dict
@@ -205,15 +206,15 @@ def build_model(
     InputError
         Repeated or unreadable opening-hours options.
     """
-    n = distances.shape[0]
+    n = reach.shape[0]
     if not hours_options:
         pieces = demand.assign(location=point_of, column=point_of)
-        weights = np.bincount(point_of, weights=demand["weight"].to_numpy(), minlength=distances.shape[1])
-        matrix = _pattern(distances)
+        weights = np.bincount(point_of, weights=demand["weight"].to_numpy(), minlength=reach.shape[1])
+        matrix = _pattern(reach)
         rules = dict(site_rules, quotas=[])
         return SitingModel(
             matrix=matrix, weights=weights, pieces=gpd.GeoDataFrame(pieces, crs=demand.crs), row_site=np.arange(n),
-            n_sites=n, options=(), shifts=(), column_location=np.arange(distances.shape[1]), column_shift=None,
+            n_sites=n, options=(), shifts=(), column_location=np.arange(reach.shape[1]), column_shift=None,
             min_overlap_min=min_overlap_min, must=must_cover, rules=rules,
         )  # fmt: skip
     options = tuple(parse_hours(text) for text in hours_options)
@@ -229,7 +230,7 @@ def build_model(
     column_location = pieces["location"].to_numpy()[first]
     column_shift = np.array([shift_texts.index(s) for s in pieces["shift"].to_numpy()[first]], dtype=np.int64)
     weights = np.bincount(column, weights=pieces["weight"].to_numpy(), minlength=len(unique_keys))
-    cover = sp.csr_array(sp.csr_array(distances)[:, column_location] != 0, dtype=float)
+    cover = sp.csr_array(sp.csr_array(reach)[:, column_location] != 0, dtype=float)
     fixed = np.asarray(site_rules.get("fixed", ()), dtype=np.int64)
     expanded = option_model(cover, column_shift, shifts, options, fixed_sites=fixed, min_overlap_min=min_overlap_min)
     k = len(options)
@@ -249,12 +250,19 @@ def build_model(
     )  # fmt: skip
 
 
-def _pattern(distances: sp.csr_array) -> sp.csr_array:
-    """Sites x locations, 1.0 where a distance is stored; shares the distances' index arrays when it can."""
-    distances = sp.csr_array(distances)
-    if distances.has_canonical_format and distances.data.all():
-        return sp.csr_array((np.ones(distances.nnz), distances.indices, distances.indptr), shape=distances.shape)
-    return sp.csr_array(distances != 0, dtype=float)
+def _pattern(reach: sp.csr_array) -> sp.csr_array:
+    """Return the sites x locations 0/1 matrix of ``reach``'s stored entries.
+
+    That is ``reach`` itself when it already is one (a prepared plan's is), else a matrix sharing its index arrays
+    when it can.
+    """
+    if not isinstance(reach, sp.csr_array):
+        reach = sp.csr_array(reach)
+    if reach.has_canonical_format and reach.dtype == np.float64 and np.all(reach.data == 1.0):
+        return reach
+    if reach.has_canonical_format and reach.data.all():
+        return sp.csr_array((np.ones(reach.nnz), reach.indices, reach.indptr), shape=reach.shape)
+    return sp.csr_array(reach != 0, dtype=float)
 
 
 def _split_by_shift(demand: gpd.GeoDataFrame, point_of: np.ndarray) -> tuple[gpd.GeoDataFrame, list[str]]:

@@ -67,12 +67,14 @@ class PreparedModel:
         Location of each demand row.
     demand_spots : geoplan.coverage.network.Snapped
         Demand locations snapped to the street graph.
-    distances : scipy.sparse.csr_array
-        Candidate sites x locations, network metres, stored where within the location's cutoff.
+    reach : scipy.sparse.csr_array
+        Candidate sites x locations, 1.0 where the site is within the location's cutoff on the street network. The
+        metres themselves are not kept: nothing reads them, and for a whole city they would be the plan's largest
+        array. Without opening hours this is the model's matrix itself.
     gap_spots : geoplan.coverage.network.Snapped or None
         Distinct positions of the maximum-gap rule, snapped.
     must_cover : scipy.sparse.csr_array or None
-        Candidate sites x ``gap_spots`` within the maximum gap.
+        Candidate sites x ``gap_spots``, 1.0 within the maximum gap.
     model : SitingModel
         The matrices and rules the solver works on.
     timings_s : dict of str to float
@@ -92,7 +94,7 @@ class PreparedModel:
     points: np.ndarray
     point_of: np.ndarray
     demand_spots: network.Snapped
-    distances: sp.csr_array
+    reach: sp.csr_array
     gap_spots: network.Snapped | None
     must_cover: sp.csr_array | None
     model: SitingModel
@@ -180,11 +182,11 @@ def prepare(
     site_spots = network.snap(graph, xy)
     points, point_of = _demand_points(demand, params)
     demand_spots = network.snap(graph, points[:, :2])
-    distances = network.coverage(graph, site_spots, demand_spots, points[:, 2], executor=executor)
+    reach = _within(network.coverage(graph, site_spots, demand_spots, points[:, 2], executor=executor))
     gap_spots = must_cover = None
     if params.max_gap_m is not None:
         gap_spots = network.snap(graph, np.unique(points[:, :2], axis=0))
-        must_cover = network.coverage(graph, site_spots, gap_spots, params.max_gap_m, executor=executor)
+        must_cover = _within(network.coverage(graph, site_spots, gap_spots, params.max_gap_m, executor=executor))
     lap("coverage")
     _release_memory()
     planned = area.planned_districts
@@ -196,16 +198,22 @@ def prepare(
         "excluded": np.flatnonzero(sites["id"].isin(params.excluded_ids).to_numpy()),
         "city_level_min": params.city_level_min,
     }
-    model = build_model(demand, point_of, distances, must_cover, site_rules, params.hours_options,
+    model = build_model(demand, point_of, reach, must_cover, site_rules, params.hours_options,
                         params.min_overlap_min)  # fmt: skip
     lap("model")
     log.debug("prepared %d candidate sites and %d demand locations", len(sites), len(points))
     return freeze(PreparedModel(
         area=area, params=params, user_data=user_data, demand=demand, layer_rules=layer_rules, candidates=candidates,
         graph=graph, site_spots=site_spots, points=points, point_of=point_of, demand_spots=demand_spots,
-        distances=distances, gap_spots=gap_spots, must_cover=must_cover, model=model, timings_s=timings,
+        reach=reach, gap_spots=gap_spots, must_cover=must_cover, model=model, timings_s=timings,
         key=preparation_key(area.spec, params, user_data.digest),
     ))  # fmt: skip
+
+
+def _within(distances: sp.csr_array) -> sp.csr_array:
+    """Turn a coverage matrix into its 0/1 pattern in place: every stored entry is covered, its metres become 1.0."""
+    distances.data.fill(1.0)
+    return distances
 
 
 def freeze(prepared: PreparedModel) -> PreparedModel:
@@ -213,7 +221,7 @@ def freeze(prepared: PreparedModel) -> PreparedModel:
     model = prepared.model
     arrays = [prepared.points, prepared.point_of, model.weights, model.row_site, model.column_location,
               model.column_shift]  # fmt: skip
-    for matrix in (prepared.distances, prepared.must_cover, model.matrix, model.must):
+    for matrix in (prepared.reach, prepared.must_cover, model.matrix, model.must):
         if matrix is not None:
             arrays += [matrix.data, matrix.indices, matrix.indptr]
     for array in arrays:

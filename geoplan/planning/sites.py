@@ -441,7 +441,7 @@ def _extra(prepared, items: list[tuple]) -> dict:
 
 def _reach(prepared, sites: np.ndarray, xy: np.ndarray) -> tuple[sp.csr_array, sp.csr_array | None]:
     """Locations (and maximum-gap positions) reached by candidate ``sites``, then by stations at ``xy`` (rows)."""
-    reach = [prepared.distances[sites]]
+    reach = [prepared.reach[sites]]
     must = None if prepared.must_cover is None else [prepared.must_cover[sites]]
     if len(xy):
         spots = network.snap(prepared.graph, xy)
