@@ -182,11 +182,12 @@ def prepare(
     site_spots = network.snap(graph, xy)
     points, point_of = _demand_points(demand, params)
     demand_spots = network.snap(graph, points[:, :2])
-    reach = _within(network.coverage(graph, site_spots, demand_spots, points[:, 2], executor=executor))
+    reach = network.coverage(graph, site_spots, demand_spots, points[:, 2], executor=executor, metres=False)
     gap_spots = must_cover = None
     if params.max_gap_m is not None:
         gap_spots = network.snap(graph, np.unique(points[:, :2], axis=0))
-        must_cover = _within(network.coverage(graph, site_spots, gap_spots, params.max_gap_m, executor=executor))
+        must_cover = network.coverage(graph, site_spots, gap_spots, params.max_gap_m, executor=executor,
+                                      metres=False)  # fmt: skip
     lap("coverage")
     _release_memory()
     planned = area.planned_districts
@@ -208,12 +209,6 @@ def prepare(
         reach=reach, gap_spots=gap_spots, must_cover=must_cover, model=model, timings_s=timings,
         key=preparation_key(area.spec, params, user_data.digest),
     ))  # fmt: skip
-
-
-def _within(distances: sp.csr_array) -> sp.csr_array:
-    """Turn a coverage matrix into its 0/1 pattern in place: every stored entry is covered, its metres become 1.0."""
-    distances.data.fill(1.0)
-    return distances
 
 
 def freeze(prepared: PreparedModel) -> PreparedModel:

@@ -585,6 +585,31 @@ def test_coverage_chunks_equal_one_chunk_on_a_generated_grid(monkeypatch, grid_c
     assert _identical(coverage(g, sources, targets, cutoff, chunk_points=17), reference)
 
 
+@pytest.mark.parametrize("executor", [None, "thread"])
+def test_coverage_pattern_without_metres_is_the_pattern_of_the_metres(helsinki, executor):
+    """metres=False: 1.0 at exactly the pairs the metres are stored at, in chunks and from an executor."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    g = street_graph(helsinki.edges)
+    rng = np.random.default_rng(12)
+    minx, miny, maxx, maxy = helsinki.boundary.bounds
+    sources = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(150, 2)))
+    targets = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(500, 2)))
+    cutoff = rng.choice([300.0, 600.0], size=len(targets))
+    metres = coverage(g, sources, targets, cutoff, chunk_points=11)
+    assert metres.nnz > 300
+    pool = None if executor is None else ThreadPoolExecutor(2)
+    try:
+        pattern = coverage(g, sources, targets, cutoff, chunk_points=11, executor=pool, metres=False)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    assert pattern.dtype == np.float64
+    assert np.array_equal(pattern.indptr, metres.indptr)
+    assert np.array_equal(pattern.indices, metres.indices)
+    assert np.all(pattern.data == 1.0)
+
+
 def test_chunk_search_area_is_a_proven_bound_even_when_lengths_are_shorter_than_the_span():
     # A segment stored 10 m long spans 1000 m: the chunk's search area must grow with it (the target is 90 m away
     # along the network, 1080 m in a straight line), not assume that lengths are at least the straight spans.
