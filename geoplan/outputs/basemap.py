@@ -14,6 +14,7 @@ import json
 import math
 import numbers
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -23,7 +24,7 @@ import shapely
 from geoplan import i18n, settings
 from geoplan.data.areas import StudyArea
 
-__all__ = ["LAYERS", "MIN_ZOOM", "basemap_bounds", "basemap_layer"]
+__all__ = ["LAYERS", "MIN_ZOOM", "RawJSON", "basemap_bounds", "basemap_layer", "street_classes"]
 
 #: Basemap layers, in drawing order (bottom first is the front end's choice).
 LAYERS = ("streets", "water", "buildings", "landuse")
@@ -69,28 +70,86 @@ def basemap_layer(area: StudyArea, layer: str, tolerance_m: float = 1.0) -> dict
     InputError
         ``layer`` is not one of :data:`LAYERS`, or ``tolerance_m`` is negative or not a number.
     """
+    frame, rounded = _lonlat(area, layer, tolerance_m)
+    if len(frame) == 0:
+        return {"type": "FeatureCollection", "features": []}
+    texts = shapely.to_geojson(rounded)
+    features = [
+        {"type": "Feature", "geometry": json.loads(text), "properties": props}
+        for text, empty, props in zip(texts, shapely.is_empty(rounded), _LAYER_SOURCES[layer][1](frame), strict=True)
+        if not empty
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@dataclass(frozen=True)
+class RawJSON:
+    """A JSON text to be written as it is where a value is expected (see :func:`street_classes`).
+
+    Attributes
+    ----------
+    text : str
+        Valid JSON.
+    """
+
+    text: str
+
+
+def street_classes(area: StudyArea, tolerance_m: float = 1.0) -> dict:
+    """Build the streets layer with one feature per street class, for a file that draws a whole city.
+
+    Same streets, simplification and coordinates as ``basemap_layer(area, "streets", tolerance_m)``, but merged into
+    one MultiLineString per ``highway`` value, whose GeoJSON is kept as text: a city of a million street segments
+    gives a dozen features and no Python object per vertex (written out, a few times the file's size in memory
+    instead of gigabytes).
+
+    Parameters
+    ----------
+    area : StudyArea
+        The loaded study area.
+    tolerance_m : float
+        Simplification tolerance in metres, as for :func:`basemap_layer`.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection whose features have a :class:`RawJSON` geometry and the property ``highway``;
+        the most numerous class first (minor streets under arterials when drawn in order).
+
+    Raises
+    ------
+    InputError
+        ``tolerance_m`` is negative or not a number.
+    """
+    frame, rounded = _lonlat(area, "streets", tolerance_m)
+    highway = np.array([value or UNKNOWN_HIGHWAY for value in _column(frame, "highway")], dtype=object)
+    lines = np.isin(shapely.get_type_id(rounded), (1, 2)) & ~shapely.is_empty(rounded)  # LineString, LinearRing
+    highway, rounded = highway[lines], rounded[lines]
+    classes, counts = np.unique(highway.astype(str), return_counts=True)
+    features = []
+    for value in classes[np.lexsort((classes, -counts))]:
+        merged = shapely.multilinestrings(rounded[highway == value])
+        features.append({"type": "Feature", "geometry": RawJSON(shapely.to_geojson(merged)),
+                         "properties": {"highway": str(value)}})  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _lonlat(area: StudyArea, layer: str, tolerance_m: float) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Return a layer's drawable rows and their geometries: simplified in metres, in WGS-84, rounded."""
     if layer not in _LAYER_SOURCES:
         raise i18n.input_error("basemap_layer_unknown", layer=layer, layers=", ".join(LAYERS))
     tolerance = float(tolerance_m) if isinstance(tolerance_m, numbers.Real) else math.nan
     if not math.isfinite(tolerance) or tolerance < 0:
         raise i18n.input_error("basemap_tolerance", value=tolerance_m)
-    column, properties = _LAYER_SOURCES[layer]
-    frame = getattr(area, column)
+    frame = getattr(area, _LAYER_SOURCES[layer][0])
     geometry = np.asarray(frame.geometry.to_numpy(), dtype=object)
     keep = ~shapely.is_missing(geometry) & ~shapely.is_empty(geometry) & shapely.is_valid(geometry)
     frame, geometry = frame[keep], geometry[keep]
     if len(frame) == 0:
-        return {"type": "FeatureCollection", "features": []}
+        return frame, geometry
     simplified = shapely.simplify(geometry, tolerance, preserve_topology=True)
     lonlat = gpd.GeoSeries(simplified, crs=area.crs).to_crs(settings.WGS84).to_numpy()
-    rounded = shapely.transform(lonlat, lambda xy: np.round(xy, COORDINATE_DECIMALS))
-    texts = shapely.to_geojson(rounded)
-    features = [
-        {"type": "Feature", "geometry": json.loads(text), "properties": props}
-        for text, empty, props in zip(texts, shapely.is_empty(rounded), properties(frame), strict=True)
-        if not empty
-    ]
-    return {"type": "FeatureCollection", "features": features}
+    return frame, shapely.transform(lonlat, lambda xy: np.round(xy, COORDINATE_DECIMALS))
 
 
 def basemap_bounds(area: StudyArea) -> list[list[float]]:

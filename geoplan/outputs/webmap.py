@@ -31,6 +31,7 @@ import html
 import json
 import math
 import re
+import uuid
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -40,7 +41,7 @@ import numpy as np
 import shapely
 
 from geoplan import i18n, settings
-from geoplan.outputs.basemap import COORDINATE_DECIMALS, MIN_ZOOM, basemap_layer
+from geoplan.outputs.basemap import COORDINATE_DECIMALS, MIN_ZOOM, RawJSON, basemap_layer, street_classes
 from geoplan.outputs.descriptions import overview, station_text
 from geoplan.outputs.export_data import ExportData
 from geoplan.outputs.tables import proposals_wgs84
@@ -298,8 +299,22 @@ def _page(title: str, lang: str, basemap: list[dict], overlays: list[dict], lege
 
 
 def _script_json(payload: dict) -> str:
-    """Return JSON for a ``<script type="application/json">`` block: nothing in it can end or escape the element."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    """Return JSON for a ``<script type="application/json">`` block: nothing in it can end or escape the element.
+
+    :class:`~geoplan.outputs.basemap.RawJSON` values are written as their text.
+    """
+    raw: list[str] = []
+    token = uuid.uuid4().hex
+
+    def placeholder(value: object) -> str:
+        if not isinstance(value, RawJSON):
+            raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+        raw.append(value.text)
+        return f"{token}{len(raw) - 1}"
+
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=placeholder)
+    if raw:
+        text = re.sub(f'"{token}(\\d+)"', lambda match: raw[int(match.group(1))], text)
     return _SCRIPT_BREAKERS.sub(r"\\u003c", text)
 
 
@@ -333,12 +348,14 @@ def _basemap(area, lang: str) -> list[dict]:
     """Return the area's own OSM layers that have features, bottom first, with the properties the page styles by."""
     layers = []
     for layer in BASEMAP_LAYERS:
-        collection = basemap_layer(area, layer, BASEMAP_TOLERANCE_M)
+        if layer == "streets":  # one feature per street class: a whole city's streets stay a light file to write
+            collection = street_classes(area, BASEMAP_TOLERANCE_M)
+        else:
+            collection = basemap_layer(area, layer, BASEMAP_TOLERANCE_M)
+            for feature in collection["features"]:
+                feature["properties"] = {}
         if not collection["features"]:
             continue
-        for feature in collection["features"]:
-            kept = feature["properties"].get("highway") if layer == "streets" else None
-            feature["properties"] = {"highway": kept} if kept else {}
         layers.append({
             "id": layer, "name": html.escape(_t(layer, lang)), "show": True, "min_zoom": MIN_ZOOM.get(layer, 0),
             "attribution": html.escape(_t("osm_attribution", lang)) if layer == "streets" else "",

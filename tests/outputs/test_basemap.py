@@ -12,7 +12,7 @@ import shapely
 
 from geoplan import settings
 from geoplan.errors import InputError
-from geoplan.outputs.basemap import LAYERS, MIN_ZOOM, basemap_bounds, basemap_layer
+from geoplan.outputs.basemap import LAYERS, MIN_ZOOM, RawJSON, basemap_bounds, basemap_layer, street_classes
 
 SOURCE = {"streets": "edges", "water": "water", "buildings": "buildings", "landuse": "landuse"}
 PROPERTIES = {"streets": {"highway", "name"}, "water": {"kind"}, "buildings": {"name"}, "landuse": {"landuse"}}
@@ -197,3 +197,37 @@ def test_every_layer_is_json_serialisable_and_round_trips(layers):
     for layer in LAYERS:
         text = json.dumps(layers[layer], allow_nan=False)
         assert json.loads(text) == layers[layer]
+
+
+# street_classes: one feature per street class, geometries kept as text
+
+
+def test_street_classes_hold_exactly_the_streets_of_the_basemap_layer(helsinki, layers):
+    classes = street_classes(helsinki)
+    features = classes["features"]
+    assert all(isinstance(feature["geometry"], RawJSON) for feature in features)
+    by_class = {f["properties"]["highway"]: shapely.from_geojson(f["geometry"].text) for f in features}
+    assert len(by_class) == len(features) > 3, "one feature per class"
+    assert all(feature["properties"].keys() == {"highway"} for feature in features)
+    counts = [shapely.get_num_geometries(by_class[f["properties"]["highway"]]) for f in features]
+    assert counts == sorted(counts, reverse=True), "the most numerous class first"
+    # the same lines, vertex for vertex, as the per-street layer of the same tolerance
+    expected: dict[str, list] = {}
+    for feature in layers["streets"]["features"]:
+        expected.setdefault(feature["properties"]["highway"], []).append(feature["geometry"]["coordinates"])
+    assert by_class.keys() == expected.keys()
+    for highway, merged in by_class.items():
+        got = [line.coords[:] for line in shapely.get_parts(merged)]
+        assert got == [[tuple(xy) for xy in line] for line in expected[highway]]
+
+
+def test_street_classes_of_an_area_without_streets_or_tags(helsinki):
+    x, y = helsinki.boundary.centroid.coords[0]
+    untagged = dataclasses.replace(helsinki, edges=gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(x, y), (x + 50, y)]), None], crs=helsinki.crs))  # fmt: skip
+    (feature,) = street_classes(untagged)["features"]
+    assert feature["properties"] == {"highway": "road"}
+    empty = dataclasses.replace(helsinki, edges=helsinki.edges.iloc[:0])
+    assert street_classes(empty) == {"type": "FeatureCollection", "features": []}
+    with pytest.raises(InputError, match="tolerance"):
+        street_classes(helsinki, tolerance_m=-1.0)

@@ -115,7 +115,9 @@ def test_layers_legend_and_popups_are_in_the_maps_language(lang, plan, plan_page
         assert texts["city"] in [item["text"] for item in data["legend"]["items"]]
         names = {layer["id"]: layer["name"] for layer in data["basemap"]}
         assert names["streets"] == texts["streets"]
-        assert len(data["basemap"][-1]["data"]["features"]) > 1000, "the area's streets are in the file"
+        streets = data["basemap"][-1]["data"]["features"]
+        assert sum(len(f["geometry"]["coordinates"]) for f in streets) > 1000, "the area's streets are in the file"
+        assert len({f["properties"]["highway"] for f in streets}) == len(streets), "one feature per street class"
     plan_data = data_block(plan_pages[lang].read_text("utf-8"))
     stations = next(layer for layer in plan_data["overlays"] if layer["id"] == "stations")
     assert len(stations["data"]["features"]) == len(plan.proposals)
@@ -130,6 +132,17 @@ def test_the_basemap_has_the_areas_water_and_buildings_and_keeps_the_map_small(p
     buildings = basemap_layer(helsinki, "buildings", webmap.BASEMAP_TOLERANCE_M)["features"]
     assert len(data["basemap"][2]["data"]["features"]) == len(buildings) > 400
     assert plan_pages["zh"].stat().st_size < 2_000_000  # 1.38 MB for the default area (folium's map: 1.68 MB)
+
+
+def test_raw_json_is_written_as_it_is_and_still_cannot_end_the_data_block():
+    from geoplan.outputs.basemap import RawJSON
+
+    payload = {"a": [RawJSON('{"type":"Point","coordinates":[1,2]}'), RawJSON('"</script>"')], "b": "x"}
+    text = webmap._script_json(payload)
+    assert re.search(r"<(/?script|!--)", text, re.IGNORECASE) is None
+    assert json.loads(text) == {"a": [{"type": "Point", "coordinates": [1, 2]}, "</script>"], "b": "x"}
+    with pytest.raises(TypeError):
+        webmap._script_json({"a": object()})
 
 
 def test_text_cannot_end_the_data_block():
