@@ -23,6 +23,7 @@ import shapely
 
 from geoplan import i18n, settings
 from geoplan.data.areas import StudyArea
+from geoplan.data.geometry import one_per_segment
 
 __all__ = ["LAYERS", "MIN_ZOOM", "RawJSON", "basemap_bounds", "basemap_layer", "street_classes"]
 
@@ -98,10 +99,11 @@ class RawJSON:
 def street_classes(area: StudyArea, tolerance_m: float = 1.0) -> dict:
     """Build the streets layer with one feature per street class, for a file that draws a whole city.
 
-    Same streets, simplification and coordinates as ``basemap_layer(area, "streets", tolerance_m)``, but merged into
-    one MultiLineString per ``highway`` value, whose GeoJSON is kept as text: a city of a million street segments
-    gives a dozen features and no Python object per vertex (written out, a few times the file's size in memory
-    instead of gigabytes).
+    Same simplification and coordinates as ``basemap_layer(area, "streets", tolerance_m)``, but a two-way street
+    stored once per direction is drawn once (:func:`~geoplan.data.geometry.one_per_segment`; loops are kept), and
+    the lines are merged into one MultiLineString per ``highway`` value whose GeoJSON is kept as text: a city of a
+    million street segments gives a dozen features and no Python object per vertex (written out, a few times the
+    file's size in memory instead of gigabytes).
 
     Parameters
     ----------
@@ -121,7 +123,7 @@ def street_classes(area: StudyArea, tolerance_m: float = 1.0) -> dict:
     InputError
         ``tolerance_m`` is negative or not a number.
     """
-    frame, rounded = _lonlat(area, "streets", tolerance_m)
+    frame, rounded = _lonlat(area, "streets", tolerance_m, _drawn_once(area.edges))
     highway = np.array([value or UNKNOWN_HIGHWAY for value in _column(frame, "highway")], dtype=object)
     lines = np.isin(shapely.get_type_id(rounded), (1, 2)) & ~shapely.is_empty(rounded)  # LineString, LinearRing
     highway, rounded = highway[lines], rounded[lines]
@@ -134,14 +136,28 @@ def street_classes(area: StudyArea, tolerance_m: float = 1.0) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _lonlat(area: StudyArea, layer: str, tolerance_m: float) -> tuple[gpd.GeoDataFrame, np.ndarray]:
-    """Return a layer's drawable rows and their geometries: simplified in metres, in WGS-84, rounded."""
+def _drawn_once(edges: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the streets with one row per segment (one direction of a two-way street), loops kept."""
+    if not {"u", "v", "length"} <= set(edges.columns) or len(edges) == 0:
+        return edges
+    kept = (edges["u"] == edges["v"]).to_numpy(copy=True)
+    kept[one_per_segment(edges.reset_index(drop=True)).index.to_numpy()] = True
+    return edges[kept]
+
+
+def _lonlat(
+    area: StudyArea, layer: str, tolerance_m: float, frame: gpd.GeoDataFrame | None = None
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Return a layer's drawable rows and their geometries: simplified in metres, in WGS-84, rounded.
+
+    ``frame`` replaces the area's rows of the layer (a subset of them).
+    """
     if layer not in _LAYER_SOURCES:
         raise i18n.input_error("basemap_layer_unknown", layer=layer, layers=", ".join(LAYERS))
     tolerance = float(tolerance_m) if isinstance(tolerance_m, numbers.Real) else math.nan
     if not math.isfinite(tolerance) or tolerance < 0:
         raise i18n.input_error("basemap_tolerance", value=tolerance_m)
-    frame = getattr(area, _LAYER_SOURCES[layer][0])
+    frame = getattr(area, _LAYER_SOURCES[layer][0]) if frame is None else frame
     geometry = np.asarray(frame.geometry.to_numpy(), dtype=object)
     keep = ~shapely.is_missing(geometry) & ~shapely.is_empty(geometry) & shapely.is_valid(geometry)
     frame, geometry = frame[keep], geometry[keep]

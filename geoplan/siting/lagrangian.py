@@ -34,6 +34,11 @@ STALL_ITERATIONS = 60
 #: subgradient steps stall 0.5% above it in the same time.
 VOLUME_ALPHA = 0.1
 
+#: The subgradient loop multiplies with a single-precision copy of the 0/1 matrix (half the memory traffic) up to
+#: this many stored entries; above, with the matrix itself: for a whole city the copy (0.9 GB at 222 million
+#: entries) would be the solve's largest allocation.
+SINGLE_PRECISION_MAX_ENTRIES = 100_000_000
+
 
 @dataclass(frozen=True)
 class LagrangianOutcome:
@@ -100,8 +105,10 @@ def bound(
     deadline = time.perf_counter() + time_limit
     # The subgradient loop only ranks sites, so single precision does (half the memory traffic of the product
     # that dominates each iteration); the bound returned is recomputed in double precision from its multipliers.
-    pattern = sp.csr_array((np.ones(coverage.nnz, dtype=np.float32), coverage.indices, coverage.indptr),
-                           shape=coverage.shape)  # fmt: skip
+    pattern = coverage
+    if coverage.nnz <= SINGLE_PRECISION_MAX_ENTRIES:
+        pattern = sp.csr_array((np.ones(coverage.nnz, dtype=np.float32), coverage.indices, coverage.indptr),
+                               shape=coverage.shape)  # fmt: skip
     fixed, free = _site_masks(constraints, coverage.shape[0])
     free_index, fixed_index = np.flatnonzero(free), np.flatnonzero(fixed)
     k = constraints.p - len(fixed_index)
@@ -115,7 +122,7 @@ def bound(
     target = incumbent / (1.0 - target_gap) if target_gap < 1 else np.inf
     while iterations < max_iterations and time.perf_counter() < deadline:
         iterations += 1
-        rho = (pattern @ multipliers.astype(np.float32)).astype(float)
+        rho = (pattern @ multipliers.astype(pattern.dtype)).astype(float)
         top = free_index[np.argpartition(-rho[free_index], k - 1)[:k]] if k > 0 else free_index[:0]
         value = float(np.maximum(weights - multipliers, 0.0).sum() + rho[fixed].sum() + rho[top].sum())
         improved = value < best[0] - 1e-9 * max(1.0, abs(value))

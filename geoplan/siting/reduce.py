@@ -50,10 +50,8 @@ def demand_groups(
 
     Returns
     -------
-    coverage : scipy.sparse.csr_array
-        Candidates x merged-demand 0/1 matrix.
-    weights : numpy.ndarray
-        Summed weight of each merged column.
+    coverage, weights
+        As :func:`merge_demand` returns them (or folded, see ``min_saving``).
     column_of : numpy.ndarray
         Merged column of each original column, -1 when dropped.
     """

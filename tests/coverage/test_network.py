@@ -350,12 +350,18 @@ def test_distances_between_without_limit_includes_far_points(path_graph):
     assert d[0, 0] == pytest.approx(1000 + 50 + 10)
 
 
+def _random_spots(g, area, seed: int, n_sources: int, n_targets: int):
+    """The random generator, then sources and targets drawn uniformly over the area's bounds, snapped."""
+    rng = np.random.default_rng(seed)
+    minx, miny, maxx, maxy = area.boundary.bounds
+    sources = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(n_sources, 2)))
+    targets = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(n_targets, 2)))
+    return rng, sources, targets
+
+
 def test_coverage_batches_give_same_result(monkeypatch, helsinki):
     g = street_graph(helsinki.edges)
-    rng = np.random.default_rng(11)
-    minx, miny, maxx, maxy = helsinki.boundary.bounds
-    sources = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(40, 2)))
-    targets = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(120, 2)))
+    _, sources, targets = _random_spots(g, helsinki, 11, 40, 120)
     reference = coverage(g, sources, targets, 600.0)
     monkeypatch.setattr(network, "BATCH_POINTS", 7)
     monkeypatch.setattr(network, "BATCH_SOURCES", 5)
@@ -560,10 +566,7 @@ def _grid_graph(folder):
 
 def test_coverage_chunks_equal_one_chunk_on_helsinki(monkeypatch, helsinki):
     g = street_graph(helsinki.edges)
-    rng = np.random.default_rng(5)
-    minx, miny, maxx, maxy = helsinki.boundary.bounds
-    sources = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(300, 2)))
-    targets = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(900, 2)))
+    rng, sources, targets = _random_spots(g, helsinki, 5, 300, 900)
     cutoff = rng.choice([300.0, 600.0], size=len(targets))
     reference = _unchunked(monkeypatch, g, sources, targets, cutoff)
     assert reference.nnz > 1000
@@ -591,10 +594,7 @@ def test_coverage_pattern_without_metres_is_the_pattern_of_the_metres(helsinki, 
     from concurrent.futures import ThreadPoolExecutor
 
     g = street_graph(helsinki.edges)
-    rng = np.random.default_rng(12)
-    minx, miny, maxx, maxy = helsinki.boundary.bounds
-    sources = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(150, 2)))
-    targets = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(500, 2)))
+    rng, sources, targets = _random_spots(g, helsinki, 12, 150, 500)
     cutoff = rng.choice([300.0, 600.0], size=len(targets))
     metres = coverage(g, sources, targets, cutoff, chunk_points=11)
     assert metres.nnz > 300
@@ -630,10 +630,7 @@ def test_coverage_with_an_executor_equals_the_serial_path(monkeypatch, helsinki,
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
     g = street_graph(helsinki.edges)
-    rng = np.random.default_rng(8)
-    minx, miny, maxx, maxy = helsinki.boundary.bounds
-    sources = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(200, 2)))
-    targets = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(600, 2)))
+    rng, sources, targets = _random_spots(g, helsinki, 8, 200, 600)
     cutoff = rng.choice([300.0, 600.0], size=len(targets))
     serial = coverage(g, sources, targets, cutoff, chunk_points=20)
     assert serial.nnz > 500
@@ -648,9 +645,6 @@ def test_coverage_with_a_map_only_executor_equals_the_serial_path(helsinki):
             return map(fn, iterable)
 
     g = street_graph(helsinki.edges)
-    rng = np.random.default_rng(9)
-    minx, miny, maxx, maxy = helsinki.boundary.bounds
-    sources = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(60, 2)))
-    targets = snap(g, rng.uniform([minx, miny], [maxx, maxy], size=(200, 2)))
+    _, sources, targets = _random_spots(g, helsinki, 9, 60, 200)
     serial = coverage(g, sources, targets, 500.0, chunk_points=9)
     assert _identical(coverage(g, sources, targets, 500.0, executor=MapOnly(), chunk_points=9), serial)

@@ -175,7 +175,10 @@ def bound_instance(seed: int):
 
 
 @pytest.mark.parametrize("seed", range(20))
-def test_lagrangian_bound_is_an_upper_bound(seed):
+@pytest.mark.parametrize("precision", ["single", "double"])
+def test_lagrangian_bound_is_an_upper_bound(seed, precision, monkeypatch):
+    if precision == "double":  # a whole city's matrix: the loop multiplies with the matrix itself, not a copy
+        monkeypatch.setattr(lagrangian, "SINGLE_PRECISION_MAX_ENTRIES", 0)
     coverage, weights, p, fixed, excluded = bound_instance(seed)
     n = coverage.shape[0]
     rules = {"fixed": fixed, "excluded": excluded}
