@@ -385,7 +385,12 @@ def _points(frame: gpd.GeoDataFrame, properties: list[dict], *, tip: bool = True
 
 
 def _collection(geometry: np.ndarray, properties: list[dict]) -> dict:
-    """Return WGS-84 geometries as a GeoJSON FeatureCollection, rounded to the basemap's decimals, empties dropped."""
+    """Return WGS-84 geometries as a GeoJSON FeatureCollection, rounded to the basemap's decimals, empties dropped.
+
+    Geometries stay shapely's GeoJSON text (:class:`~geoplan.outputs.basemap.RawJSON`), written as they are into
+    the page: a whole city's hundreds of thousands of candidates and demand cells would otherwise be a dict, a list
+    and floats each.
+    """
     geometry = np.asarray(geometry, dtype=object)
     rounded = shapely.transform(geometry, lambda xy: np.round(xy, COORDINATE_DECIMALS))
     keep = ~shapely.is_missing(rounded) & ~shapely.is_empty(rounded)
@@ -394,7 +399,7 @@ def _collection(geometry: np.ndarray, properties: list[dict]) -> dict:
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "geometry": json.loads(text), "properties": p}
+            {"type": "Feature", "geometry": RawJSON(text), "properties": p}
             for text, p in zip(texts, props, strict=True)
         ],
     }

@@ -19,6 +19,7 @@ from geoplan.data.areas import StudyArea
 from geoplan.inputs.candidates import CandidateSet, refusal_reasons
 from geoplan.inputs.user_data import UserData
 from geoplan.planning.figures import coverage_figures
+from geoplan.planning.memory import release_memory
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.prepare import PreparedModel, prepare
 from geoplan.planning.solve import Solution, solve
@@ -160,6 +161,7 @@ def plan_prepared(prepared: PreparedModel, params: PlanParameters) -> Plan:
     log.debug("planning %d stations over %d candidate sites and %d demand points", stations,
              len(prepared.candidates.sites), len(prepared.demand))  # fmt: skip
     solution = solve(prepared, params, stations)
+    release_memory()  # the solver's working copies: the files written next should not sit on top of them
     timings = dict(prepared.timings_s, siting=time.perf_counter() - started)
     proposals, demand = _proposals(prepared, solution)
     return Plan(prepared, params, solution.stations, proposals, demand, solution.result, timings)

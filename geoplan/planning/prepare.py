@@ -9,7 +9,6 @@ No other code repeats these steps.
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import hashlib
 import json
@@ -30,6 +29,7 @@ from geoplan.data.areas import AreaSpec, StudyArea, fingerprint
 from geoplan.inputs.candidates import CandidateSet, build_candidates
 from geoplan.inputs.demand import build_demand
 from geoplan.inputs.user_data import UserData
+from geoplan.planning.memory import release_memory
 from geoplan.planning.model import SitingModel, build_model
 from geoplan.planning.parameters import PlanParameters, default_stations
 from geoplan.planning.sites import SiteIndex, build_index
@@ -176,7 +176,7 @@ def prepare(
     if unknown:
         raise i18n.input_error("excluded_unknown", ids=", ".join(unknown[:10]))
     lap("candidates")
-    _release_memory()
+    release_memory()
     graph = network.street_graph(area.edges)
     xy = shapely.get_coordinates(sites.geometry.to_numpy())
     site_spots = network.snap(graph, xy)
@@ -189,7 +189,7 @@ def prepare(
         must_cover = network.coverage(graph, site_spots, gap_spots, params.max_gap_m, executor=executor,
                                       metres=False)  # fmt: skip
     lap("coverage")
-    _release_memory()
+    release_memory()
     planned = area.planned_districts
     site_rules = {
         "district": sites["district"].to_numpy(),
@@ -263,20 +263,6 @@ def code_fingerprint() -> str:
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def _release_memory() -> None:
-    """Give the memory freed by a stage back to the system (glibc only; elsewhere nothing happens).
-
-    A stage frees many small blocks (shapely geometries, search trees, the coverage chunks' joins) in between the
-    blocks it keeps, and glibc keeps those pages for the process: without this the next stage's peak sits on top of
-    them. ``malloc_trim`` returns every free page, wherever it is in the heap.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        log.debug("malloc_trim unavailable: freed memory stays with the process")
 
 
 def _demand_points(demand: gpd.GeoDataFrame, params: PlanParameters) -> tuple[np.ndarray, np.ndarray]:
