@@ -448,7 +448,7 @@ def _assemble(parts: list, shape: tuple[int, int]) -> sp.csr_array:
     index_dtype = np.int32 if max(nnz, shape[0], shape[1]) < np.iinfo(np.int32).max else np.int64
     indices = np.empty(nnz, dtype=index_dtype)
     pattern = any(vals is None for *_, vals in parts)
-    data = np.ones(nnz) if pattern else np.empty(nnz)
+    data = None if pattern else np.empty(nnz)  # the pattern's ones come once the parts are released
     while parts:
         points, count, cols, vals = parts.pop()
         rows = np.repeat(points, count)
@@ -457,6 +457,8 @@ def _assemble(parts: list, shape: tuple[int, int]) -> sp.csr_array:
         indices[position] = cols
         if not pattern:
             data[position] = np.maximum(vals, MIN_DISTANCE_M)
+    if pattern:
+        data = np.ones(nnz)
     return sp.csr_array((data, indices, indptr.astype(index_dtype)), shape=shape)
 
 

@@ -11,7 +11,7 @@ from _siting_brute import brute_force, feasible_subsets, subset_values
 
 from geoplan.siting import lagrangian, spacing_conflicts
 from geoplan.siting.model import Constraints, validate
-from geoplan.siting.reduce import _same_pattern, demand_groups, merge_demand
+from geoplan.siting.reduce import _same_pattern, column_counts, demand_groups, merge_demand
 
 # ---------------------------------------------------------------------------------------------------------------
 # merge_demand
@@ -340,3 +340,13 @@ def test_solve_mclp_on_the_shared_matrix_equals_a_private_copy(seed):
     assert a.bound == b.bound
     assert list(a.selected) == list(b.selected)
     assert np.array_equal(shared.toarray(), coverage.astype(float))
+
+
+@pytest.mark.parametrize("block", [1, 7, 1 << 24])
+def test_column_counts_in_blocks_equal_one_count(block):
+    rng = np.random.default_rng(block)
+    matrix = sp.random_array((40, 300), density=0.1, format="csr", rng=rng)
+    np.testing.assert_array_equal(
+        column_counts(matrix, block=block), np.bincount(matrix.indices, minlength=matrix.shape[1])
+    )
+    assert column_counts(sp.csr_array((3, 5)), block=block).tolist() == [0] * 5
