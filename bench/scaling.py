@@ -253,12 +253,13 @@ def write_report(path: Path, results: list[dict], before: list[dict], note: str)
         f"- Machine: {machine()}; shared with other work, load average "
         + ", ".join(f"{r['name']} {r['load'][0]}→{r['load'][1]}" for r in results if "load" in r),
         "",
-        "Each stage cell is the stage's seconds / the peak RSS (GB) sampled every 20 ms while it ran (load: reading "
-        "the area; graph, snap, coverage: the street graph, snapping, the site x location distances; model: the "
+        "Each stage cell is the stage's seconds / the peak RSS (GiB) while it ran: sampled every 20 ms, or the "
+        "kernel's high-water mark when that rose during the stage, so short spikes count (load: reading the "
+        "area; graph, snap, coverage: the street graph, snapping, the site x location distances; model: the "
         "siting matrices; solve: the siting solver; write: the output files). Wall is the whole process from "
-        "interpreter start; peak RSS is the process's `ru_maxrss`. Covered pairs: stored entries of the candidate "
-        "x demand-location coverage matrix. \"Before\" is the code at the start of the work (commit 7927ec8), run "
-        "with the same driver.",
+        "interpreter start; peak RSS is the process's `ru_maxrss` (GiB, 2^30 bytes). Covered pairs: stored "
+        "entries of the candidate x demand-location coverage matrix. \"Before\" is the code at the start of the "
+        "work (commit 7927ec8), run with the same driver.",
         "",
         *table(results, before),
         "",

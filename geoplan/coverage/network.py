@@ -34,6 +34,7 @@ from geoplan import i18n
 from geoplan._progress import track
 from geoplan.data.geometry import one_per_segment
 from geoplan.errors import AreaError
+from geoplan.memory import release_memory
 
 #: Smallest distance stored in a coverage matrix (m), so that a covered pair is never an implicit zero.
 MIN_DISTANCE_M = 1e-3
@@ -458,6 +459,7 @@ def _assemble(parts: list, shape: tuple[int, int]) -> sp.csr_array:
         if not pattern:
             data[position] = np.maximum(vals, MIN_DISTANCE_M)
     if pattern:
+        release_memory()  # the parts were small blocks on the heap: give their pages back before the big array
         data = np.ones(nnz)
     return sp.csr_array((data, indices, indptr.astype(index_dtype)), shape=shape)
 

@@ -8,6 +8,7 @@ everywhere.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["coverage_figures", "share"]
 
@@ -42,7 +43,7 @@ def coverage_figures(prepared, covered_columns: np.ndarray, station_districts: l
     pieces = prepared.model.pieces
     weight = pieces["weight"].to_numpy(dtype=float)
     covered = np.asarray(covered_columns, dtype=bool)[pieces["column"].to_numpy()]
-    by_district = _table(pieces["district"].astype(str).to_numpy(), weight, covered)
+    by_district = _table(pieces["district"], weight, covered)
     for name in prepared.area.districts["district"].astype(str):
         by_district.setdefault(name, share(0.0, 0.0))
     counts = dict.fromkeys(by_district, 0)
@@ -54,13 +55,14 @@ def coverage_figures(prepared, covered_columns: np.ndarray, station_districts: l
     return {
         "workers": {"total": overall["workers"], "covered": overall["covered"], "share": overall["share"]},
         "by_district": by_district,
-        "by_group": _table(pieces["group"].astype(str).to_numpy(), weight, covered),
+        "by_group": _table(pieces["group"], weight, covered),
         "stations": len(station_districts),
     }
 
 
-def _table(labels: np.ndarray, weight: np.ndarray, covered: np.ndarray) -> dict[str, dict[str, float]]:
-    names, code = np.unique(labels, return_inverse=True)
+def _table(labels: pd.Series, weight: np.ndarray, covered: np.ndarray) -> dict[str, dict[str, float]]:
+    # Hashed, not sorted as Python objects: a whole city has millions of demand pieces.
+    code, names = pd.factorize(labels.astype(str), sort=True)
     total = np.bincount(code, weights=weight, minlength=len(names))
     hit = np.bincount(code[covered], weights=weight[covered], minlength=len(names))
     return {str(name): share(float(total[i]), float(hit[i])) for i, name in enumerate(names)}

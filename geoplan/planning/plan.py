@@ -18,8 +18,8 @@ import pandas as pd
 from geoplan.data.areas import StudyArea
 from geoplan.inputs.candidates import CandidateSet, refusal_reasons
 from geoplan.inputs.user_data import UserData
+from geoplan.memory import release_memory
 from geoplan.planning.figures import coverage_figures
-from geoplan.planning.memory import release_memory
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.prepare import PreparedModel, prepare
 from geoplan.planning.solve import Solution, solve

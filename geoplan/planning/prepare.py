@@ -29,7 +29,7 @@ from geoplan.data.areas import AreaSpec, StudyArea, fingerprint
 from geoplan.inputs.candidates import CandidateSet, build_candidates
 from geoplan.inputs.demand import build_demand
 from geoplan.inputs.user_data import UserData
-from geoplan.planning.memory import release_memory
+from geoplan.memory import release_memory
 from geoplan.planning.model import SitingModel, build_model
 from geoplan.planning.parameters import PlanParameters, default_stations
 from geoplan.planning.sites import SiteIndex, build_index

@@ -7,7 +7,7 @@ import platform
 
 import pytest
 
-from geoplan.planning.memory import release_memory
+from geoplan.memory import release_memory
 
 
 def _rss() -> int:

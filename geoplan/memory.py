@@ -1,4 +1,4 @@
-"""Giving memory a stage has freed back to the system, between the stages of a whole city's plan."""
+"""Giving memory a stage has freed back to the system, between the stages (and steps) of a whole city's plan."""
 
 from __future__ import annotations
 
