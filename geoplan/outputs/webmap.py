@@ -262,7 +262,11 @@ def demand_grid_layer(demand: gpd.GeoDataFrame, lang: str = "zh") -> dict:
 
 
 def _page(title: str, lang: str, basemap: list[dict], overlays: list[dict], legend: dict, bounds) -> HtmlMap:
-    """Assemble the self-contained page: inlined Leaflet, style, data block and page script."""
+    """Assemble the self-contained page: inlined Leaflet, style, data block and page script.
+
+    ``basemap`` and ``overlays`` are emptied once their JSON is written: a whole city's features are released
+    before the page's text is put together.
+    """
     payload = {
         "bounds": [[float(v) for v in corner] for corner in bounds],
         "basemap": basemap,
@@ -270,6 +274,9 @@ def _page(title: str, lang: str, basemap: list[dict], overlays: list[dict], lege
         "legend": legend,
         "tiles": {"url": TILE_URL, "name": html.escape(_t("tiles", lang)), "attribution": "© OpenStreetMap"},
     }
+    data = _script_json(payload)
+    basemap.clear()
+    overlays.clear()
     heading = _html_text(title)
     page = f"""<!DOCTYPE html>
 <html lang="{"zh-CN" if lang == "zh" else "en"}">
@@ -285,7 +292,7 @@ def _page(title: str, lang: str, basemap: list[dict], overlays: list[dict], lege
 <body>
 <div id="map"></div>
 <div class="geoplan-title"><span>{heading}</span></div>
-<script type="application/json" id="geoplan-map-data">{_script_json(payload)}</script>
+<script type="application/json" id="geoplan-map-data">{data}</script>
 <script>
 {_leaflet_js()}
 </script>

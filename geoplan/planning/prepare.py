@@ -202,6 +202,7 @@ def prepare(
     model = build_model(demand, point_of, reach, must_cover, site_rules, params.hours_options,
                         params.min_overlap_min)  # fmt: skip
     lap("model")
+    release_memory()
     log.debug("prepared %d candidate sites and %d demand locations", len(sites), len(points))
     return freeze(PreparedModel(
         area=area, params=params, user_data=user_data, demand=demand, layer_rules=layer_rules, candidates=candidates,
