@@ -213,14 +213,14 @@ def _cell(report: dict | None, stage: str) -> str:
     peak = report.get("stage_peak_mb", {}).get(stage)
     if seconds is None:
         return "–"
-    return f"{seconds:.1f} s / {peak / 1024:.2f} GB"
+    return f"{seconds:.1f} s / {peak / 1024:.2f} GiB"
 
 
 def table(results: list[dict], before: list[dict]) -> list[str]:
     previous = {r["name"]: r for r in before}
     stages = [label for label, _, _ in STAGES]
     head = "| case | run | nodes | edges | candidates | demand locations | covered pairs | " + " | ".join(stages)
-    lines = [head + " | wall (s) | peak RSS (GB) | gap | covered |", "|---|---|" + "---:|" * (len(stages) + 9)]
+    lines = [head + " | wall (s) | peak RSS (GiB) | gap | covered |", "|---|---|" + "---:|" * (len(stages) + 9)]
     for report in results:
         for label, r in (("before", previous.get(report["name"])), ("after", report)):
             if r is None:
