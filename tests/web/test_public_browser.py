@@ -209,7 +209,8 @@ def test_near_me_lists_stations_by_distance_and_draws_a_route(published, phone):
     expect(page.locator("#message")).to_contain_text("前往")
     if SCREENSHOT:
         page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(500)  # allowed: only when a docs screenshot is asked for (never in CI), for fades
+        # the map's fades and pans end before the picture is taken (only when a docs screenshot is asked for)
+        page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
         page.screenshot(path=SCREENSHOT)
 
     # riding: same stations, fewer minutes
