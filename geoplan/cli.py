@@ -118,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     cands.add_argument("--refusals", action="store_true", help="list every refused site, not only the counts")
     cands.set_defaults(run=_run_candidates)
     _batch_command(sub)
+    _layer_commands(sub)
     _web_commands(sub)
     _export_command(sub)
     _lang_arguments(parser)
@@ -206,6 +207,15 @@ def _export_command(sub) -> None:
     export.add_argument("--minutes", type=float, default=15.0, help="travel time of the service areas, min (15)")
     _database_argument(export)
     export.set_defaults(run=_run_export)
+
+
+def _layer_commands(sub) -> None:
+    layer = sub.add_parser(
+        "layer",
+        help="worker layers from what firms observe: build them (GPS pings, orders, depots), calibrate, compare",
+    )
+    layer_sub = layer.add_subparsers(dest="layer_command", required=True)
+    _layer_compare_command(layer_sub)
 
 
 def _web_commands(sub) -> None:
@@ -781,6 +791,95 @@ def _run_candidates(args: argparse.Namespace) -> int:
         for row, reason in zip(refused.itertuples(), reasons, strict=True):
             print(f"{source(row.source)}\t{reason}\t{row.geometry.x:.6f}\t{row.geometry.y:.6f}")
     return 0
+
+
+def _layer_compare_command(layer_sub) -> None:
+    compare = layer_sub.add_parser(
+        "compare",
+        help="what the rule of thumb costs: plan on the derived layers and on an observed layer with the same "
+        "options, score both plans on the observed workers; a table and a map",
+    )  # fmt: skip
+    _area_arguments(compare)
+    compare.add_argument("--observed", required=True, metavar="LAYER.csv:GROUP",
+                         help="observed layer (lon,lat,weight) and its group, e.g. riders.csv:couriers")  # fmt: skip
+    compare.add_argument("--layer-crs", default="wgs84", help="coordinates of --observed: wgs84|gcj02|bd09")
+    compare.add_argument("--stations", type=_positive_int, help="stations of each plan (default: scaled to the area)")
+    compare.add_argument("--district-min", type=_non_negative_int, default=1, help="minimum stations per district (1)")
+    compare.add_argument("--city-level", type=_non_negative_int, default=3, help="city-level stations to designate (3)")
+    compare.add_argument("--spacing", type=float, default=300.0, help="minimum distance between stations, m (300)")
+    compare.add_argument(
+        "--cutoff", action="append", default=[], metavar="GROUP=M",
+        help="service cutoff along the network for a worker group, m (default 1000 walking, couriers 2000 riding)",
+    )  # fmt: skip
+    compare.add_argument("--headcount", action="append", default=[], metavar="GROUP=N",
+                         help="workers in a derived group (both plans)")  # fmt: skip
+    compare.add_argument("--time-limit", type=float, default=10.0, help="optimiser time limit per plan, s (10)")
+    compare.add_argument("--out", type=Path, required=True, help="output folder")
+    compare.set_defaults(run=_run_layer_compare)
+
+
+def _run_layer_compare(args: argparse.Namespace) -> int:
+    from geoplan.files import check_folder, ensure_folder
+    from geoplan.inputs.demand import WORKER_GROUPS, read_layer
+    from geoplan.outputs.layer_compare import write_comparison
+    from geoplan.planning.layer_compare import compare_layers
+    from geoplan.planning.parameters import PlanParameters
+
+    path, group = _layer_argument(args.observed)
+    if not group:
+        raise i18n.input_error("compare_observed_needs_group", groups=", ".join(WORKER_GROUPS))
+    params = PlanParameters(
+        stations=args.stations, district_min=args.district_min, city_level_min=args.city_level,
+        min_spacing_m=args.spacing, cutoff_m=_pairs(args.cutoff, "--cutoff"),
+        headcounts=_pairs(args.headcount, "--headcount"), candidate_rules=_candidate_rules(args),
+        time_limit_s=args.time_limit,
+    )  # fmt: skip
+    observed = read_layer(path, crs=args.layer_crs, group=group)
+    check_folder(args.out)  # before the slow part
+    area = _load(args)
+    stages = {
+        "observed": i18n.text("cli", "compare_observed_stage", args.lang, file=path.name,
+                              group=i18n.group_name(group, args.lang)),
+        "rule": i18n.text("cli", "compare_rule_stage", args.lang),
+        "score": i18n.text("cli", "compare_score_stage", args.lang),
+    }  # fmt: skip
+    comparison = compare_layers(area, observed, group, params, progress=lambda stage: log.info(stages[stage]))
+    files = write_comparison(comparison, ensure_folder(args.out))
+    _print_comparison(comparison, files, args.lang)
+    return 0
+
+
+def _print_comparison(comparison, files, lang: str) -> None:
+    """Print both plans' scores on the observed workers and what the rule of thumb costs, in ``lang``."""
+    figures = comparison.figures
+    layer = figures["layer"]
+
+    def count(value) -> str:
+        return i18n.format_count(value, lang)
+
+    print(f"\n{comparison.area.spec.title_in(lang)}")
+    for kind in ("rule", "observed"):
+        entry = figures[kind]
+        print(i18n.text(
+            "cli", "compare_plan_row", lang, plan=i18n.text("cli", f"compare_{kind}_plan", lang),
+            stations=entry["stations"], covered=count(entry["covered"]), workers=count(layer["workers"]),
+            share=f"{entry['share']:.1%}", objective=i18n.format_number(entry["objective"], lang),
+        ))  # fmt: skip
+    cost, points = figures["rule_cost_workers"], figures["rule_cost_points"]
+    group = i18n.group_name(comparison.group, lang)
+    if cost > 0:
+        print(i18n.text("cli", "compare_costs", lang, workers=count(cost), group=group, points=f"{-points:.1f}"))
+    elif cost < 0:
+        print(i18n.text("cli", "compare_gains", lang, workers=count(-cost), group=group, points=f"{-points:.1f}"))
+    else:
+        print(i18n.text("cli", "compare_same", lang, group=group))
+    outside = layer["points_read"] - layer["points"]
+    if outside:
+        print(i18n.text("cli", "compare_outside", lang, n=count(outside),
+                        workers=count(layer["workers_read"] - layer["workers"])))  # fmt: skip
+    print(i18n.text("cli", "files_heading", lang))
+    for path in files:
+        print(f"  {path}")
 
 
 def _pairs(items: list[str], option: str) -> dict[str, float]:

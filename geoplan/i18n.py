@@ -94,21 +94,211 @@ _TIME_PATTERN = "yyyy-MM-dd HH:mm"
 #: zh and en both; scripts/catalog_to_po.py moves it into geoplan/locale/*/LC_MESSAGES/geoplan.po.
 CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "ui": {},
-    "label": {},
+    "label": {
+        "compare_scope": {
+            "zh": "范围",
+            "en": "Scope",
+        },
+        "compare_scope_area": {
+            "zh": "全区域",
+            "en": "whole area",
+        },
+        "compare_scope_district": {
+            "zh": "区县",
+            "en": "district",
+        },
+        "compare_district": {
+            "zh": "区县",
+            "en": "District",
+        },
+        "compare_observed_workers": {
+            "zh": "观测到的劳动者",
+            "en": "Observed workers",
+        },
+        "compare_rule_plan_stations": {
+            "zh": "经验规则方案驿站数",
+            "en": "Rule-of-thumb plan: stations",
+        },
+        "compare_rule_plan_covered": {
+            "zh": "经验规则方案覆盖的观测劳动者",
+            "en": "Rule-of-thumb plan: observed workers covered",
+        },
+        "compare_rule_plan_share": {
+            "zh": "经验规则方案覆盖率",
+            "en": "Rule-of-thumb plan: share covered",
+        },
+        "compare_observed_plan_stations": {
+            "zh": "观测图层方案驿站数",
+            "en": "Observed-layer plan: stations",
+        },
+        "compare_observed_plan_covered": {
+            "zh": "观测图层方案覆盖的观测劳动者",
+            "en": "Observed-layer plan: observed workers covered",
+        },
+        "compare_observed_plan_share": {
+            "zh": "观测图层方案覆盖率",
+            "en": "Observed-layer plan: share covered",
+        },
+        "compare_rule_cost_workers": {
+            "zh": "经验规则少覆盖的劳动者",
+            "en": "Workers the rule of thumb costs",
+        },
+        "compare_rule_cost_points": {
+            "zh": "经验规则少覆盖的百分点",
+            "en": "Percentage points the rule of thumb costs",
+        },
+        "compare_rule_plan_objective": {
+            "zh": "经验规则方案自身目标值",
+            "en": "Rule-of-thumb plan: own objective",
+        },
+        "compare_observed_plan_objective": {
+            "zh": "观测图层方案自身目标值",
+            "en": "Observed-layer plan: own objective",
+        },
+    },
     "group": {},
     "service": {},
     "host": {},
     "station_status": {},
-    "png": {},
+    "png": {
+        "compare_title": {
+            "zh": "经验规则与观测对比：观测到的{group}",
+            "en": "Rule of thumb against observations: observed {group}",
+        },
+        "compare_subtitle": {
+            "zh": (
+                "观测到的 {workers} 名劳动者中，经验规则方案（{rule_stations} 个驿站）覆盖 {rule}，"
+                "观测图层方案（{observed_stations} 个驿站）覆盖 {observed}"
+            ),
+            "en": (
+                "Of {workers} observed workers, the rule-of-thumb plan ({rule_stations} stations) covers {rule}, "
+                "the observed-layer plan ({observed_stations} stations) {observed}"
+            ),
+        },
+        "compare_legend": {
+            "zh": "观测到的劳动者",
+            "en": "Observed workers",
+        },
+        "compare_both": {
+            "zh": "两个方案都覆盖",
+            "en": "Covered by both plans",
+        },
+        "compare_only_observed": {
+            "zh": "仅观测图层方案覆盖",
+            "en": "Only by the observed-layer plan",
+        },
+        "compare_only_rule": {
+            "zh": "仅经验规则方案覆盖",
+            "en": "Only by the rule-of-thumb plan",
+        },
+        "compare_neither": {
+            "zh": "两个方案都未覆盖",
+            "en": "Covered by neither",
+        },
+        "compare_rule_station": {
+            "zh": "驿站（经验规则方案）",
+            "en": "Station, rule-of-thumb plan",
+        },
+        "compare_observed_station": {
+            "zh": "驿站（观测图层方案）",
+            "en": "Station, observed-layer plan",
+        },
+        "compare_footer": {
+            "zh": "点的大小表示人数；覆盖 = {cutoff} 米沿路网距离内有驿站",
+            "en": "Dot size shows headcount; covered = a station within {cutoff} m along the streets",
+        },
+    },
     "webmap": {},
     "pdf": {},
     "param": {},
     "solve_status": {},
     "solve_status_note": {},
-    "cli": {},
+    "cli": {
+        "compare_observed_stage": {
+            "zh": "按观测图层规划（{file}，{group}）……",
+            "en": "Planning on the observed layer ({file}, {group})...",
+        },
+        "compare_rule_stage": {
+            "zh": "按经验规则图层规划……",
+            "en": "Planning on the rule-of-thumb layers...",
+        },
+        "compare_score_stage": {
+            "zh": "用观测到的劳动者为两个方案计分……",
+            "en": "Scoring both plans on the observed workers...",
+        },
+        "compare_plan_row": {
+            "zh": (
+                "{plan}：{stations} 个驿站，覆盖观测到的 {covered} / {workers} 名劳动者（{share}）；"
+                "自身图层上的目标值 {objective}"
+            ),
+            "en": (
+                "{plan}: {stations} stations, covering {covered} of {workers} observed workers ({share}); objective "
+                "on its own layers {objective}"
+            ),
+        },
+        "compare_rule_plan": {
+            "zh": "按经验规则规划",
+            "en": "Plan on the rule of thumb",
+        },
+        "compare_observed_plan": {
+            "zh": "按观测图层规划",
+            "en": "Plan on the observed layer",
+        },
+        "compare_costs": {
+            "zh": "规则估算的图层少覆盖了 {workers} 名观测到的{group}（{points} 个百分点）",
+            "en": "The rule-of-thumb layers cover {workers} fewer observed {group} ({points} percentage points)",
+        },
+        "compare_gains": {
+            "zh": (
+                "规则估算的图层反而多覆盖了 {workers} 名观测到的{group}（+{points} 个百分点；"
+                "观测图层方案的求解未达最优时可能出现）"
+            ),
+            "en": (
+                "The rule-of-thumb layers cover {workers} more observed {group} (+{points} percentage points; "
+                "possible when the observed-layer plan's solve stopped short of the optimum)"
+            ),
+        },
+        "compare_same": {
+            "zh": "两个方案覆盖的观测到的{group}一样多",
+            "en": "Both plans cover as many observed {group}",
+        },
+        "compare_outside": {
+            "zh": "观测图层的 {n} 个点（{workers} 名劳动者）位于研究区域之外，未计入",
+            "en": "{n} points of the observed layer ({workers} workers) lie outside the area and are not scored",
+        },
+    },
     "solve_method": {},
     "district_source": {},
-    "error": {},
+    "error": {
+        "compare_unknown_group": {
+            "zh": "无法比较劳动者群体“{group}”的图层：经验规则没有这个群体的图层。请使用以下群体之一：{groups}。",
+            "en": (
+                "Cannot compare layers of the worker group {group!r}: the rule of thumb has no layer for it. Use one "
+                "of: {groups}."
+            ),
+        },
+        "compare_group_no_workers": {
+            "zh": "无法比较{group}的图层：--headcount 把这个群体设为 0 人，经验规则因此没有它的图层。",
+            "en": (
+                "Cannot compare layers of {group}: --headcount gives the group 0 workers, so the rule of thumb has "
+                "no layer for it."
+            ),
+        },
+        "compare_empty_layer": {
+            "zh": "观测图层 {layer} 没有任何点，无从比较。",
+            "en": "The observed layer {layer} has no points: there is nothing to compare.",
+        },
+        "compare_observed_needs_group": {
+            "zh": (
+                "--observed 需要在文件名后写明劳动者群体：--observed 图层.csv:群体"
+                "（例如 couriers；可用群体：{groups}）。"
+            ),
+            "en": (
+                "--observed needs the worker group after the file: --observed LAYER.csv:GROUP (e.g. couriers; "
+                "groups: {groups})."
+            ),
+        },
+    },
     "refusal": {},
     "overlap": {},
     "site_source": {},
