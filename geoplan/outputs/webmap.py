@@ -90,19 +90,28 @@ _SCRIPT_BREAKERS = re.compile(r"<(?=!--|/?script)", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class HtmlMap:
-    """A written-out map page: one self-contained HTML document.
+    """A written-out map page: one self-contained HTML document, kept as the consecutive pieces of its text.
+
+    A whole city's page runs to hundreds of megabytes; as pieces it is held once, and written piece by piece.
 
     Attributes
     ----------
-    html : str
-        The whole page (Leaflet, the page script and the data inlined).
+    parts : tuple of str
+        The page's text in order (Leaflet, the page script and the data inlined).
     """
 
-    html: str
+    parts: tuple[str, ...]
+
+    @property
+    def html(self) -> str:
+        """The whole page as one text."""
+        return "".join(self.parts)
 
     def save(self, path: str | Path) -> None:
-        """Write the page to ``path`` as UTF-8."""
-        Path(path).write_text(self.html, encoding="utf-8")
+        """Write the page to ``path`` as UTF-8, piece by piece."""
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            for part in self.parts:
+                out.write(part)
 
 
 def plan_map(plan: Plan, lang: str = "zh") -> HtmlMap:
@@ -264,21 +273,11 @@ def demand_grid_layer(demand: gpd.GeoDataFrame, lang: str = "zh") -> dict:
 def _page(title: str, lang: str, basemap: list[dict], overlays: list[dict], legend: dict, bounds) -> HtmlMap:
     """Assemble the self-contained page: inlined Leaflet, style, data block and page script.
 
-    ``basemap`` and ``overlays`` are emptied once their JSON is written: a whole city's features are released
-    before the page's text is put together.
+    Each layer of ``basemap`` and ``overlays`` is released (its list entry set to ``None``) once its JSON is
+    written, and its features are written in slices: a whole city's page is never held as more than one text.
     """
-    payload = {
-        "bounds": [[float(v) for v in corner] for corner in bounds],
-        "basemap": basemap,
-        "overlays": overlays,
-        "legend": legend,
-        "tiles": {"url": TILE_URL, "name": html.escape(_t("tiles", lang)), "attribution": "© OpenStreetMap"},
-    }
-    data = _script_json(payload)
-    basemap.clear()
-    overlays.clear()
     heading = _html_text(title)
-    page = f"""<!DOCTYPE html>
+    head = f"""<!DOCTYPE html>
 <html lang="{"zh-CN" if lang == "zh" else "en"}">
 <head>
 <meta charset="utf-8">
@@ -292,7 +291,19 @@ def _page(title: str, lang: str, basemap: list[dict], overlays: list[dict], lege
 <body>
 <div id="map"></div>
 <div class="geoplan-title"><span>{heading}</span></div>
-<script type="application/json" id="geoplan-map-data">{data}</script>
+<script type="application/json" id="geoplan-map-data">"""
+    parts = [head, '{"bounds":', _script_json([[float(v) for v in corner] for corner in bounds])]
+    for key, layers in (("basemap", basemap), ("overlays", overlays)):
+        parts.append(f',"{key}":[')
+        for index, layer in enumerate(layers):
+            if index:
+                parts.append(",")
+            parts.extend(_layer_json(layer))
+            layers[index] = None
+        parts.append("]")
+    tiles = {"url": TILE_URL, "name": html.escape(_t("tiles", lang)), "attribution": "© OpenStreetMap"}
+    parts += [',"legend":', _script_json(legend), ',"tiles":', _script_json(tiles), "}"]
+    parts.append(f"""</script>
 <script>
 {_leaflet_js()}
 </script>
@@ -301,14 +312,41 @@ def _page(title: str, lang: str, basemap: list[dict], overlays: list[dict], lege
 </script>
 </body>
 </html>
-"""
-    return HtmlMap(page)
+""")
+    return HtmlMap(tuple(parts))
 
 
-def _script_json(payload: dict) -> str:
+#: Features written per piece of a layer's JSON.
+_FEATURES_PER_PART = 20_000
+
+
+def _layer_json(layer: dict) -> list[str]:
+    """Return a layer's JSON in pieces: its fields, then its GeoJSON features :data:`_FEATURES_PER_PART` at a time."""
+    data = layer.get("data")
+    if not (isinstance(data, dict) and isinstance(data.get("features"), list)):
+        return [_script_json(layer)]
+    features = data["features"]
+    fields = _script_json({key: value for key, value in layer.items() if key != "data"})
+    members = _script_json({key: value for key, value in data.items() if key != "features"})
+    parts = [_open_object(fields) + '"data":' + _open_object(members) + '"features":[']
+    for start in range(0, len(features), _FEATURES_PER_PART):
+        if start:
+            parts.append(",")
+        parts.append(_script_json(features[start : start + _FEATURES_PER_PART])[1:-1])
+    parts.append("]}}")
+    return parts
+
+
+def _open_object(text: str) -> str:
+    """``{...}`` as the start of an object that more members follow: ``{...,`` (``{`` when it had none)."""
+    return text[:-1] + ("," if text != "{}" else "")
+
+
+def _script_json(payload: object) -> str:
     """Return JSON for a ``<script type="application/json">`` block: nothing in it can end or escape the element.
 
-    :class:`~geoplan.outputs.basemap.RawJSON` values are written as their text.
+    :class:`~geoplan.outputs.basemap.RawJSON` values are written as their text (JSON numbers and punctuation from
+    shapely, or text already made safe by this function).
     """
     raw: list[str] = []
     token = uuid.uuid4().hex
@@ -316,13 +354,14 @@ def _script_json(payload: dict) -> str:
     def placeholder(value: object) -> str:
         if not isinstance(value, RawJSON):
             raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-        raw.append(value.text)
+        raw.append(_SCRIPT_BREAKERS.sub(r"\\u003c", value.text))
         return f"{token}{len(raw) - 1}"
 
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=placeholder)
+    text = _SCRIPT_BREAKERS.sub(r"\\u003c", text)
     if raw:
         text = re.sub(f'"{token}(\\d+)"', lambda match: raw[int(match.group(1))], text)
-    return _SCRIPT_BREAKERS.sub(r"\\u003c", text)
+    return text
 
 
 def _asset(name: str) -> str:

@@ -27,14 +27,15 @@ ILS_PATIENCE = 200
 _REFRESH = 5000
 
 
-def _transpose_pattern(coverage: sp.csr_array) -> sp.csc_array:
-    """Column-major index arrays of ``coverage`` with 1-byte data: only the pattern is read from it.
+def _transpose_pattern(coverage: sp.csr_array) -> tuple[np.ndarray, np.ndarray]:
+    """Column-major pattern of ``coverage``: ``(indptr, indices)``, the sites covering each demand point.
 
-    For a whole city this is the solve's largest allocation; float data would more than double it.
+    For a whole city this is the solve's largest allocation, so no data array is kept: the conversion is given the
+    matrix's own index bytes as stand-in 1-byte data (never read), and its 1-byte output is dropped.
     """
-    pattern = sp.csr_array((np.ones(coverage.nnz, dtype=np.int8), coverage.indices, coverage.indptr),
-                           shape=coverage.shape)  # fmt: skip
-    return pattern.tocsc()
+    stand_in = coverage.indices.view(np.int8)[: coverage.nnz]
+    pattern = sp.csr_array((stand_in, coverage.indices, coverage.indptr), shape=coverage.shape).tocsc()
+    return pattern.indptr, pattern.indices
 
 
 class _State(SiteRules):
@@ -54,7 +55,7 @@ class _State(SiteRules):
     ):
         super().__init__(coverage.shape[0], c)
         self.rows = coverage
-        self.cols = _transpose_pattern(coverage)
+        self.col_ptr, self.col_sites = _transpose_pattern(coverage)
         self.weights = weights
         self.backup = backup
         self.count = np.zeros(coverage.shape[1], dtype=np.int32)
@@ -97,10 +98,10 @@ class _State(SiteRules):
         delta = self.marginal(self.count[own], self.weights[own]) - before
         changed = delta != 0
         columns, delta = own[changed], delta[changed]
-        starts = self.cols.indptr[columns]
-        lengths = self.cols.indptr[columns + 1] - starts
+        starts = self.col_ptr[columns]
+        lengths = self.col_ptr[columns + 1] - starts
         offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        sites = self.cols.indices[np.repeat(starts, lengths) + offsets]
+        sites = self.col_sites[np.repeat(starts, lengths) + offsets]
         self._gain += np.bincount(sites, weights=np.repeat(delta, lengths), minlength=len(self._gain))
         self._updates += 1
         if self._updates >= _REFRESH:

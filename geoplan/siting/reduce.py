@@ -7,6 +7,8 @@ import itertools
 import numpy as np
 import scipy.sparse as sp
 
+from geoplan.memory import release_memory
+
 
 def merge_demand(coverage: sp.csr_array, weights: np.ndarray, usable: np.ndarray) -> tuple[sp.csr_array, np.ndarray]:
     """Merge demand points covered by exactly the same usable candidates; drop uncoverable or weightless ones.
@@ -85,6 +87,8 @@ def demand_groups(
     group = group.ravel()
     if len(first) < len(kept) and not _same_pattern(rows, kept, group):  # a hash collision (never seen)
         first, group = np.arange(len(kept)), np.arange(len(kept))
+    del keys
+    release_memory()  # the hashing's and sorting's temporaries would stay on the heap: a whole city's are GBs
     merged_weights = np.bincount(group, weights=kept_weights, minlength=len(first))
     representative = kept[first]
     if min_saving is not None and column_count[representative].sum() > (1.0 - min_saving) * rows.nnz:

@@ -145,6 +145,26 @@ def test_raw_json_is_written_as_it_is_and_still_cannot_end_the_data_block():
         webmap._script_json({"a": object()})
 
 
+def test_a_layer_of_many_features_is_written_in_pieces_that_read_back_as_the_layer(monkeypatch):
+    from geoplan.outputs.basemap import RawJSON
+
+    monkeypatch.setattr(webmap, "_FEATURES_PER_PART", 3)
+    features = [{"type": "Feature", "geometry": RawJSON(f'{{"type":"Point","coordinates":[{i},1]}}'),
+                 "properties": {"tip": f"</script>{i}"}} for i in range(8)]  # fmt: skip
+    layer = {"id": "workers", "name": "外勤人员", "data": {"type": "FeatureCollection", "features": features}}
+    parts = webmap._layer_json(layer)
+    assert len(parts) == 1 + 3 + 2 + 1  # fields, three slices and the commas between them, the end
+    text = "".join(parts)
+    assert re.search(r"<(/?script|!--)", text, re.IGNORECASE) is None
+    back = json.loads(text)
+    assert (back["id"], back["name"]) == ("workers", "外勤人员")
+    assert [f["geometry"]["coordinates"] for f in back["data"]["features"]] == [[i, 1] for i in range(8)]
+    assert [f["properties"]["tip"] for f in back["data"]["features"]] == [f"</script>{i}" for i in range(8)]
+    assert webmap._layer_json({"id": "x", "data": {"type": "FeatureCollection", "features": []}}) != []
+    assert json.loads("".join(webmap._layer_json({"id": "x", "data": {"features": []}}))) == {
+        "id": "x", "data": {"features": []}}  # fmt: skip
+
+
 def test_text_cannot_end_the_data_block():
     text = webmap._script_json({"name": "</SCRIPT ><!-- <script>", "fine": "a<b"})
     assert re.search(r"<(/?script|!--)", text, re.IGNORECASE) is None
