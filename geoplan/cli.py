@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -76,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--headcount", action="append", default=[], metavar="GROUP=N", help="workers in a group")
     plan.add_argument("--layer", action="append", default=[], metavar="FILE[:GROUP]", help="user demand layer")
     plan.add_argument("--layer-crs", default="wgs84", help="coordinates of --layer files: wgs84|gcj02|bd09")
+    plan.add_argument(
+        "--calibrated-from", action="append", default=[], type=Path, metavar="MODEL.json",
+        help="a group's calibrated rule (geoplan layer calibrate): its layer spreads the group's headcount by it",
+    )  # fmt: skip
     plan.add_argument("--sites", type=Path, help="CSV of extra candidate sites: lon,lat,footprint_m2[,name]")
     plan.add_argument("--existing", type=Path, help="CSV of existing stations (kept): lon,lat[,footprint_m2][,name]")
     plan.add_argument("--sites-crs", default="wgs84", help="coordinates of --sites/--existing: wgs84|gcj02|bd09")
@@ -215,6 +220,7 @@ def _layer_commands(sub) -> None:
         help="worker layers from what firms observe: build them (GPS pings, orders, depots), calibrate, compare",
     )
     layer_sub = layer.add_subparsers(dest="layer_command", required=True)
+    _layer_calibrate_command(layer_sub)
     _layer_compare_command(layer_sub)
 
 
@@ -390,8 +396,10 @@ def _run_plan(args: argparse.Namespace) -> int:
     existing = (
         read_sites(args.existing, crs=args.sites_crs, default_footprint_m2=args.min_area) if args.existing else None
     )
-    user_data = UserData.from_frames(layers, user_sites, existing)
+    models = _calibrated_models(args.calibrated_from, layers)
     area = _load(args)
+    layers += _calibrated_layers(area, models, params.headcounts)
+    user_data = UserData.from_frames(layers, user_sites, existing)
     if existing is not None:
         check_stations_in_area(area, existing, str(args.existing))  # the review map's import refuses them alike
     if args.stations is None:
@@ -880,6 +888,174 @@ def _print_comparison(comparison, files, lang: str) -> None:
     print(i18n.text("cli", "files_heading", lang))
     for path in files:
         print(f"  {path}")
+
+
+def _layer_calibrate_command(layer_sub) -> None:
+    """Add ``layer calibrate`` and ``layer check-visits`` (the calibration of issue 15's worker layers)."""
+    calibrate = layer_sub.add_parser(
+        "calibrate",
+        help="fit a group's OSM rule to an observed layer (Poisson regression on street features), report the "
+        "cross-validated fit against the rule of thumb, and write the fitted rule for `geoplan plan --calibrated-from`",
+    )  # fmt: skip
+    _area_arguments(calibrate)
+    calibrate.add_argument("--layer", required=True, metavar="OBSERVED.csv[:GROUP]",
+                           help="observed layer (lon,lat,weight[,group]) and its group, e.g. riders.csv:couriers")
+    calibrate.add_argument("--layer-crs", default="wgs84", help="coordinates of --layer: wgs84|gcj02|bd09")
+    calibrate.add_argument("--out", type=Path, required=True, metavar="MODEL.json", help="model file to write")
+    calibrate.set_defaults(run=_run_layer_calibrate)
+    visits = layer_sub.add_parser(
+        "check-visits",
+        help="compare the unions' visit ledgers (station_id,date,visits) with the demand predicted around each "
+        "existing station; flag where the model over- or under-estimates",
+    )  # fmt: skip
+    _area_arguments(visits)
+    visits.add_argument("--existing", type=Path, required=True,
+                        help="CSV of existing stations, as `geoplan plan --existing` reads it: "
+                        "lon,lat[,footprint_m2][,name]")  # fmt: skip
+    visits.add_argument("--sites-crs", default="wgs84", help="coordinates of --existing: wgs84|gcj02|bd09")
+    visits.add_argument(
+        "--visits", type=Path, required=True, metavar="LEDGER.csv",
+        help="visit ledger: station_id (a station's name, else its row number),date,visits",
+    )  # fmt: skip
+    visits.add_argument(
+        "--model", action="append", default=[], type=Path, metavar="MODEL.json",
+        help="calibrated rule of a group (from `geoplan layer calibrate`) instead of its rule of thumb",
+    )  # fmt: skip
+    visits.add_argument("--headcount", action="append", default=[], metavar="GROUP=N", help="workers in a group")
+    visits.add_argument(
+        "--cutoff", action="append", default=[], metavar="GROUP=M",
+        help="distance around a station per group, m, as the crow flies (default: the group's cutoff)",
+    )  # fmt: skip
+    visits.add_argument("--out", type=Path, metavar="REPORT.csv", help="write the per-station table as CSV")
+    visits.set_defaults(run=_run_layer_check_visits)
+
+
+def _run_layer_calibrate(args: argparse.Namespace) -> int:
+    from geoplan.files import check_target
+    from geoplan.inputs.calibration import calibrate, write_model
+    from geoplan.inputs.demand import read_layer
+
+    path, group = _layer_argument(args.layer)
+    observed = read_layer(path, crs=args.layer_crs, group=group)
+    check_target(args.out)  # before the slow part
+    area = _load(args)
+    result = calibrate(area, observed, group)
+    written = write_model(dataclasses.replace(result.model, source=args.out.name), args.out)
+    _print_calibration(result, path.name, args.lang)
+    print(i18n.text("cli", "calibrate_written", args.lang, path=written))
+    return 0
+
+
+def _print_calibration(result, layer: str, lang: str) -> None:
+    """Print what a calibration found: the observed workers, the cross-validated fit and the coefficients."""
+    from geoplan.inputs.calibration import SNAP_MAX_M
+
+    model, observed, cv = result.model, result.observed, result.model.cv
+
+    def say(key: str, **params) -> None:
+        print(i18n.text("cli", key, lang, **params))
+
+    def d2(value) -> str:
+        return "—" if value is None else f"{value:.3f}"
+
+    say("calibrate_observed", layer=layer, group=i18n.group_name(model.group, lang),
+        workers=i18n.format_count(observed.observed_workers, lang),
+        samples=i18n.format_count(model.trained_on["samples"], lang))  # fmt: skip
+    if observed.dropped_points:
+        say("calibrate_dropped", points=observed.dropped_points, metres=f"{SNAP_MAX_M:g}",
+            workers=i18n.format_count(observed.dropped_workers, lang))  # fmt: skip
+    say("calibrate_rule", rule=result.rule)
+    say("calibrate_cv", folds=cv["folds"], blocks=cv["blocks"], side=f"{cv['block_m']:g}", alpha=f"{model.alpha:g}")
+    for number, (fitted, rule) in enumerate(zip(cv["d2"], cv["rule_d2"], strict=True), start=1):
+        say("calibrate_fold", fold=number, d2=d2(fitted), rule=d2(rule))
+    better = cv["d2_mean"] is not None and (cv["rule_d2_mean"] is None or cv["d2_mean"] > cv["rule_d2_mean"])
+    say("calibrate_mean", d2=d2(cv["d2_mean"]), rule=d2(cv["rule_d2_mean"]),
+        verdict=i18n.text("cli", "calibrate_better" if better else "calibrate_not_better", lang))  # fmt: skip
+    say("calibrate_coefficients", intercept=f"{model.intercept:.3f}")
+    for name, coef in zip(model.features, model.coef, strict=True):
+        say("calibrate_coefficient", feature=i18n.text("cli", f"feature_{name}", lang), coef=f"{coef:+.3f}",
+            ratio=f"{math.exp(coef):.2f}")  # fmt: skip
+    if cv["constant_features"]:
+        names = [i18n.text("cli", f"feature_{name}", lang) for name in cv["constant_features"]]
+        say("calibrate_constant", names=("、" if lang == "zh" else ", ").join(names))
+
+
+def _calibrated_models(paths: Sequence[Path], layers) -> list:
+    """Read ``--calibrated-from``/``--model`` files; refuse two for one group, or one for a group a layer replaces."""
+    from geoplan.inputs.calibration import read_model
+
+    models, seen = [], {group: layer.attrs.get("source", "") for layer in layers for group in layer["group"].unique()}
+    for path in paths:
+        model = read_model(path)
+        if model.group in seen:
+            raise i18n.input_error("calibrated_group_twice", group=model.group, first=seen[model.group],
+                                   second=path.name, group_zh=i18n.group_name(model.group, "zh"))  # fmt: skip
+        seen[model.group] = path.name
+        models.append(model)
+    return models
+
+
+def _calibrated_layers(area, models, headcounts) -> list:
+    """Each model's group spread over the area by its calibrated rule, to its headcount (given, else the default)."""
+    from geoplan.inputs.calibration import calibrated_layer
+    from geoplan.inputs.demand import default_headcounts
+
+    defaults = default_headcounts(area)
+    return [calibrated_layer(area, model, headcounts.get(model.group, defaults[model.group])) for model in models]
+
+
+def _run_layer_check_visits(args: argparse.Namespace) -> int:
+    from geoplan.csvfile import write_frame
+    from geoplan.files import check_target, write_atomic
+    from geoplan.inputs.candidates import read_sites
+    from geoplan.inputs.demand import build_demand
+    from geoplan.inputs.visits import check_visits, demand_around, read_ledger
+    from geoplan.planning.parameters import PlanParameters
+    from geoplan.planning.sites import check_stations_in_area
+
+    params = PlanParameters(cutoff_m=_pairs(args.cutoff, "--cutoff"), headcounts=_pairs(args.headcount, "--headcount"))
+    stations = read_sites(args.existing, crs=args.sites_crs, default_footprint_m2=args.min_area)
+    ledger = read_ledger(args.visits, stations)
+    models = _calibrated_models(args.model, [])
+    if args.out is not None:
+        check_target(args.out)  # before the slow part
+    area = _load(args)
+    check_stations_in_area(area, stations, str(args.existing))
+    demand, rules = build_demand(area, params.headcounts, _calibrated_layers(area, models, params.headcounts))
+    cutoffs = {group: params.cutoff_for(group) for group in rules}
+    result = check_visits(stations, ledger, demand_around(demand, stations, cutoffs))
+    _print_visits(result, args.lang)
+    if args.out is not None:
+        table = result.table.round({"observed_per_day": 2, "predicted_workers": 2, "expected_per_day": 2, "ratio": 3,
+                                    "pearson_residual": 2})  # fmt: skip
+        write_atomic(args.out, lambda tmp: write_frame(table, tmp))
+        print(i18n.text("cli", "visits_written", args.lang, path=args.out))
+    return 0
+
+
+def _print_visits(result, lang: str) -> None:
+    """Print the fitted scale and every station's observed and expected visits, flags in words."""
+    from geoplan.inputs.visits import FLAG_RATIO, FLAG_RESIDUAL
+
+    table = result.table
+    in_ledger = table["flag"] != "no_ledger"
+
+    def number(value, decimals: int = 1) -> str:
+        return i18n.format_number(value, lang, decimals)
+
+    print(i18n.text("cli", "visits_scale", lang, scale=number(result.scale, 3), stations=int(in_ledger.sum()),
+                    days=int(table["days"].sum())))  # fmt: skip
+    for row in table.itertuples():
+        flag = i18n.text("cli", f"visits_flag_{row.flag}", lang) if row.flag else ""
+        if row.flag == "no_ledger":
+            print(i18n.text("cli", "visits_row_missing", lang, station=row.station_id, flag=flag))
+            continue
+        print(i18n.text("cli", "visits_row", lang, station=row.station_id, observed=number(row.observed_per_day),
+                        expected=number(row.expected_per_day), ratio=number(row.ratio, 2),
+                        residual=number(row.pearson_residual, 1), flag=f" — {flag}" if flag else ""))  # fmt: skip
+    print(i18n.text("cli", "visits_summary", lang, under=int((table["flag"] == "under").sum()),
+                    over=int((table["flag"] == "over").sum()), ratio=f"{FLAG_RATIO:g}",
+                    residual=f"{FLAG_RESIDUAL:g}"))  # fmt: skip
 
 
 def _pairs(items: list[str], option: str) -> dict[str, float]:

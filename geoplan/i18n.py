@@ -214,6 +214,156 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "solve_status": {},
     "solve_status_note": {},
     "cli": {
+        "calibrate_observed": {
+            "zh": "观测图层 {layer}：{group} {workers} 人，汇总到 {samples} 个街道采样点。",
+            "en": "Observed layer {layer}: {workers} {group} summed onto {samples} street samples.",
+        },
+        "calibrate_dropped": {
+            "zh": "另有 {points} 个观测点（{workers} 人）距任何街道超过 {metres} 米，已舍去。",
+            "en": (
+                "{points} observed point(s) ({workers} workers) farther than {metres} m from every street were dropped."
+            ),
+        },
+        "calibrate_rule": {
+            "zh": "对照的经验规则：{rule}",
+            "en": "Rule of thumb compared: {rule}",
+        },
+        "calibrate_cv": {
+            "zh": "空间交叉验证：{folds} 折，按 {blocks} 个边长 {side} 米的方格划分；选定惩罚系数 alpha = {alpha}",
+            "en": "Spatial cross-validation: {folds} folds over {blocks} blocks of {side} m; penalty alpha = {alpha}",
+        },
+        "calibrate_fold": {
+            "zh": "  第 {fold} 折：D² 校准规则 {d2}，经验规则 {rule}",
+            "en": "  fold {fold}: D² calibrated {d2}, rule of thumb {rule}",
+        },
+        "calibrate_mean": {
+            "zh": (
+                "平均 D²（泊松偏差被解释的比例，1 为完美，0 为沿街均匀分布）：校准规则 {d2}，经验规则 {rule}——{verdict}"
+            ),
+            "en": (
+                "Mean D² (share of Poisson deviance explained; 1 perfect, 0 workers spread evenly along streets): "
+                "calibrated {d2}, rule of thumb {rule}: {verdict}"
+            ),
+        },
+        "calibrate_better": {
+            "zh": "校准规则优于经验规则",
+            "en": "the calibrated rule beats the rule of thumb",
+        },
+        "calibrate_not_better": {
+            "zh": "校准规则并不优于经验规则，请谨慎使用",
+            "en": "the calibrated rule does not beat the rule of thumb; use it with care",
+        },
+        "calibrate_coefficients": {
+            "zh": "系数（特征每增加一个标准差；倍数 = 每百米街道劳动者人数的倍数；截距 {intercept}）：",
+            "en": (
+                "Coefficients (per standard deviation of each feature; x = times the workers per 100 m of street; "
+                "intercept {intercept}):"
+            ),
+        },
+        "calibrate_coefficient": {
+            "zh": "  {feature}：{coef}（×{ratio}）",
+            "en": "  {feature}: {coef} (x{ratio})",
+        },
+        "calibrate_constant": {
+            "zh": "本区域内取值不变、未能学习的特征（系数为 0）：{names}",
+            "en": "Features with a single value in this area, not learned (coefficient 0): {names}",
+        },
+        "calibrate_written": {
+            "zh": "模型已写入：{path}",
+            "en": "Model written: {path}",
+        },
+        "visits_scale": {
+            "zh": "拟合比例：每名预测劳动者每天到访 {scale} 次（台账中 {stations} 个驿站，共 {days} 个驿站日）",
+            "en": (
+                "Fitted rate: {scale} visits per day per predicted worker ({stations} stations in the ledger, {days} "
+                "station-days)"
+            ),
+        },
+        "visits_row": {
+            "zh": "  {station}：实际每天 {observed} 次，预期 {expected} 次，比值 {ratio}，皮尔逊残差 {residual}{flag}",
+            "en": (
+                "  {station}: observed {observed} per day, expected {expected}, ratio {ratio}, Pearson residual "
+                "{residual}{flag}"
+            ),
+        },
+        "visits_row_missing": {
+            "zh": "  {station}：{flag}",
+            "en": "  {station}: {flag}",
+        },
+        "visits_flag_under": {
+            "zh": "模型低估（到访多于预期）",
+            "en": "the model underestimates (more visits than expected)",
+        },
+        "visits_flag_over": {
+            "zh": "模型高估（到访少于预期）",
+            "en": "the model overestimates (fewer visits than expected)",
+        },
+        "visits_flag_no_ledger": {
+            "zh": "台账中没有记录，未参与拟合",
+            "en": "not in the ledger, left out of the fit",
+        },
+        "visits_summary": {
+            "zh": (
+                "{under} 个驿站到访多于预期，{over} 个少于预期（标记条件：实际/预期 ≥ {ratio} 或 ≤ 1/{ratio}，"
+                "且皮尔逊残差绝对值 ≥ {residual}）。"
+            ),
+            "en": (
+                "{under} station(s) busier than predicted, {over} quieter (flagged where observed/expected is at least "
+                "{ratio} or at most 1/{ratio} and the Pearson residual at least {residual} in size)."
+            ),
+        },
+        "visits_written": {
+            "zh": "报告已写入：{path}",
+            "en": "Report written: {path}",
+        },
+        "feature_road_major": {
+            "zh": "主干道（干线、主干路、次干路）",
+            "en": "major road (trunk, primary, secondary)",
+        },
+        "feature_road_tertiary": {
+            "zh": "支路（tertiary）",
+            "en": "tertiary road",
+        },
+        "feature_road_minor": {
+            "zh": "居住区与小路",
+            "en": "residential or minor street",
+        },
+        "feature_road_service": {
+            "zh": "服务道路",
+            "en": "service road",
+        },
+        "feature_road_footway": {
+            "zh": "步行街、人行道、小径、自行车道、台阶",
+            "en": "pedestrian street, footway, path, cycleway or steps",
+        },
+        "feature_eateries_300m": {
+            "zh": "300 米内餐饮店数（对数）",
+            "en": "eateries within 300 m (log)",
+        },
+        "feature_shops_300m": {
+            "zh": "300 米内商店数（对数）",
+            "en": "shops within 300 m (log)",
+        },
+        "feature_bus_stops_300m": {
+            "zh": "300 米内公交站数（对数）",
+            "en": "bus stops within 300 m (log)",
+        },
+        "feature_taxi_ranks_300m": {
+            "zh": "300 米内出租车停靠点数（对数）",
+            "en": "taxi ranks within 300 m (log)",
+        },
+        "feature_markets_300m": {
+            "zh": "300 米内市场数（对数）",
+            "en": "markets within 300 m (log)",
+        },
+        "feature_station_distance_log_m": {
+            "zh": "到最近轨道交通站的距离（对数）",
+            "en": "distance to the nearest rail or metro station (log)",
+        },
+        "feature_signals_200m": {
+            "zh": "200 米内信号灯路口数（对数）",
+            "en": "signalised junctions within 200 m (log)",
+        },
         "compare_observed_stage": {
             "zh": "按观测图层规划（{file}，{group}）……",
             "en": "Planning on the observed layer ({file}, {group})...",
@@ -270,6 +420,98 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "solve_method": {},
     "district_source": {},
     "error": {
+        "calibration_no_workers": {
+            "zh": (
+                "{layer}：{points} 个观测点中没有一个距 {area} 的街道在 {metres} 米以内，无法校准（多半是坐标系填错了："
+                "请检查 --layer-crs）。"
+            ),
+            "en": (
+                "{layer}: none of its {points} observed points lies within {metres} m of a street of {area}, so "
+                "nothing can be calibrated (usually a coordinate-system mistake: check --layer-crs)."
+            ),
+        },
+        "calibration_one_group": {
+            "zh": "{layer} 含有多个劳动者群体（{groups}）；请用 --layer 文件:群体 指定要校准的一个。",
+            "en": "{layer} holds several worker groups ({groups}); name the one to calibrate with --layer FILE:GROUP.",
+        },
+        "calibration_unknown_group": {
+            "zh": "群体“{group}”没有经验规则可供校准；可校准的群体：{groups}。",
+            "en": "Group '{group}' has no rule of thumb to calibrate; groups are {groups}.",
+        },
+        "calibration_too_small": {
+            "zh": (
+                "{area} 太小，无法做空间交叉验证：街道只落在 {blocks} 个 {side} 米方格内，"
+                "或观测到的劳动者都在同一个方格里；请用更大的区域校准。"
+            ),
+            "en": (
+                "{area} is too small to cross-validate over space: its streets fall in {blocks} block(s) of {side} m, "
+                "or all observed workers sit in one block; calibrate on a larger area."
+            ),
+        },
+        "calibrated_headcount": {
+            "zh": "{group}的人数须为正数才能按校准规则分布，现为 {value}；请用 --headcount {group}=人数 给出。",
+            "en": (
+                "The headcount of {group} must be a positive number to spread it by a calibrated rule, got {value}; "
+                "give it with --headcount {group}=N."
+            ),
+        },
+        "calibrated_group_twice": {
+            "zh": "{group}的图层给了两次（{first} 和 {second}）；每个群体只能有一个校准模型或用户图层。",
+            "en": "Two layers for {group} ({first} and {second}); give one calibrated model or user layer per group.",
+        },
+        "model_not_json": {
+            "zh": "{file} 不是可读的 JSON 模型文件：{reason}。",
+            "en": "{file} is not a readable JSON model file: {reason}.",
+        },
+        "model_wrong_format": {
+            "zh": "{file} 不是 geoplan 需求模型（format 应为 {format}，实为 {got}）。",
+            "en": "{file} is not a geoplan demand model (format should be {format}, got {got}).",
+        },
+        "model_wrong_version": {
+            "zh": (
+                "{file} 的模型版本为 {got}，本版 geoplan 只读第 {supported} 版；请用本版 geoplan layer calibrate "
+                "重新生成。"
+            ),
+            "en": (
+                "{file} is a model of version {got}; this geoplan reads version {supported}. Fit it again with this "
+                "geoplan's `layer calibrate`."
+            ),
+        },
+        "model_field_missing": {
+            "zh": "{file} 缺少字段“{field}”。",
+            "en": "{file} has no field '{field}'.",
+        },
+        "model_field_invalid": {
+            "zh": "{file} 的字段“{field}”应为{expected}。",
+            "en": "{file}: field '{field}' should be {expected}.",
+        },
+        "model_unknown_features": {
+            "zh": "{file} 含有未知特征：{names}；已知特征：{known}。",
+            "en": "{file} names unknown features: {names}; known features are {known}.",
+        },
+        "model_lengths": {
+            "zh": "{file} 的字段“{field}”有 {length} 个数，而特征有 {n} 个；两者须一一对应。",
+            "en": "{file}: field '{field}' holds {length} numbers for {n} features; they must match one for one.",
+        },
+        "model_not_finite": {
+            "zh": "{file} 的字段“{field}”含有非有限数值（NaN 或无穷大）。",
+            "en": "{file}: field '{field}' holds a number that is not finite (NaN or infinity).",
+        },
+        "ledger_unknown_station": {
+            "zh": "第 {line} 行：驿站编号“{station}”既不是驿站文件中的名称，也不是其中的行号",
+            "en": "line {line}: station_id '{station}' is neither a name nor a row number of the stations file",
+        },
+        "ledger_bad_date": {
+            "zh": "第 {line} 行：日期“{value}”无法识别（请写成 2026-03-01 或 2026/3/1）",
+            "en": "line {line}: date '{value}' is not a date (write 2026-03-01 or 2026/3/1)",
+        },
+        "visits_no_demand": {
+            "zh": "台账中的 {stations} 个驿站周围都没有预测到劳动者，无法拟合到访比例；请检查驿站坐标与区域。",
+            "en": (
+                "No worker is predicted around any of the {stations} station(s) in the ledger, so no visit rate can be "
+                "fitted; check the stations' coordinates and the area."
+            ),
+        },
         "compare_unknown_group": {
             "zh": "无法比较劳动者群体“{group}”的图层：经验规则没有这个群体的图层。请使用以下群体之一：{groups}。",
             "en": (
