@@ -220,8 +220,36 @@ def _layer_commands(sub) -> None:
         help="worker layers from what firms observe: build them (GPS pings, orders, depots), calibrate, compare",
     )
     layer_sub = layer.add_subparsers(dest="layer_command", required=True)
+    _layer_build_command(layer_sub)
     _layer_calibrate_command(layer_sub)
     _layer_compare_command(layer_sub)
+
+
+def _layer_build_command(layer_sub) -> None:
+    build = layer_sub.add_parser(
+        "build",
+        help="turn a firm's observations into a demand layer (lon,lat,weight) that `geoplan plan --layer` reads: "
+        "riders' GPS pings, order pick-ups or depots with their crews; only the aggregated layer is written",
+    )  # fmt: skip
+    build.add_argument("file", type=Path, help="CSV: pings worker_id,time,lon,lat | orders time,lon,lat[,weight] | "
+                       "depots lon,lat,headcount[,beat_m]")  # fmt: skip
+    _area_arguments(build)
+    build.add_argument("--group", required=True, help="worker group of the layer (e.g. couriers)")
+    build.add_argument("--kind", required=True, choices=("pings", "orders", "depots"), help="what the file holds")
+    build.add_argument("--out", type=Path, required=True, help="layer CSV to write (a LAYER.json report beside it)")
+    build.add_argument("--crs", default="wgs84", help="coordinates of the file: wgs84|gcj02|bd09")
+    build.add_argument("--headcount", type=float, help="scale the layer to this many workers "
+                       "(default: pings, the most distinct workers seen within a quarter hour; orders, the group's "
+                       "usual headcount for the area; depots, the crews' headcounts added up)")  # fmt: skip
+    build.add_argument(
+        "--k", type=_positive_int, default=5,
+        help="privacy: drop map cells with fewer than K distinct workers (orders: K orders) (5)",
+    )  # fmt: skip
+    build.add_argument("--cell", type=float, default=250.0, help="side of the privacy cells, m (250)")
+    build.add_argument("--stay-radius", type=float, default=100.0, help="pings: a stay stays within R m (100)")
+    build.add_argument("--stay-minutes", type=float, default=5.0, help="pings: a stay lasts at least T min (5)")
+    build.add_argument("--beat", type=float, default=1500.0, help="depots: crews' beat along the streets, m (1500)")
+    build.set_defaults(run=_run_layer_build)
 
 
 def _web_commands(sub) -> None:
@@ -798,6 +826,22 @@ def _run_candidates(args: argparse.Namespace) -> int:
         reasons = refusal_reasons(refused, args.lang)
         for row, reason in zip(refused.itertuples(), reasons, strict=True):
             print(f"{source(row.source)}\t{reason}\t{row.geometry.x:.6f}\t{row.geometry.y:.6f}")
+    return 0
+
+
+def _run_layer_build(args: argparse.Namespace) -> int:
+    from geoplan.planning.observed_layers import ObservedOptions, build_layer, write_layer
+
+    area = _load(args)
+    options = ObservedOptions(
+        k=args.k, cell_m=args.cell, stay_radius_m=args.stay_radius, stay_minutes=args.stay_minutes,
+        beat_m=args.beat, headcount=args.headcount,
+    )  # fmt: skip
+    layer = build_layer(args.file, area, args.group, args.kind, crs=args.crs, options=options)
+    files = write_layer(layer, args.out)
+    for line in layer.report_lines(args.lang):
+        print(line)
+    print(i18n.text("cli", "layer_written", args.lang, layer=files["layer"], report=files["report"]))
     return 0
 
 

@@ -214,6 +214,66 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "solve_status": {},
     "solve_status_note": {},
     "cli": {
+        "observed_outside": {
+            "zh": "  研究区域外的 {count} 个点已舍去（例如第 {line} 行）",
+            "en": "  {count} point(s) outside the study area dropped (line {line}, for one)",
+        },
+        "observed_sorted": {
+            "zh": "  定位点未按时间排列，已按劳动者和时间排序（例如第 {line} 行）",
+            "en": "  pings were not in time order; sorted by worker and time (line {line}, for one)",
+        },
+        "observed_duplicates": {
+            "zh": "  重复记录的 {count} 个定位点已舍去（例如第 {line} 行）",
+            "en": "  {count} ping(s) written twice dropped (line {line}, for one)",
+        },
+        "layer_written": {
+            "zh": "图层已写入：{layer}（说明：{report}）",
+            "en": "Layer written: {layer} (report: {report})",
+        },
+        "observed_read_pings": {
+            "zh": "{source}：{rows} 个定位点，{workers} 名劳动者（编号和时间只用于计算，不写入任何文件）",
+            "en": "{source}: {rows} pings of {workers} workers (ids and times are used to compute, never written)",
+        },
+        "observed_read_orders": {
+            "zh": "{source}：{rows} 个订单",
+            "en": "{source}: {rows} orders",
+        },
+        "observed_read_depots": {
+            "zh": "{source}：{rows} 个站点/车队驻地",
+            "en": "{source}: {rows} depots",
+        },
+        "observed_stays": {
+            "zh": "停留点 {stays} 个，聚为 {clusters} 处；停留时间占观测时间的 {share}%",
+            "en": "{stays} stay points in {clusters} places; staying is {share}% of the observed time",
+        },
+        "observed_bandwidth": {
+            "zh": "核密度带宽（交叉验证选定）：{metres} 米",
+            "en": "Kernel density bandwidth (chosen by cross-validation): {metres} m",
+        },
+        "observed_shifts": {
+            "zh": "订单按时段：{shares}",
+            "en": "Orders by shift window: {shares}",
+        },
+        "observed_headcount_busiest": {
+            "zh": "人数：{headcount}（同一刻钟内同时见到的最多劳动者数）",
+            "en": "Headcount: {headcount} (the most distinct workers seen within one quarter hour)",
+        },
+        "observed_headcount_given": {
+            "zh": "人数：{headcount}（--headcount）",
+            "en": "Headcount: {headcount} (--headcount)",
+        },
+        "observed_headcount_group_default": {
+            "zh": "人数：{headcount}（该群体在本区域的默认人数；可用 --headcount 修改）",
+            "en": "Headcount: {headcount} (the group's default for the area; change it with --headcount)",
+        },
+        "observed_headcount_depots": {
+            "zh": "人数：{headcount}（各驻地人数之和）",
+            "en": "Headcount: {headcount} (the depots' headcounts added up)",
+        },
+        "observed_privacy": {
+            "zh": "隐私保护：不同劳动者少于 {k} 人的 {cell} 米网格不公开——删去 {cells} 格、{points} 个点、约 {workers} 人（{share}%）；图层保留 {kept} 个点。文件只含 lon,lat,weight。",
+            "en": "Privacy: {cell} m cells with fewer than {k} distinct workers are suppressed: {cells} cell(s), {points} point(s), about {workers} workers ({share}%) taken out; the layer keeps {kept} points. The file holds only lon,lat,weight.",
+        },
         "calibrate_observed": {
             "zh": "观测图层 {layer}：{group} {workers} 人，汇总到 {samples} 个街道采样点。",
             "en": "Observed layer {layer}: {workers} {group} summed onto {samples} street samples.",
@@ -420,6 +480,42 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "solve_method": {},
     "district_source": {},
     "error": {
+        "observation_kind": {
+            "zh": "不认识的观测数据类型“{kind}”；可用：{kinds}。",
+            "en": "Unknown kind of observations {kind!r}; use one of {kinds}.",
+        },
+        "row_bad_time": {
+            "zh": "第 {line} 行：时间“{value}”无法识别（可用 2026-05-01 12:00:05、2026/5/1 12:00、带时区的 ISO 8601 或 Unix 秒）",
+            "en": "line {line}: time {value!r} is not a time geoplan can read (2026-05-01 12:00:05, 2026/5/1 12:00, ISO 8601 with a zone, or Unix seconds)",
+        },
+        "observations_outside_area": {
+            "zh": "{name}：全部 {count} 个点都在研究区域“{area}”之外（例如第 {line} 行）。多半是坐标系不对：请用 --crs 指明 wgs84、gcj02 或 bd09，或检查所选区域。",
+            "en": "{name}: all {count} points lie outside the study area {area!r} (line {line}, for one). The coordinate system is probably wrong: give --crs wgs84, gcj02 or bd09, or check the area.",
+        },
+        "pings_two_places": {
+            "zh": "{name}：同一劳动者在同一秒出现在相距 {metres} 米的两处（第 {line} 行和第 {other} 行）。请检查劳动者编号和时间列。",
+            "en": "{name}: one worker is at two places {metres} m apart at the same second (lines {line} and {other}). Check the worker_id and time columns.",
+        },
+        "observed_option": {
+            "zh": "参数 {option} 的值 {value} 无效：须为正数。",
+            "en": "Option {option} = {value} is not valid: it must be a positive number.",
+        },
+        "observed_all_suppressed": {
+            "zh": "{name}：隐私保护后图层为空——每个 {cell} 米网格中见到的不同劳动者都少于 {k} 人。请用更多劳动者的数据，或增大 --cell。",
+            "en": "{name}: nothing is left after the privacy cut: every {cell} m cell saw fewer than {k} distinct workers. Use data of more workers, or a larger --cell.",
+        },
+        "observed_too_few_workers": {
+            "zh": "{name}：只有 {workers} 名不同的劳动者；为保护个人隐私，至少需要 {k} 名（--k）。",
+            "en": "{name}: only {workers} distinct worker(s); at least {k} are needed to protect each worker's privacy (--k).",
+        },
+        "observed_too_few_orders": {
+            "zh": "{name}：只有 {orders} 个订单；至少需要 {k} 个（--k）才能估计密度并保护隐私。",
+            "en": "{name}: only {orders} order(s); at least {k} are needed (--k) to estimate a density and protect privacy.",
+        },
+        "observed_needs_headcount": {
+            "zh": "{name}：“{group}”不是内置的劳动者群体，没有默认人数；请用 --headcount 给出人数。",
+            "en": "{name}: {group!r} is not a built-in worker group and has no default headcount; give one with --headcount.",
+        },
         "calibration_no_workers": {
             "zh": (
                 "{layer}：{points} 个观测点中没有一个距 {area} 的街道在 {metres} 米以内，无法校准（多半是坐标系填错了："
