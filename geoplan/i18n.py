@@ -93,7 +93,96 @@ _TIME_PATTERN = "yyyy-MM-dd HH:mm"
 #: Texts not yet moved into the gettext catalogs (read after them): add a new text here, in its section,
 #: zh and en both; scripts/catalog_to_po.py moves it into geoplan/locale/*/LC_MESSAGES/geoplan.po.
 CATALOG: dict[str, dict[str, dict[str, str]]] = {
-    "ui": {},
+    "ui": {
+        "data_kind_pings": {
+            "zh": "骑手定位点（worker_id,time,lon,lat）",
+            "en": "Rider GPS pings (worker_id,time,lon,lat)",
+        },
+        "data_kind_orders": {
+            "zh": "订单（time,lon,lat[,weight]）",
+            "en": "Orders (time,lon,lat[,weight])",
+        },
+        "data_kind_depots": {
+            "zh": "驻地班组（lon,lat,headcount[,beat_m]）",
+            "en": "Depots and crews (lon,lat,headcount[,beat_m])",
+        },
+        "observed_k": {
+            "zh": "隐私阈值 k（每格至少几名劳动者，不少于 5）",
+            "en": "Privacy k (fewest distinct workers per cell, 5 or more)",
+        },
+        "observed_headcount": {
+            "zh": "人数（可选，默认按数据估计）",
+            "en": "Headcount (optional; estimated from the data)",
+        },
+        "observed_hint": {
+            "zh": "定位点、订单和驻地文件只用于生成汇总图层：劳动者编号、时间和轨迹都不保存。网页上传最多 {mb} MB；更大的文件请在命令行用 geoplan layer build 生成图层，再作为“劳动者分布”上传。",
+            "en": "Pings, orders and depots are used only to build the aggregated layer: no worker id, time or track is kept. The review map takes files up to {mb} MB; for a larger file build the layer on the command line (geoplan layer build) and upload it as a worker layer.",
+        },
+        "observed_preview": {
+            "zh": "预览",
+            "en": "Preview",
+        },
+        "observed_use": {
+            "zh": "用于方案",
+            "en": "Use in the scenario",
+        },
+        "progress_observed_preview": {
+            "zh": "正在生成图层预览…",
+            "en": "Building the layer preview…",
+        },
+        "progress_observed_use": {
+            "zh": "正在生成图层并加入方案…",
+            "en": "Building the layer and adding it to the scenario…",
+        },
+        "observed_preview_done": {
+            "zh": "预览：{points} 个点，约 {workers} 人（尚未保存，按“用于方案”加入方案）",
+            "en": "Preview: {points} points, about {workers} workers (not saved: press “Use in the scenario” to add it)",
+        },
+        "observed_report_title": {
+            "zh": "生成的图层",
+            "en": "The layer built",
+        },
+        "observed_legend": {
+            "zh": "预览图层（圆圈大小表示人数）",
+            "en": "Preview layer (circle size: workers)",
+        },
+        "observed_kind_pings": {
+            "zh": "骑手定位点",
+            "en": "rider GPS pings",
+        },
+        "observed_kind_orders": {
+            "zh": "订单",
+            "en": "orders",
+        },
+        "observed_kind_depots": {
+            "zh": "驻地班组",
+            "en": "depots and crews",
+        },
+        "data_observed": {
+            "zh": "由{kind}生成，隐私删减 {share}",
+            "en": "built from {kind}, privacy cut {share}",
+        },
+        "action_upload_pings": {
+            "zh": "由骑手定位点生成劳动者图层",
+            "en": "build a worker layer from GPS pings",
+        },
+        "action_upload_orders": {
+            "zh": "由订单生成劳动者图层",
+            "en": "build a worker layer from orders",
+        },
+        "action_upload_depots": {
+            "zh": "由驻地班组生成劳动者图层",
+            "en": "build a worker layer from depots",
+        },
+        "audit_field_observed": {
+            "zh": "观测数据生成的图层",
+            "en": "Layer built from observations",
+        },
+        "audit_observed": {
+            "zh": "{kind}，{group}：{points} 个点，约 {headcount} 人；隐私删减（k = {k}，{cell} 米网格）：{cells} 格、{removed} 个点、约 {workers} 人（{share}）",
+            "en": "{kind}, {group}: {points} points, about {headcount} workers; privacy cut (k = {k}, {cell} m cells): {cells} cell(s), {removed} point(s), about {workers} workers ({share})",
+        },
+    },
     "label": {
         "compare_scope": {
             "zh": "范围",
@@ -480,6 +569,10 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "solve_method": {},
     "district_source": {},
     "error": {
+        "observed_file_too_large": {
+            "zh": "{file}：文件过大，网页上传最多 {mb} MB。更大的文件请在命令行生成图层：geoplan layer build {file} --area 区域 --group 人群 --kind {kind} --out 图层.csv，再把生成的图层作为“劳动者分布”上传。",
+            "en": "{file}: the file is too large: the review map takes at most {mb} MB. Build a larger file's layer on the command line: geoplan layer build {file} --area AREA --group GROUP --kind {kind} --out LAYER.csv, then upload that layer as a worker layer.",
+        },
         "observation_kind": {
             "zh": "不认识的观测数据类型“{kind}”；可用：{kinds}。",
             "en": "Unknown kind of observations {kind!r}; use one of {kinds}.",

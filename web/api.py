@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import tempfile
 
+import shapely
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user, login_required
 from geoplan_web import responses, scenarios, validation
@@ -24,6 +25,7 @@ from geoplan.inputs.candidates import read_sites, read_stations, refusal_text
 from geoplan.inputs.demand import read_layer
 from geoplan.inputs.user_data import UserData
 from geoplan.outputs import layers
+from geoplan.planning.observed_layers import ObservedLayer, ObservedOptions, build_layer
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.scenarios import decode_multipliers, encode_multipliers
 from geoplan.planning.sites import check_stations_in_area
@@ -38,8 +40,18 @@ SITE_ACTIONS = {"accept": "accepted", "reject": "rejected", "propose": "proposed
 #: Re-optimisation time limit bounds (seconds).
 REOPTIMISE_SECONDS = (0.5, 30.0)
 
-#: What a planner may upload into a scenario's data: a demand layer or extra candidate sites.
-DATA_KINDS = ("layer", "sites")
+#: A firm's observations a planner may upload: the scenario keeps only the demand layer built from them.
+OBSERVED_KINDS = ("pings", "orders", "depots")
+
+#: What a planner may upload into a scenario's data: a demand layer, extra candidate sites, or observations.
+DATA_KINDS = ("layer", "sites", *OBSERVED_KINDS)
+
+#: Privacy threshold ``k`` an observed layer may be built with (distinct workers per cell): the review map may make
+#: the cut stricter than the default, never weaker (``geoplan layer build --k`` is the deliberate way to).
+PRIVACY_K = (ObservedOptions.k, 1000)
+
+#: Headcount an observed layer may be scaled to.
+HEADCOUNT = (1.0, 10_000_000.0)
 
 #: Longest scenario name, area name and worker group read (the store and the registry check what they mean).
 NAME_CHARS, AREA_CHARS, GROUP_CHARS = 200, 200, 80
@@ -275,26 +287,37 @@ def import_stations(scenario_id: int):
 @blueprint.post("/scenarios/<int:scenario_id>/data")
 @planner_required
 def upload_data(scenario_id: int):
-    """Add to the data a scenario is planned from: a demand layer or candidate sites.
+    """Add to the data a scenario is planned from: a demand layer, candidate sites, or a firm's observations.
 
-    Multipart ``file``, ``kind`` (layer|sites), ``group`` (a layer's worker group, unless the file has a group
-    column), ``coords``, ``version``. A demand layer (CSV ``lon,lat,weight[,group]`` or GeoJSON points) adds
-    workers, replacing the derived layer of the same groups; candidate sites (CSV ``lon,lat,footprint_m2[,name]``)
-    add places a station could stand. The scenario's sites are kept and its figures recomputed on the new model;
-    re-optimise to plan with the new data.
+    Multipart ``file``, ``kind`` (layer|sites|pings|orders|depots), ``group`` (a layer's worker group, unless the
+    file has a group column; required for observations), ``coords``, ``version``; for observations also ``k`` and
+    ``headcount`` (optional, see :class:`~geoplan.planning.observed_layers.ObservedOptions`). A demand layer (CSV
+    ``lon,lat,weight[,group]`` or GeoJSON points) adds workers, replacing the derived layer of the same groups;
+    candidate sites (CSV ``lon,lat,footprint_m2[,name]``) add places a station could stand. Observations (CSV pings
+    ``worker_id,time,lon,lat``, orders ``time,lon,lat[,weight]`` or depots ``lon,lat,headcount[,beat_m]``) become
+    the group's demand layer as ``geoplan layer build`` makes it, added like an uploaded layer: the file is read
+    from a private temporary folder deleted whatever happens, and only the aggregated layer and the build's counts
+    are kept (no worker id, time or track); the answer's ``observed`` holds the build's report and its lines in the
+    user's language. The scenario's sites are kept and its figures recomputed on the new model; re-optimise to plan
+    with the new data.
     """
     fields = validation.form()
     kind = fields.choice("kind", DATA_KINDS, default="layer")
     version = _version(fields)
     system = _system(fields)
     group = fields.text("group", GROUP_CHARS, default=None)
-    upload = validation.upload("file", validation.LAYER_FILE if kind == "layer" else validation.SITES_FILE)
+    options = _observed_options(fields) if kind in OBSERVED_KINDS else None
+    upload = _data_upload(kind)
     store = _store()
     scenario = _scenario_at(scenario_id, version)  # refuse before reading and routing
     current = UserData.from_json(store.user_data(scenario_id))
+    observed = None
     with tempfile.TemporaryDirectory() as folder:
         path = upload.save(folder, "upload")
-        if kind == "layer":
+        if kind in OBSERVED_KINDS:
+            observed = _build_observed(path, scenario, kind, group, system, options, upload.name)
+            added = current.with_layer(observed.points)
+        elif kind == "layer":
             added = current.with_layer(read_layer(path, crs=system, group=group, shown=upload.name))
         else:
             added = current.with_sites(read_sites(path, crs=system, shown=upload.name))
@@ -303,9 +326,42 @@ def upload_data(scenario_id: int):
     if kind == "sites":
         _check_new_sites(scenarios.workspace(scenario), workspace, upload.name)
     scenarios.check_sites(workspace, scenario["sites"])
-    updated = store.set_user_data(scenario_id, version, current_user.username, added.to_json(), added.summary(),
+    summary = _data_summary(added, scenario.get("user_data") or {}, observed)
+    updated = store.set_user_data(scenario_id, version, current_user.username, added.to_json(), summary,
                                   f"upload {kind}")  # fmt: skip
-    return jsonify(_with_figures(updated))
+    answer = _with_figures(updated)
+    if observed is not None:
+        answer["observed"] = {"report": observed.report, "report_lines": observed.report_lines(language())}
+    return jsonify(answer)
+
+
+@blueprint.post("/scenarios/<int:scenario_id>/observed-preview")
+@planner_required
+def observed_preview(scenario_id: int):
+    """Build a demand layer from a firm's observations and show it, storing nothing.
+
+    The multipart form of :func:`upload_data` with ``kind`` pings|orders|depots (``version`` is not needed: nothing
+    changes). The answer is a GeoJSON FeatureCollection of the layer's points (``weight``: workers) with the build's
+    ``report`` and its ``report_lines`` in the user's language; a file the build refuses is answered with 400 as
+    the upload would be.
+    """
+    fields = validation.form()
+    kind = fields.choice("kind", OBSERVED_KINDS)
+    system = _system(fields)
+    group = fields.text("group", GROUP_CHARS, default=None)
+    options = _observed_options(fields)
+    upload = _data_upload(kind)
+    scenario = _store().scenario(scenario_id)
+    with tempfile.TemporaryDirectory() as folder:
+        layer = _build_observed(upload.save(folder, "upload"), scenario, kind, group, system, options, upload.name)
+    xy = shapely.get_coordinates(layer.points.geometry.to_numpy())
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+         "properties": {"weight": round(float(weight), 4)}}
+        for (lon, lat), weight in zip(xy, layer.points["weight"], strict=True)
+    ]  # fmt: skip
+    return jsonify(type="FeatureCollection", features=features, group=layer.group, report=layer.report,
+                   report_lines=layer.report_lines(language()))  # fmt: skip
 
 
 @blueprint.get("/scenarios/<int:scenario_id>/demand")
@@ -398,6 +454,58 @@ def _check_new_sites(before, after, filename: str) -> None:
     listed_zh = "；".join(f"{zh}（{count}）" for (_, zh), count in reasons.items())
     raise i18n.input_error("no_usable_sites", file=filename, reasons=listed or refusal_text("outside_districts", "en"),
                            reasons_zh=listed_zh or refusal_text("outside_districts", "zh"))  # fmt: skip
+
+
+def _data_upload(kind: str) -> validation.Upload:
+    """Read the uploaded file of a data upload within its kind's caps (observations: the CLI for larger files)."""
+    if kind not in OBSERVED_KINDS:
+        return validation.upload("file", validation.LAYER_FILE if kind == "layer" else validation.SITES_FILE)
+    try:
+        return validation.upload("file", validation.OBSERVED_FILE)
+    except InputError as error:
+        if error.code != "file_too_large":
+            raise
+        raise i18n.input_error("observed_file_too_large", file=error.params["file"], mb=error.params["mb"],
+                               kind=kind) from None  # fmt: skip
+
+
+def _observed_options(fields: Fields) -> ObservedOptions:
+    """Return how an observed layer is built: the form's ``k`` and ``headcount``, the documented defaults else."""
+    k = fields.integer("k", *PRIVACY_K, default=ObservedOptions.k)
+    return ObservedOptions(k=k, headcount=fields.number("headcount", *HEADCOUNT, default=None))
+
+
+def _build_observed(path, scenario: dict, kind: str, group: str | None, system: str, options: ObservedOptions,
+                    shown: str) -> ObservedLayer:  # fmt: skip
+    """Build a group's demand layer from an observation file on the scenario's area (the file stays the caller's)."""
+    area = scenarios.study_area(scenario["area"])
+    return build_layer(path, area, group or "", kind, crs=system, options=options, shown=shown)
+
+
+def _observed_counts(layer: ObservedLayer) -> dict:
+    """Return what a scenario keeps of an observed layer's build: its kind, group and counts, and the privacy cut."""
+    report, privacy = layer.report, layer.report["privacy"]
+    counts = {"kind": report["kind"], "group": report["group"], "rows": report["input"]["rows"],
+              "workers": report["input"].get("workers", 0), "points": report["points"],
+              "headcount": round(report["headcount"], 2), "headcount_source": report["headcount_source"]}  # fmt: skip
+    counts |= {f"privacy_{key}": privacy[key] for key in ("k", "cell_m", "suppressed_cells", "suppressed_points")}
+    counts |= {f"privacy_{key}": round(privacy[key], 4) for key in ("suppressed_workers", "suppressed_share")}
+    return counts
+
+
+def _data_summary(data: UserData, before: dict, observed: ObservedLayer | None) -> dict:
+    """Return the summary a scenario keeps of its data: :meth:`UserData.summary`, observed layers' counts kept.
+
+    Layers are only ever added, after the ones before: the layers already there keep their build counts, and an
+    ``observed`` layer (the last) gets its own.
+    """
+    summary = data.summary()
+    for entry, old in zip(summary["layers"], before.get("layers") or [], strict=False):
+        if isinstance(old, dict) and old.get("source") == entry["source"] and "observed" in old:
+            entry["observed"] = old["observed"]
+    if observed is not None:
+        summary["layers"][-1]["observed"] = _observed_counts(observed)
+    return summary
 
 
 def _system(fields: Fields) -> str:

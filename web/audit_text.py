@@ -19,12 +19,16 @@ __all__ = ["ACTIONS", "Change", "action_key", "action_name", "changes"]
 
 #: Every action code the store writes into the audit log, in the order a planner meets them: scenario actions
 #: (:class:`geoplan.store.Store` ``create_scenario`` ... ``delete_scenario``), the planner's data uploads
-#: (``upload <kind>`` of the API's data kinds), decisions on sites (the API's site actions), details, imports,
-#: re-optimisation, undo and publication.
+#: (``upload <kind>`` of the API's data kinds: files, and a firm's observations a layer is built from), decisions
+#: on sites (the API's site actions), details, imports, re-optimisation, undo and publication.
 ACTIONS: tuple[str, ...] = (
-    "create", "rename", "duplicate", "delete", "upload layer", "upload sites", "accept", "reject", "propose",
-    "city_level", "move", "edit details", "import", "reoptimise", "undo", "publish", "unpublish",
+    "create", "rename", "duplicate", "delete", "upload layer", "upload sites", "upload pings", "upload orders",
+    "upload depots", "accept", "reject", "propose", "city_level", "move", "edit details", "import", "reoptimise",
+    "undo", "publish", "unpublish",
 )  # fmt: skip
+
+#: Uploads of a firm's observations: the scenario keeps the layer built from them and the build's counts.
+_OBSERVED_UPLOADS = frozenset({"upload pings", "upload orders", "upload depots"})
 
 #: Actions about a scenario as a whole: their ``name`` is the scenario's.
 _SCENARIO_ACTIONS = frozenset({"create", "rename", "duplicate", "delete"})
@@ -98,6 +102,8 @@ def changes(entry: Mapping, lang: str = "zh") -> list[Change]:
         return found + _created(after, lang)
     if action in ("upload layer", "upload sites"):
         return found + _uploaded(before, after, lang)
+    if action in _OBSERVED_UPLOADS:
+        return found + _uploaded(before, after, lang) + _observed(after, lang)
     if action == "delete":  # what was deleted, as the entry's subject
         before, after = {}, before
     if action == "duplicate":
@@ -279,6 +285,39 @@ def _uploaded(before: Mapping, after: Mapping, lang: str) -> list[Change]:
         if old != new:
             found.append(Change(_ui(label, lang), old, new))
     return found
+
+
+def _observed(after: Mapping, lang: str) -> list[Change]:
+    """Return how the layer an observed upload added was built: from what, for whom, its points and the privacy cut.
+
+    The new layer is the last of the data's layers; its ``observed`` counts are all the scenario keeps of the build
+    (no worker id, time or track ever reaches the log).
+    """
+    layers = after.get("layers")
+    last = layers[-1] if isinstance(layers, list) and layers else None
+    built = last.get("observed") if isinstance(last, Mapping) else None
+    if not isinstance(built, Mapping):
+        return []
+    share = built.get("privacy_suppressed_share")
+    text = _ui(
+        "audit_observed", lang, kind=_ui(f"observed_kind_{built.get('kind')}", lang),
+        group=i18n.group_name(str(built.get("group", "?")), lang), points=_measure(built.get("points"), lang),
+        headcount=_measure(built.get("headcount"), lang), k=_measure(built.get("privacy_k"), lang),
+        cell=_measure(built.get("privacy_cell_m"), lang), cells=_measure(built.get("privacy_suppressed_cells"), lang),
+        removed=_measure(built.get("privacy_suppressed_points"), lang),
+        workers=_measure(built.get("privacy_suppressed_workers"), lang, 1),
+        share=_measure(100 * share, lang, 1) + "%" if _is_number(share) else "?",
+    )  # fmt: skip
+    return [Change(_ui("audit_field_observed", lang), None, text)]
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _measure(value: object, lang: str, decimals: int = 0) -> str:
+    """Return a number of an entry for the locale (``?`` for anything else: the raw record shows it)."""
+    return i18n.format_number(value, lang, decimals) if _is_number(value) else "?"
 
 
 def _files(value: object, lang: str) -> str | None:

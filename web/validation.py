@@ -40,6 +40,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_DEPTH",
     "MAX_ID",
+    "OBSERVED_FILE",
     "SITES_FILE",
     "STATIONS_FILE",
     "Fields",
@@ -373,6 +374,11 @@ LAYER_FILE = UploadLimits((".csv", ".geojson", ".json"), 4 * 1024 * 1024, 100_00
 
 #: Candidate sites (CSV ``lon,lat,footprint_m2[,name]``).
 SITES_FILE = UploadLimits((".csv",), 4 * 1024 * 1024, 50_000)
+
+#: A firm's observations a demand layer is built from (CSV pings, orders or depots, see
+#: :func:`geoplan.planning.observed_layers.build_layer`): within the app's request cap (``MAX_CONTENT_LENGTH``,
+#: 5 MB); larger files go through ``geoplan layer build``, which streams them.
+OBSERVED_FILE = UploadLimits((".csv",), 4 * 1024 * 1024, 200_000)
 
 #: The public bulk lookup (CSV ``name,lon,lat``), answered row by row on the street network.
 BULK_FILE = UploadLimits((), 1024 * 1024, 2_000)
