@@ -37,7 +37,9 @@ def index():
 def scenario(scenario_id: int):
     """Show the review map of one scenario."""
     found = current_app.extensions["geoplan_store"].scenario(scenario_id)
-    return render_template("scenario.html", scenario=found, layers=_layer_zooms(), group_keys=WORKER_GROUP_KEYS)
+    observed_mb = f"{validation.OBSERVED_FILE.max_bytes / 1024 / 1024:g}"  # larger: geoplan layer build
+    return render_template("scenario.html", scenario=found, layers=_layer_zooms(), group_keys=WORKER_GROUP_KEYS,
+                           observed_mb=observed_mb)  # fmt: skip
 
 
 @blueprint.get("/compare")

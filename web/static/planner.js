@@ -3,7 +3,8 @@
 
    Other scripts of the page talk to this one through two document events: "geoplan:scenario" (detail: a scenario as
    the API returns it) makes the map show that scenario in place; after every redraw this script dispatches
-   "geoplan:shown" with the scenario it shows. */
+   "geoplan:shown" with the scenario it shows. The map itself is #review's geoplanMap (observed.js draws its preview
+   layer on it). */
 "use strict";
 
 (() => {
@@ -13,6 +14,7 @@
   const T = GeoMap.T;
   const narrow = window.matchMedia("(max-width: 800px)");
   const map = GeoMap.create("map", root.dataset.area, JSON.parse(root.dataset.layers));
+  root.geoplanMap = map;
   const districtLayer = L.geoJSON(null, { style: districtStyle, interactive: false }).addTo(map);
   const labelLayer = L.layerGroup().addTo(map);
   const demandStyle = (f, latlng) => L.circleMarker(latlng, {
@@ -177,6 +179,11 @@
     for (const [what, file] of entries) {
       const item = document.createElement("li");
       item.textContent = file ? `${what}: ${file.source} (${T("data_points").replace("{n}", file.points)})` : what;
+      if (file && file.observed) {  // a layer built from a firm's observations: from what, and the privacy cut
+        item.dataset.observed = file.observed.kind;
+        item.textContent += ` · ${GeoMap.fill("data_observed", { kind: T(`observed_kind_${file.observed.kind}`),
+          share: GeoMap.pct(file.observed.privacy_suppressed_share) })}`;
+      }
       list.appendChild(item);
     }
   }
