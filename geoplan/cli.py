@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--max-24h", type=_non_negative_int, help="at most this many 24-hour stations")
     plan.add_argument("--min-overlap", type=_positive_int, default=60, help="minutes open during a shift (60)")
+    plan.add_argument(
+        "--shifts-from", action="append", default=[], type=Path, metavar="LAYER.json",
+        help="a group's shift shares from the report of an orders layer with times (geoplan layer build), with --hours",
+    )  # fmt: skip
     plan.add_argument("--phases", action="store_true", help="phase 1: quota stations; phase 2: the rest")
     plan.add_argument(
         "--target-coverage", type=float, metavar="SHARE", help="fewest stations (up to --stations) covering SHARE"
@@ -411,6 +415,7 @@ def _run_plan(args: argparse.Namespace) -> int:
         hours_options=_hours_options(args.hours),
         max_24h=args.max_24h,
         min_overlap_min=args.min_overlap,
+        shift_shares=_shift_shares(args.shifts_from, args.lang),
         phases=args.phases,
         target_coverage=args.target_coverage,
     )
@@ -1100,6 +1105,29 @@ def _print_visits(result, lang: str) -> None:
     print(i18n.text("cli", "visits_summary", lang, under=int((table["flag"] == "under").sum()),
                     over=int((table["flag"] == "over").sum()), ratio=f"{FLAG_RATIO:g}",
                     residual=f"{FLAG_RESIDUAL:g}"))  # fmt: skip
+
+
+def _shift_shares(reports: list[Path], lang: str) -> dict[str, dict[str, float]]:
+    """Read each group's shift shares from layer reports (``geoplan layer build`` of orders with times)."""
+    import json
+
+    from geoplan.planning.observed_layers import LAYER_FORMAT
+
+    shares = {}
+    for path in reports:
+        try:
+            report = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            report = None
+        ours = isinstance(report, dict) and report.get("format") == LAYER_FORMAT
+        found = report.get("shift_shares") if ours else None
+        if not isinstance(found, dict) or not found or not isinstance(report.get("group"), str):
+            raise i18n.input_error("shifts_report_unusable", file=str(path))
+        shares[report["group"]] = found
+        shown = ", ".join(f"{window} {100 * share:.0f}%" for window, share in found.items())
+        log.info(i18n.text("cli", "shifts_from", lang, group=i18n.group_name(report["group"], lang), file=path,
+                           shares=shown))  # fmt: skip
+    return shares
 
 
 def _pairs(items: list[str], option: str) -> dict[str, float]:

@@ -303,6 +303,10 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "solve_status": {},
     "solve_status_note": {},
     "cli": {
+        "shifts_from": {
+            "zh": "{group} 的班次比例取自 {file}：{shares}",
+            "en": "Shift shares of {group} from {file}: {shares}",
+        },
         "observed_outside": {
             "zh": "  研究区域外的 {count} 个点已舍去（例如第 {line} 行）",
             "en": "  {count} point(s) outside the study area dropped (line {line}, for one)",
@@ -569,6 +573,14 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "solve_method": {},
     "district_source": {},
     "error": {
+        "shift_shares_bad": {
+            "zh": "劳动者群体“{group}”的班次比例 {shares} 无效：须为“HH:MM-HH:MM”时段及非负数比例，且总和大于 0。",
+            "en": "Shift shares of worker group {group!r} are not valid: {shares}; each needs a window HH:MM-HH:MM and a non-negative share, adding up to more than 0.",
+        },
+        "shifts_report_unusable": {
+            "zh": "{file}：不是 geoplan layer build 写出的含订单时段比例的图层说明（需要带时间的订单图层的 .json 文件）。",
+            "en": "{file}: not a layer report of geoplan layer build with shift shares (it takes the .json of an orders layer with times).",
+        },
         "observed_file_too_large": {
             "zh": "{file}：文件过大，网页上传最多 {mb} MB。更大的文件请在命令行生成图层：geoplan layer build {file} --area 区域 --group 人群 --kind {kind} --out 图层.csv，再把生成的图层作为“劳动者分布”上传。",
             "en": "{file}: the file is too large: the review map takes at most {mb} MB. Build a larger file's layer on the command line: geoplan layer build {file} --area AREA --group GROUP --kind {kind} --out LAYER.csv, then upload that layer as a worker layer.",

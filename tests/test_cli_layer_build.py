@@ -62,3 +62,34 @@ def test_a_bad_file_gives_the_one_line_message_in_english_and_writes_nothing(tmp
     assert len(error.strip().splitlines()) == 1
     assert not out.exists()
     assert not out.with_suffix(".json").exists()
+
+
+def test_order_times_feed_the_shift_windows_of_a_plan(helsinki, hotspots, tmp_path, capsys):
+    import pandas as pd
+    import pyproj
+
+    rng = np.random.default_rng(2)
+    to_wgs = pyproj.Transformer.from_crs(helsinki.crs, "EPSG:4326", always_xy=True)
+    xy = np.vstack([hot + rng.normal(0, 50, (80, 2)) for hot in hotspots])
+    lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
+    hours = np.where(np.arange(len(xy)) % 5 == 0, 18.0, 12.0) + rng.uniform(0, 0.5, len(xy))
+    times = (pd.Timestamp("2026-05-01") + pd.to_timedelta(hours, unit="h")).strftime("%Y-%m-%d %H:%M:%S")
+    orders = tmp_path / "orders.csv"
+    pd.DataFrame({"time": times, "lon": lon, "lat": lat}).to_csv(orders, index=False)
+    layer = tmp_path / "orders_layer.csv"
+    assert main(["layer", "build", str(orders), "--area", "helsinki", "--group", "couriers", "--kind", "orders",
+                 "--headcount", "50", "--out", str(layer), "--quiet"]) == 0  # fmt: skip
+    report = json.loads(layer.with_suffix(".json").read_text("utf-8"))
+    assert report["shift_shares"]["10:30-13:30"] == pytest.approx(0.8, abs=0.01)
+    out = tmp_path / "plan"
+    status = main(["plan", "--area", "helsinki", "--layer", f"{layer}:couriers", "--shifts-from",
+                   str(layer.with_suffix(".json")), "--hours", "08:30-17:00,24h", "--max-24h", "1", "--stations", "8",
+                   "--out", str(out), "--time-limit", "5", "--lang", "en"])  # fmt: skip
+    assert status == 0
+    assert "Shift shares of couriers and delivery riders from" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}', encoding="utf-8")
+    status = main(["plan", "--area", "helsinki", "--shifts-from", str(bad), "--out", str(out), "--quiet",
+                   "--lang", "en"])  # fmt: skip
+    assert status == 2
+    assert "not a layer report of geoplan layer build" in capsys.readouterr().err

@@ -14,6 +14,7 @@ decisions with exactly the arithmetic of the plan.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -176,6 +177,7 @@ def build_model(
     site_rules: dict,
     hours_options: tuple[str, ...] = (),
     min_overlap_min: int = 60,
+    shift_shares: Mapping[str, Mapping[str, float]] | None = None,
 ) -> SitingModel:
     """Build the siting model of a prepared plan.
 
@@ -196,6 +198,9 @@ def build_model(
         Opening-hours options (empty: time of day not modelled).
     min_overlap_min : int
         Minutes a station must be open during a shift to count for it.
+    shift_shares : mapping, optional
+        Per group, shift windows and shares replacing the group's defaults (see
+        :attr:`~geoplan.planning.parameters.PlanParameters.shift_shares`).
 
     Returns
     -------
@@ -221,7 +226,7 @@ def build_model(
     labels = [option.label for option in options]
     if len(set(labels)) != len(labels):
         raise i18n.input_error("hours_options_repeat", options=", ".join(hours_options))
-    pieces, shift_texts = _split_by_shift(demand, point_of)
+    pieces, shift_texts = _split_by_shift(demand, point_of, shift_shares)
     shifts = tuple(parse_hours(text) for text in shift_texts)
     keys = pieces["location"].astype(str) + "|" + pieces["shift"].astype(str)
     column, unique_keys = pd.factorize(keys)
@@ -265,12 +270,21 @@ def _pattern(reach: sp.csr_array) -> sp.csr_array:
     return sp.csr_array(reach != 0, dtype=float)
 
 
-def _split_by_shift(demand: gpd.GeoDataFrame, point_of: np.ndarray) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Demand rows split by their group's shifts (weight shared by the shift's share), and the shift texts."""
+def _split_by_shift(
+    demand: gpd.GeoDataFrame, point_of: np.ndarray, shift_shares: Mapping[str, Mapping[str, float]] | None = None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Demand rows split by their group's shifts (weight shared by the shift's share), and the shift texts.
+
+    A group in ``shift_shares`` takes those windows and shares (normalised to add up to 1) instead of its defaults.
+    """
     shift_texts, pieces = [], []
     for group, rows in demand.groupby("group", sort=False):
         known = WORKER_GROUPS.get(group)
-        for text, share in known.shifts if known else DEFAULT_SHIFT:
+        shifts = known.shifts if known else DEFAULT_SHIFT
+        if shift_shares and group in shift_shares:
+            total = sum(shift_shares[group].values())
+            shifts = tuple((text, share / total) for text, share in shift_shares[group].items() if share > 0)
+        for text, share in shifts:
             if text not in shift_texts:
                 shift_texts.append(text)
             pieces.append(rows.assign(weight=rows["weight"] * share, shift=text, location=point_of[rows.index]))

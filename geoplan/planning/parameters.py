@@ -17,6 +17,7 @@ from geoplan import i18n
 from geoplan.data.areas import StudyArea
 from geoplan.inputs.candidates import CandidateRules
 from geoplan.inputs.demand import WORKER_GROUPS
+from geoplan.siting.hours import parse_hours
 
 __all__ = ["CITY_TARGET_STATIONS", "SOLVE_FIELDS", "STATIONS_PER_KM2", "PlanParameters", "default_stations"]
 
@@ -71,6 +72,10 @@ class PlanParameters:
         At most this many stations open 24 hours.
     min_overlap_min : int
         Minutes a station must be open during a shift to count for it.
+    shift_shares : mapping of str to mapping of str to float
+        Per worker group, its shift windows and the share of its workers on each (e.g. from the order times of an
+        observed layer, ``geoplan plan --shifts-from LAYER.json``), replacing the group's default shifts; shares
+        are normalised to add up to 1. Used when opening hours are modelled.
     phases : bool
         Plan in two phases: phase 1 the quota stations (city-level + per-district minimum), phase 2 the rest.
     target_coverage : float or None
@@ -92,6 +97,7 @@ class PlanParameters:
     hours_options: tuple[str, ...] = ()
     max_24h: int | None = None
     min_overlap_min: int = 60
+    shift_shares: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     phases: bool = False
     target_coverage: float | None = None
 
@@ -114,10 +120,15 @@ class PlanParameters:
             raise i18n.input_error("max_gap_not_positive", value=self.max_gap_m)
         if self.target_coverage is not None and not 0 < self.target_coverage <= 1:
             raise i18n.input_error("coverage_target_range", value=self.target_coverage)
+        self._check_time_of_day()
+
+    def _check_time_of_day(self) -> None:
         if self.max_24h is not None and self.max_24h < 0:
             raise i18n.input_error("max_24h_negative", value=self.max_24h)
         if self.min_overlap_min < 1:
             raise i18n.input_error("min_overlap_too_small", value=self.min_overlap_min)
+        for group, shares in self.shift_shares.items():
+            _check_shift_shares(group, shares)
 
     def cutoff_for(self, group: str) -> float:
         """Service cutoff (m) of a worker group: the parameter, else the group's default, else walking 1 km."""
@@ -141,6 +152,8 @@ class PlanParameters:
         data["headcounts"] = {str(k): float(v) for k, v in sorted(self.headcounts.items())}
         data["excluded_ids"] = list(self.excluded_ids)
         data["hours_options"] = list(self.hours_options)
+        data["shift_shares"] = {str(group): {str(w): float(v) for w, v in sorted(shares.items())}
+                                for group, shares in sorted(self.shift_shares.items())}  # fmt: skip
         return data
 
     @classmethod
@@ -172,6 +185,16 @@ class PlanParameters:
             raise i18n.input_error("unknown_params", names=", ".join(unknown), known=", ".join(known))
         values = {name: _FIELD_READERS[name](name, value) for name, value in data.items()}
         return cls(**values)
+
+
+def _check_shift_shares(group: str, shares: Mapping[str, float]) -> None:
+    values = list(shares.values())
+    if not values or not all(isinstance(v, int | float) and math.isfinite(v) and v >= 0 for v in values) or (
+        sum(values) <= 0
+    ):
+        raise i18n.input_error("shift_shares_bad", group=group, shares=dict(shares))
+    for window in shares:
+        parse_hours(window)
 
 
 def default_stations(area: StudyArea, params: PlanParameters) -> int:
@@ -225,6 +248,12 @@ def _per_group(name: str, value: object) -> dict[str, float]:
     return {str(group): _number(f"{name}.{group}", number) for group, number in value.items()}
 
 
+def _shift_shares(name: str, value: object) -> dict[str, dict[str, float]]:
+    if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
+        raise i18n.input_error("param_not_group_numbers", name=name, value=value)
+    return {str(group): _per_group(f"{name}.{group}", shares) for group, shares in value.items()}
+
+
 def _rules(name: str, value: object) -> CandidateRules:
     if isinstance(value, CandidateRules):
         return value
@@ -253,6 +282,7 @@ _FIELD_READERS = {
     "hours_options": _texts,
     "max_24h": _optional(_whole),
     "min_overlap_min": _whole,
+    "shift_shares": _shift_shares,
     "phases": _flag,
     "target_coverage": _optional(_number),
 }

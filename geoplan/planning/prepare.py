@@ -200,7 +200,7 @@ def prepare(
         "city_level_min": params.city_level_min,
     }
     model = build_model(demand, point_of, reach, must_cover, site_rules, params.hours_options,
-                        params.min_overlap_min)  # fmt: skip
+                        params.min_overlap_min, params.shift_shares)  # fmt: skip
     lap("model")
     release_memory()
     log.debug("prepared %d candidate sites and %d demand locations", len(sites), len(points))

@@ -101,3 +101,24 @@ def test_bad_opening_hours_are_refused(helsinki):
     with pytest.raises(InputError, match="HH:MM-HH:MM"):
         make_plan(helsinki, PlanParameters(stations=5, hours_options=("9am-5pm",), **SHORT))
     assert np.isfinite(1.0)
+
+
+def test_observed_shift_shares_replace_a_groups_default_shifts(helsinki):
+    observed = {"couriers": {"11:00-14:00": 0.6, "17:00-20:00": 0.2}}  # shares of an orders layer (need not add to 1)
+    plan = make_plan(helsinki, PlanParameters(stations=6, hours_options=("08:30-17:00", "24h"), max_24h=1,
+                                              shift_shares=observed, **SHORT))  # fmt: skip
+    couriers = plan.demand[plan.demand["group"] == "couriers"]
+    by_shift = couriers.groupby("shift")["weight"].sum()
+    assert set(by_shift.index) == {"11:00-14:00", "17:00-20:00"}
+    assert by_shift["11:00-14:00"] / by_shift.sum() == pytest.approx(0.75)
+    others = plan.demand[plan.demand["group"] == "sanitation"]
+    assert set(others["shift"]) == {"03:30-11:30", "13:00-19:00"}  # the defaults of groups not given
+    back = PlanParameters.from_json(PlanParameters(shift_shares=observed).to_json())
+    assert back.shift_shares == observed
+
+
+@pytest.mark.parametrize("shares", [{"couriers": {"noon": 1.0}}, {"couriers": {"11:00-14:00": -1.0}},
+                                    {"couriers": {}}, {"couriers": {"11:00-14:00": 0.0}}])  # fmt: skip
+def test_bad_shift_shares_are_refused(shares):
+    with pytest.raises(InputError):
+        PlanParameters(shift_shares=shares)
