@@ -157,20 +157,21 @@ def _errors(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(error: RequestEntityTooLarge):
-        megabytes = app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024
-        return jsonify(error=f"Upload too large: at most {megabytes:g} MB.", kind="TooLarge"), 413
+        megabytes = f'{app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024:g}'
+        message = geoplan_i18n.text("error", "upload_too_large", i18n.language(), megabytes=megabytes)
+        return jsonify(error=message, kind="TooLarge"), 413
 
     @app.errorhandler(RateLimitExceeded)
     def _limited(error: RateLimitExceeded):
         if error.response is not None:  # a limit that answers itself: the login form, shown again (auth.throttle)
             return error.response
-        response = jsonify(error=f"Too many requests ({error.description}); wait a little and try again.",
-                           kind="RateLimited")  # fmt: skip
+        message = geoplan_i18n.text("error", "too_many_requests", i18n.language(), limit=error.description)
+        response = jsonify(error=message, kind="RateLimited")
         return response, 429
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
-        message = f"Security token missing or expired ({error.description}); reload the page and try again."
+        message = geoplan_i18n.text("error", "security_token", i18n.language(), reason=error.description)
         if request.path.startswith("/api/"):
             return jsonify(error=message, kind="CSRFError"), 400
         return message, 400

@@ -125,7 +125,7 @@ def test_login_with_wrong_password_is_refused(anonymous):
 def test_login_needs_the_csrf_token(anonymous):
     response = anonymous.post("/login", data={"username": "plan", "password": PASSWORD})
     assert response.status_code == 400
-    assert "Security token missing" in response.text
+    assert "安全令牌缺失或已过期" in response.text
     assert anonymous.get("/").status_code == 302
 
 

@@ -828,7 +828,8 @@ def test_bulk_upload_too_large_is_413(app, client, plan):
 def test_bulk_upload_too_large_answers_json(app, client, plan):
     app.config["MAX_CONTENT_LENGTH"] = 4096
     response = _upload(client, "name,lon,lat\n" + "仓库,24.94,60.17\n" * 400)
-    _refused(response, "large", 413)
+    body = _refused(response, "MB", 413)  # in the reader's language, Chinese by default
+    assert "太大" in body["error"]
 
 
 # --- rate limits ---------------------------------------------------------------------------------------------------
@@ -839,7 +840,8 @@ def test_public_api_is_rate_limited_per_client(app, client, plan):
     for _ in range(5):
         assert client.get(f"{V1}/services").status_code == 200
     response = client.get(f"{V1}/services")
-    body = _refused(response, "too many", 429)
+    body = _refused(response, "5 per 1 minute", 429)
+    assert "请求过于频繁" in body["error"]
     assert body["kind"] == "RateLimited"
     assert int(response.headers["Retry-After"]) > 0
     # another address is not held back
