@@ -169,16 +169,7 @@ def _build(csv: str, area_name: str, out: str) -> None:
     import importlib
 
     from geoplan import cli  # imported here so that import time counts
-    from geoplan.planning import observed_layers
 
-    clustered = {}
-    cluster_stays = observed_layers.cluster_stays
-
-    def keep_stays(stays, eps_m, *args, **kwargs):
-        clustered.update(stays=stays, eps_m=eps_m)
-        return cluster_stays(stays, eps_m, *args, **kwargs)
-
-    observed_layers.cluster_stays = keep_stays
     for label, module_name, attribute in STAGES:
         module = importlib.import_module(module_name)
         setattr(module, attribute, sampler.wrap(label, getattr(module, attribute)))
@@ -203,13 +194,6 @@ def _build(csv: str, area_name: str, out: str) -> None:
     report["stage_peak_mb"] = {k: round(v / 2**20) for k, v in sampler.peak.items()}
     report["stage_start_mb"] = {k: round(v / 2**20) for k, v in sampler.start_rss.items()}
     report["self_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    if clustered:  # what DBSCAN held: every stay's neighbours within eps (counted after the peak, in little memory)
-        import numpy as np
-        from sklearn.neighbors import KDTree
-
-        xy = np.column_stack([clustered["stays"].x, clustered["stays"].y])
-        report["dbscan_neighbours"] = int(KDTree(xy).query_radius(xy, clustered["eps_m"], count_only=True).sum())
-        report["dbscan_eps_m"] = clustered["eps_m"]
     print(json.dumps(report, ensure_ascii=False))
 
 
@@ -450,7 +434,7 @@ def _build_lines(build: dict) -> list[str]:
             f"{'yes' if peak <= TARGET_BYTES else 'no'} |", "",
             f"**2 GB target**: {_target(peak)} The peak is the build process's own `ru_maxrss` (from `os.wait4` "
             "when it ended: exact, not sampled); the wall time runs from interpreter start to exit. "
-            + _where_sentence(build) + _dbscan_sentence(build) + _bandwidth_sentence(build, bandwidth), "",
+            + _where_sentence(build) + _bandwidth_sentence(build, bandwidth), "",
             "Stages (wrapped from outside; resident memory sampled every 20 ms, or the kernel's high-water mark when "
             "it rose during the stage). A stage's start can include memory an earlier stage freed that the allocator "
             "had not yet given back. \"Other\" is everything between them: imports, the command line, sorting out "
@@ -474,16 +458,6 @@ def _build_lines(build: dict) -> list[str]:
 
 def _depth(label: str) -> int:
     return 1 + _depth(INNER[label]) if label in INNER else 0
-
-
-def _dbscan_sentence(build: dict) -> str:
-    pairs = build.get("dbscan_neighbours")
-    if not pairs:
-        return ""
-    return (f" DBSCAN (`cluster_stays`) first lists every stay's neighbours within {build['dbscan_eps_m']:.0f} m: "
-            f"{pairs:,} of them for {build['stays']:,} stays ({pairs / max(build['stays'], 1):,.0f} each on average, "
-            f"{8 * pairs / 1e6:,.0f} MB as int64 indices); they grow with the square of the stays at one "
-            "place.")  # fmt: skip
 
 
 def _where_sentence(build: dict) -> str:

@@ -162,7 +162,10 @@ def read_observations(
         _refuse(name, bad_rows, problems)
     if not count:
         raise i18n.input_error("file_no_rows", name=name)
-    merged = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    merged = {}
+    for key in list(parts[0]):  # column by column, each chunk's piece released once copied
+        merged[key] = np.concatenate([part.pop(key) for part in parts])
+    parts.clear()
     return _finish(merged, kind, name, area, clock.known)
 
 
@@ -349,25 +352,30 @@ def _refuse(name: str, count: int, problems: list[tuple[int, str, dict]]) -> Non
 
 
 def _finish(rows: dict[str, np.ndarray], kind: str, name: str, area: StudyArea, timed: bool) -> Observations:
-    """Project, drop points outside the area, and for pings sort them and drop fixes written twice."""
+    """Project, drop points outside the area, and for pings sort them and drop fixes written twice.
+
+    Columns are replaced one at a time (``rows`` is consumed): ten million pings are never held twice.
+    """
     to_area = pyproj.Transformer.from_crs("EPSG:4326", area.crs, always_xy=True)
-    x, y = to_area.transform(rows.pop("lon"), rows.pop("lat"))
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = rows.pop("lon"), rows.pop("lat")
+    to_area.transform(x, y, inplace=True)
+    rows["x"], rows["y"] = x, y
+    del x, y
     region = area.boundary.buffer(STREET_SAMPLE_M)
     shapely.prepare(region)
-    inside = shapely.contains_xy(region, x, y)
+    inside = shapely.contains_xy(region, rows["x"], rows["y"])
     notes: list[tuple[str, dict]] = []
     if not inside.any():
-        raise i18n.input_error("observations_outside_area", name=name, count=len(x), area=area.spec.name,
+        raise i18n.input_error("observations_outside_area", name=name, count=len(inside), area=area.spec.name,
                                line=int(rows["line"][0]))  # fmt: skip
     if not inside.all():
         first = int(rows["line"][~inside][0])
         notes.append(("observed_outside", {"count": int((~inside).sum()), "line": first}))
-        x, y = x[inside], y[inside]
-        rows = {key: value[inside] for key, value in rows.items()}
-    line = rows.pop("line")
+        _take(rows, inside)
+    del inside
     if kind == "pings":
-        return _pings(name, x, y, line, rows["worker"], rows["seconds"], notes)
+        return _pings(name, rows, notes)
+    x, y, line = rows.pop("x"), rows.pop("y"), rows.pop("line")
     if kind == "orders":
         seconds = rows["seconds"] if timed else None
         weight = rows.get("weight", np.full(len(x), np.nan))
@@ -377,14 +385,21 @@ def _finish(rows: dict[str, np.ndarray], kind: str, name: str, area: StudyArea, 
                         beat_m=rows.get("beat_m", np.full(len(x), np.nan)), notes=tuple(notes))  # fmt: skip
 
 
-def _pings(name, x, y, line, worker, seconds, notes) -> Observations:
-    by_worker = np.argsort(worker, kind="stable")  # file order within each worker
-    back = np.flatnonzero((np.diff(worker[by_worker]) == 0) & (np.diff(seconds[by_worker]) < 0))
-    if len(back):  # a worker's own pings go back in time (workers interleaved in time order is the usual export)
-        notes.append(("observed_sorted", {"line": int(line[by_worker[back[0] + 1]])}))
-    order = np.lexsort((line, seconds, worker))
-    x, y, line, worker, seconds = x[order], y[order], line[order], worker[order], seconds[order]
-    same = np.flatnonzero((np.diff(worker) == 0) & (np.diff(seconds) == 0))
+def _take(rows: dict[str, np.ndarray], which: np.ndarray) -> None:
+    """Replace every column of ``rows`` by ``column[which]``, one column at a time."""
+    for key in list(rows):
+        rows[key] = rows[key][which]
+
+
+def _pings(name: str, rows: dict[str, np.ndarray], notes: list) -> Observations:
+    _take(rows, np.lexsort((rows["line"], rows["seconds"], rows["worker"])))
+    x, y, line, worker, seconds = (rows[key] for key in ("x", "y", "line", "worker", "seconds"))
+    same_worker = np.diff(worker) == 0
+    back = np.flatnonzero(same_worker & (np.diff(line) < 0))
+    if len(back):  # a later line holds an earlier time of the same worker: the file went back in time
+        notes.append(("observed_sorted", {"line": int(line[back[0]])}))
+    same = np.flatnonzero(same_worker & (np.diff(seconds) == 0))
+    del same_worker, back
     if len(same):
         apart = np.hypot(x[same + 1] - x[same], y[same + 1] - y[same]) > SAME_FIX_M
         if apart.any():
@@ -392,11 +407,15 @@ def _pings(name, x, y, line, worker, seconds, notes) -> Observations:
             lines = sorted((int(line[first]), int(line[first + 1])))
             raise i18n.input_error("pings_two_places", name=name, line=lines[0], other=lines[1],
                                    metres=f"{float(np.hypot(x[first + 1] - x[first], y[first + 1] - y[first])):.0f}")
-        drop = np.zeros(len(x), dtype=bool)
-        drop[same + 1] = True
-        notes.append(("observed_duplicates", {"count": int(drop.sum()), "line": int(line[same[0] + 1])}))
-        x, y, line, worker, seconds = x[~drop], y[~drop], line[~drop], worker[~drop], seconds[~drop]
-    # number workers 0..n-1 by first appearance in the sorted pings (their file ids are gone already)
-    _, worker = np.unique(worker, return_inverse=True)
-    return Observations("pings", name, x, y, line, worker=worker.astype(np.int32), seconds=seconds,
+        keep = np.ones(len(x), dtype=bool)
+        keep[same + 1] = False
+        notes.append(("observed_duplicates", {"count": int((~keep).sum()), "line": int(line[same[0] + 1])}))
+        del x, y, line, worker, seconds
+        _take(rows, keep)
+    # number workers 0..n-1 in order (they are sorted; their file ids are gone already)
+    worker = rows.pop("worker")
+    changes = np.ones(len(worker), dtype=bool)
+    changes[1:] = worker[1:] != worker[:-1]
+    worker = (np.cumsum(changes) - 1).astype(np.int32)
+    return Observations("pings", name, rows["x"], rows["y"], rows["line"], worker=worker, seconds=rows["seconds"],
                         notes=tuple(notes))  # fmt: skip

@@ -853,7 +853,7 @@ def test_bulk_lookup_has_its_own_tighter_limit(client, plan):
     text = f"name,lon,lat\na,{_query_point(plan)[0]},{_query_point(plan)[1]}\n"
     for _ in range(10):
         assert _upload(client, text).status_code == 200
-    _refused(_upload(client, text), "too many", 429)
+    _refused(_upload(client, text), "请求过于频繁", 429)
     assert client.get(f"{V1}/services").status_code == 200, "the other endpoints keep their own limit"
 
 
