@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask.testing import FlaskClient
@@ -143,3 +145,31 @@ class Server:
         return self.log.read_text(errors="replace")[-4000:]
 
 
+def page_api(page, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    """Call the JSON API from a browser page, as planner.js does (same session, CSRF header): (status, body)."""
+    answer = page.evaluate(
+        """async ([method, path, body]) => {
+            const token = document.querySelector('meta[name="csrf-token"]').content;
+            const options = { method, headers: { "X-CSRFToken": token, Accept: "application/json" } };
+            if (body !== null) {
+                options.headers["Content-Type"] = "application/json";
+                options.body = JSON.stringify(body);
+            }
+            const response = await fetch(path, options);
+            return { status: response.status, body: await response.json() };
+        }""",
+        [method, path, body],
+    )
+    return answer["status"], answer["body"]
+
+
+@contextmanager
+def planner_server(folder: Path) -> Iterator[Server]:
+    """``geoplan serve`` on a new SQLite database in ``folder`` with one planner (alice), stopped on leaving."""
+    database = f"sqlite:///{folder / 'db.sqlite'}"
+    add_user(database, folder, "alice", "planner")
+    running = Server(database, folder, folder / "server.log").wait()
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from _browser import BROWSER_MARKS, WAIT_MS
 from _web_helpers import PASSWORD, Server, add_user
+from _web_helpers import page_api as api
 
 from geoplan import i18n
 
@@ -90,24 +91,6 @@ def log_in(page, base: str, username: str) -> None:
     page.click("#login-submit")
     page.wait_for_url(f"{base}/")
     expect(page.locator("#current-user")).to_contain_text(username)
-
-
-def api(page, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    """Call the JSON API from the page, as planner.js does (same session, CSRF header)."""
-    answer = page.evaluate(
-        """async ([method, path, body]) => {
-            const token = document.querySelector('meta[name="csrf-token"]').content;
-            const options = { method, headers: { "X-CSRFToken": token, Accept: "application/json" } };
-            if (body !== null) {
-                options.headers["Content-Type"] = "application/json";
-                options.body = JSON.stringify(body);
-            }
-            const response = await fetch(path, options);
-            return { status: response.status, body: await response.json() };
-        }""",
-        [method, path, body],
-    )
-    return answer["status"], answer["body"]
 
 
 def scenario_json(page, scenario_id: int) -> dict:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from _browser import WAIT_MS, browser_test
-from _web_helpers import PASSWORD, Server, add_user
+from _web_helpers import PASSWORD, planner_server
+from _web_helpers import page_api as _api
 
 from geoplan.vocabulary import HOSTS, SERVICES, STATION_STATUSES
 
@@ -40,12 +41,8 @@ def test_editor_choices_match_the_store():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("details")
-    database = f"sqlite:///{folder / 'db.sqlite'}"
-    add_user(database, folder, "alice", "planner")
-    running = Server(database, folder, folder / "server.log").wait()
-    yield running
-    running.stop()
+    with planner_server(tmp_path_factory.mktemp("details")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -58,23 +55,6 @@ def page(server, browser):
     yield opened
     context.close()
     assert errors == [], f"JavaScript errors: {errors}"
-
-
-def _api(page, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    answer = page.evaluate(
-        """async ([method, path, body]) => {
-            const token = document.querySelector('meta[name="csrf-token"]').content;
-            const options = { method, headers: { "X-CSRFToken": token, Accept: "application/json" } };
-            if (body !== null) {
-                options.headers["Content-Type"] = "application/json";
-                options.body = JSON.stringify(body);
-            }
-            const response = await fetch(path, options);
-            return { status: response.status, body: await response.json() };
-        }""",
-        [method, path, body],
-    )
-    return answer["status"], answer["body"]
 
 
 def _public_stations(server) -> list[dict]:

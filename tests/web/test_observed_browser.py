@@ -10,7 +10,7 @@ import re
 import pytest
 from _browser import BROWSER_MARKS, WAIT_MS
 from _traces import hotspot_points, traces
-from _web_helpers import PASSWORD, Server, add_user
+from _web_helpers import PASSWORD, page_api, planner_server
 
 pytestmark = BROWSER_MARKS
 
@@ -23,12 +23,8 @@ PLAN_MS = 120_000
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("observed")
-    database = f"sqlite:///{folder / 'db.sqlite'}"
-    add_user(database, folder, "alice", "planner")
-    running = Server(database, folder, folder / "server.log").wait()
-    yield running
-    running.stop()
+    with planner_server(tmp_path_factory.mktemp("observed")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -37,24 +33,6 @@ def pings_file(helsinki, tmp_path_factory):
     path = tmp_path_factory.mktemp("pings") / "骑手定位.csv"
     traces(helsinki, hotspot_points(helsinki, 3), workers=30).to_csv(path, index=False)
     return path
-
-
-def _api(page, method: str, path: str, body: dict | None = None) -> dict:
-    answer = page.evaluate(
-        """async ([method, path, body]) => {
-            const token = document.querySelector('meta[name="csrf-token"]').content;
-            const options = { method, headers: { "X-CSRFToken": token, Accept: "application/json" } };
-            if (body !== null) {
-                options.headers["Content-Type"] = "application/json";
-                options.body = JSON.stringify(body);
-            }
-            const response = await fetch(path, options);
-            return { status: response.status, body: await response.json() };
-        }""",
-        [method, path, body],
-    )
-    assert answer["status"] in (200, 201), answer
-    return answer["body"]
 
 
 def _answered(path: str):
@@ -76,7 +54,8 @@ def test_a_planner_previews_a_pings_layer_then_uses_it_in_the_scenario(server, b
     page.fill("#password", PASSWORD)
     page.click("#login-submit")
     page.wait_for_url(f"{server.url}/")
-    scenario = _api(page, "POST", "/api/planner/scenarios", {"name": "观测图层", "mode": "empty"})
+    status, scenario = page_api(page, "POST", "/api/planner/scenarios", {"name": "观测图层", "mode": "empty"})
+    assert status == 201, scenario
     sid = scenario["id"]
     page.goto(f"{server.url}/scenarios/{sid}")
     expect(page.locator("#covered-total")).not_to_have_text("–")
@@ -107,7 +86,7 @@ def test_a_planner_previews_a_pings_layer_then_uses_it_in_the_scenario(server, b
     expect(report.first).to_contain_text("30 名劳动者")
     expect(report.last).to_contain_text("隐私保护：不同劳动者少于 5 人的 250 米网格不公开")
     expect(page.locator("#message")).to_contain_text(f"预览：{points:,} 个点，约 30 人")
-    assert _api(page, "GET", f"/api/planner/scenarios/{sid}")["version"] == scenario["version"]
+    assert page_api(page, "GET", f"/api/planner/scenarios/{sid}")[1]["version"] == scenario["version"]
 
     # use it: the scenario's couriers are now the observed riders, the preview gives way to the stored layer
     with page.expect_response(_answered(f"/scenarios/{sid}/data")) as answered, \

@@ -12,7 +12,8 @@ import urllib.request
 
 import pytest
 from _browser import BROWSER_MARKS, WAIT_MS
-from _web_helpers import PASSWORD, Server, add_user
+from _web_helpers import PASSWORD, planner_server
+from _web_helpers import page_api as _api
 
 pytestmark = BROWSER_MARKS
 
@@ -25,12 +26,8 @@ FULL = {"name": "完整驿站", "address": "滨江路 8 号", "hours": "08:30-17
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("publish")
-    database = f"sqlite:///{folder / 'db.sqlite'}"
-    add_user(database, folder, "alice", "planner")
-    running = Server(database, folder, folder / "server.log").wait()
-    yield running
-    running.stop()
+    with planner_server(tmp_path_factory.mktemp("publish")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -43,23 +40,6 @@ def page(server, browser):
     yield opened
     context.close()
     assert errors == [], f"JavaScript errors: {errors}"
-
-
-def _api(page, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    answer = page.evaluate(
-        """async ([method, path, body]) => {
-            const token = document.querySelector('meta[name="csrf-token"]').content;
-            const options = { method, headers: { "X-CSRFToken": token, Accept: "application/json" } };
-            if (body !== null) {
-                options.headers["Content-Type"] = "application/json";
-                options.body = JSON.stringify(body);
-            }
-            const response = await fetch(path, options);
-            return { status: response.status, body: await response.json() };
-        }""",
-        [method, path, body],
-    )
-    return answer["status"], answer["body"]
 
 
 def _public_ids(server) -> list[int]:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from _browser import BROWSER_MARKS, WAIT_MS
-from _web_helpers import PASSWORD, Server, add_user
+from _web_helpers import PASSWORD, planner_server
 
 pytestmark = BROWSER_MARKS
 
@@ -21,12 +21,8 @@ PLAN_MS = 120_000
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("review")
-    database = f"sqlite:///{folder / 'db.sqlite'}"
-    add_user(database, folder, "alice", "planner")
-    running = Server(database, folder, folder / "server.log").wait()
-    yield running
-    running.stop()
+    with planner_server(tmp_path_factory.mktemp("review")) as running:
+        yield running
 
 
 @pytest.fixture
