@@ -31,7 +31,7 @@ from geoplan import coords, i18n
 from geoplan.data.areas import STREET_SAMPLE_M, StudyArea
 from geoplan.data.readers import MAX_ROWS_LISTED
 
-__all__ = ["CHUNK_ROWS", "KINDS", "Observations", "read_observations"]
+__all__ = ["CHUNK_ROWS", "KINDS", "NO_TIME", "Observations", "read_observations"]
 
 #: Rows read at a time: a 10-million-ping file never sits in memory as text.
 CHUNK_ROWS = 500_000
@@ -42,6 +42,9 @@ KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "orders": (("time", "lon", "lat"), ("weight",)),
     "depots": (("lon", "lat", "headcount"), ("beat_m",)),
 }
+
+#: ``seconds`` of an order whose time is empty.
+NO_TIME = np.iinfo(np.int64).min
 
 #: Two pings of one worker closer than this (m) at the same second are the same fix written twice.
 SAME_FIX_M = 1.0
@@ -68,8 +71,8 @@ class Observations:
     worker : numpy.ndarray or None
         Pings: the worker's number (int32).
     seconds : numpy.ndarray or None
-        Pings and orders: the time on the area's local clock, whole seconds since 1970-01-01 (int64); orders
-        without times: None.
+        Pings and orders: the time on the area's local clock, whole seconds since 1970-01-01 (int64); an order
+        whose time is empty: :data:`NO_TIME`; orders without any time: None.
     weight : numpy.ndarray or None
         Orders: the weight of each order (1 when not given); depots: the headcount.
     beat_m : numpy.ndarray or None
@@ -217,13 +220,13 @@ class _Clock:
         self.known = False
 
     def seconds(self, text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-        """Return local-clock seconds and a mask of the rows whose time could not be read (empty rows: -1)."""
+        """Return local-clock seconds (:data:`NO_TIME` where empty) and a mask of the rows whose time is unreadable."""
         text = text.str.strip()
         empty = (text == "").to_numpy()
         if self.unix is None and (~empty).any():
             sample = pd.to_numeric(text[~empty].head(1000), errors="coerce")
             self.unix = bool(sample.notna().all())
-        out = np.full(len(text), -1, dtype=np.int64)
+        out = np.full(len(text), NO_TIME, dtype=np.int64)
         if (~empty).any():
             self.known = True
         if self.unix:

@@ -34,7 +34,7 @@ from geoplan.csvfile import write_frame
 from geoplan.data.areas import StudyArea
 from geoplan.files import write_all
 from geoplan.inputs.demand import WORKER_GROUPS, default_headcounts
-from geoplan.inputs.observations import Observations, read_observations
+from geoplan.inputs.observations import NO_TIME, Observations, read_observations
 from geoplan.inputs.observed import (
     busiest_count,
     cell_keys,
@@ -335,13 +335,15 @@ def _from_orders(observed: Observations, area: StudyArea, group: str, options: O
     cells, counts = distinct_per_cell(cell_keys(observed.x, observed.y, options.cell_m), np.arange(len(xy)))
     kept = count_at(cell_keys(samples_xy[:, 0], samples_xy[:, 1], options.cell_m), cells, counts) >= options.k
     extra: dict = {"orders": len(observed), "bandwidth_m": density.bandwidth_m, "bandwidth_scores": density.scores}
-    if observed.seconds is not None:
-        hour = (observed.seconds % 86400) // 3600
-        profile = np.bincount(hour, weights=observed.weight, minlength=24)
+    timed = None if observed.seconds is None else observed.seconds != NO_TIME
+    if timed is not None and timed.any():  # the orders whose time is given
+        seconds, per_order = observed.seconds[timed], observed.weight[timed]
+        profile = np.bincount((seconds % 86400) // 3600, weights=per_order, minlength=24)
         extra["hourly_share"] = [float(v) for v in profile / max(profile.sum(), 1e-12)]
         known = WORKER_GROUPS.get(group)
         windows = tuple(window for window, _ in known.shifts) if known else ("08:00-18:00",)
-        extra["shift_shares"] = shift_shares(observed.seconds, observed.weight, windows)
+        extra["shift_shares"] = shift_shares(seconds, per_order, windows)
+        extra["timed_orders"] = int(timed.sum())
     extra["headcount"] = _default_headcount(observed, area, group, options)
     return samples_xy[:, 0], samples_xy[:, 1], weight, kept, extra
 

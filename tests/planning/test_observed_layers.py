@@ -156,3 +156,18 @@ def test_depots_spread_their_crews_along_the_streets_within_their_beat(tmp_path,
     assert layer.report["small_depots"] == 1  # the crew of 3 is cut out whole
     assert layer.report["privacy"]["suppressed_workers"] == pytest.approx(3.0, rel=1e-6)
     assert weight.sum() == pytest.approx(20.0, rel=1e-3)
+
+
+def test_orders_with_some_times_missing_share_out_only_the_timed_ones(tmp_path, helsinki, hotspots):
+    to_wgs = pyproj.Transformer.from_crs(helsinki.crs, "EPSG:4326", always_xy=True)
+    rng = np.random.default_rng(8)
+    xy = np.vstack([hot + rng.normal(0, 60, (40, 2)) for hot in hotspots])
+    lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
+    times = np.where(np.arange(len(xy)) % 2 == 0, "2026-05-01 12:00:00", "")
+    path = tmp_path / "orders.csv"
+    pd.DataFrame({"time": times, "lon": lon, "lat": lat}).to_csv(path, index=False)
+    layer = build_layer(path, helsinki, "couriers", "orders", options=ObservedOptions(headcount=10))
+    orders, timed = layer.report["orders"], layer.report["timed_orders"]  # a few may fall outside the area
+    assert len(xy) // 2 - 5 <= timed <= len(xy) // 2
+    assert len(xy) // 2 - 5 <= orders - timed <= len(xy) // 2
+    assert layer.report["shift_shares"]["10:30-13:30"] == pytest.approx(1.0)
