@@ -102,13 +102,48 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "png": {},
     "webmap": {},
     "pdf": {},
-    "param": {},
+    "param": {
+        "capacitated": {"zh": "按站点容量规划", "en": "Plan for station capacity"},
+        "people_per_m2": {"zh": "每平方米同时容纳人数", "en": "People at once per m²"},
+        "visit_minutes": {"zh": "每次到站分钟数（按人群）", "en": "Minutes per station visit, by group"},
+    },
     "solve_status": {},
     "solve_status_note": {},
-    "cli": {},
+    "cli": {
+        "served": {
+            "zh": "按容量可服务劳动者：{served} / 覆盖范围内 {covered}（{share}）；"
+            "站点最忙时段利用率最高 {peak}，平均 {mean}",
+            "en": "Workers served within capacity: {served} of {covered} covered ({share}); stations at their busiest "
+            "window: up to {peak} of capacity, {mean} on average",
+        },
+        "served_by_group": {"zh": "按人群（可服务 / 覆盖范围内）：", "en": "By worker group (served / covered):"},
+        "served_by_district": {"zh": "按区县（可服务 / 覆盖范围内）：", "en": "By district (served / covered):"},
+        "served_row": {"zh": "  {name}：{served} / {covered}", "en": "  {name}: {served} / {covered}"},
+        "enlarged": {
+            "zh": "按申报面积扩建的站点：{n} 个（{ids}）",
+            "en": "Stations at their full declared area: {n} ({ids})",
+        },
+    },
     "solve_method": {},
     "district_source": {},
-    "error": {},
+    "error": {
+        "people_per_m2_not_positive": {
+            "zh": "每平方米同时容纳人数须为正数，而不是 {value}。",
+            "en": "People at once per m² must be a positive number, not {value}.",
+        },
+        "visit_minutes_bad": {
+            "zh": "劳动者群体“{group_zh}”每次到站分钟数须在 0 到 1440 之间（不含 0），而不是 {value}。",
+            "en": "Minutes per station visit of worker group {group!r} must be above 0 and at most 1440, not {value}.",
+        },
+        "visit_minutes_unknown_group": {
+            "zh": "--visit-minutes 中的劳动者群体“{group}”不在本方案的需求图层中（现有：{groups}）。",
+            "en": "Worker group {group!r} of --visit-minutes has no demand layer in this plan (there are: {groups}).",
+        },
+        "capacitated_conflict": {
+            "zh": "按容量规划（--capacitated）暂不能与 {options_zh} 同时使用，请去掉其一。",
+            "en": "A capacitated plan (--capacitated) cannot yet be combined with {options}; drop one of them.",
+        },
+    },
     "refusal": {},
     "overlap": {},
     "site_source": {},

@@ -17,6 +17,7 @@ from geoplan import i18n
 from geoplan.data.areas import StudyArea
 from geoplan.inputs.candidates import CandidateRules
 from geoplan.inputs.demand import WORKER_GROUPS
+from geoplan.planning.capacity import DEFAULT_PEOPLE_PER_M2
 from geoplan.siting.hours import parse_hours
 
 __all__ = ["CITY_TARGET_STATIONS", "SOLVE_FIELDS", "STATIONS_PER_KM2", "PlanParameters", "default_stations"]
@@ -30,8 +31,9 @@ STATIONS_PER_KM2 = 1.0
 
 #: Parameters that only steer a solve; every other field shapes the prepared model.
 SOLVE_FIELDS = frozenset(
-    {"stations", "time_limit_s", "target_gap", "backup_weight", "max_24h", "phases", "target_coverage"}
-)
+    {"stations", "time_limit_s", "target_gap", "backup_weight", "max_24h", "phases", "target_coverage",
+     "capacitated", "people_per_m2", "visit_minutes"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,14 @@ class PlanParameters:
         Plan in two phases: phase 1 the quota stations (city-level + per-district minimum), phase 2 the rest.
     target_coverage : float or None
         Instead of a fixed count, the fewest stations (up to ``stations``) covering this share of workers.
+    capacitated : bool
+        Plan for station capacity: a worker's visits count only up to what the stations within reach seat in each
+        time window (:mod:`geoplan.planning.capacity`). Not with opening hours, phases, a coverage target, cross
+        coverage or the maximum-gap rule.
+    people_per_m2 : float
+        People a station seats at once per m² of floor area (capacitated plans).
+    visit_minutes : mapping of str to float
+        Minutes per station visit per worker group, replacing the defaults (capacitated plans).
     """
 
     stations: int | None = None
@@ -100,6 +110,9 @@ class PlanParameters:
     shift_shares: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     phases: bool = False
     target_coverage: float | None = None
+    capacitated: bool = False
+    people_per_m2: float = DEFAULT_PEOPLE_PER_M2
+    visit_minutes: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.stations is not None and self.stations < 1:
@@ -121,6 +134,24 @@ class PlanParameters:
         if self.target_coverage is not None and not 0 < self.target_coverage <= 1:
             raise i18n.input_error("coverage_target_range", value=self.target_coverage)
         self._check_time_of_day()
+        self._check_capacity()
+
+    def _check_capacity(self) -> None:
+        if not (isinstance(self.people_per_m2, int | float) and math.isfinite(self.people_per_m2)
+                and self.people_per_m2 > 0):  # fmt: skip
+            raise i18n.input_error("people_per_m2_not_positive", value=self.people_per_m2)
+        for group, minutes in self.visit_minutes.items():
+            if not (isinstance(minutes, int | float) and math.isfinite(minutes) and 0 < minutes <= 24 * 60):
+                raise i18n.input_error("visit_minutes_bad", group=group, group_zh=i18n.group_name(group, "zh"),
+                                       value=minutes)  # fmt: skip
+        if not self.capacitated:
+            return
+        others = {"--hours": bool(self.hours_options), "--phases": self.phases,
+                  "--target-coverage": self.target_coverage is not None, "--backup-weight": self.backup_weight > 0,
+                  "--max-gap": self.max_gap_m is not None}  # fmt: skip
+        used = [option for option, on in others.items() if on]
+        if used:
+            raise i18n.input_error("capacitated_conflict", options=", ".join(used), options_zh="、".join(used))
 
     def _check_time_of_day(self) -> None:
         if self.max_24h is not None and self.max_24h < 0:
@@ -152,6 +183,7 @@ class PlanParameters:
         data["headcounts"] = {str(k): float(v) for k, v in sorted(self.headcounts.items())}
         data["excluded_ids"] = list(self.excluded_ids)
         data["hours_options"] = list(self.hours_options)
+        data["visit_minutes"] = {str(k): float(v) for k, v in sorted(self.visit_minutes.items())}
         data["shift_shares"] = {str(group): {str(w): float(v) for w, v in sorted(shares.items())}
                                 for group, shares in sorted(self.shift_shares.items())}  # fmt: skip
         return data
@@ -285,4 +317,7 @@ _FIELD_READERS = {
     "shift_shares": _shift_shares,
     "phases": _flag,
     "target_coverage": _optional(_number),
+    "capacitated": _flag,
+    "people_per_m2": _number,
+    "visit_minutes": _per_group,
 }

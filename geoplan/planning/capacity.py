@@ -1,0 +1,402 @@
+"""Station capacity and load by time of day: what a capacitated plan (``geoplan plan --capacitated``) is solved on.
+
+A station seats ``floor(floor area x people_per_m2)`` people at once (at least one); ``60 x`` that is its capacity in
+person-minutes per hour. A site whose floor area is declared larger than the minimum (a planner's site with its own
+``footprint_m2``) is offered in two sizes, the minimum floor area and the full declared area, so the plan says which
+sites to enlarge. Existing stations may give their own capacity (people at once) instead.
+
+Workers load stations by the time of day: each group's workers on shift make :data:`VISITS` visits per shift (a meal
+break, a water stop, a toilet visit) of a given length, spread evenly over the shift. The day is cut into the
+elementary intervals of every group's shift windows (:func:`time_windows`), and the load of a demand column in a
+window is its workers on shift then x visits per hour x visit minutes (:func:`load_matrix`), in person-minutes per
+hour, the unit of capacity. Formulas and defaults: ``docs/siting.md`` ("Station capacity").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geoplan import i18n
+from geoplan.inputs.demand import WORKER_GROUPS
+from geoplan.siting.hours import MINUTES_PER_DAY, parse_hours
+
+__all__ = [
+    "DEFAULT_PEOPLE_PER_M2",
+    "DEFAULT_VISIT",
+    "VISITS",
+    "CapacityInputs",
+    "CapacityOptions",
+    "Visit",
+    "capacity_inputs",
+    "group_shifts",
+    "load_matrix",
+    "people_at_once",
+    "served_workers",
+    "site_capacity",
+    "time_windows",
+]
+
+#: People at once per m² of floor area: a 9 m² station seats 4 (two benches, a table, a microwave and a water
+#: dispenser take the rest; about 2 m² per seated person, as in a staff room).
+DEFAULT_PEOPLE_PER_M2 = 0.5
+
+#: Minutes per hour: capacity in person-minutes per hour is people at once x 60.
+_MINUTES_PER_HOUR = 60.0
+
+
+@dataclass(frozen=True)
+class Visit:
+    """How a worker uses a station during a shift.
+
+    Attributes
+    ----------
+    per_shift : float
+        Visits per worker per shift.
+    minutes : float
+        Minutes per visit.
+    why : str
+        What the visits are for (documentation).
+    """
+
+    per_shift: float
+    minutes: float
+    why: str
+
+
+#: Visits per worker per shift and their length, per worker group (reasoning in ``docs/siting.md``).
+VISITS: dict[str, Visit] = {
+    "sanitation": Visit(2.0, 20.0, "a breakfast and rest break after the dawn sweep, a water and toilet stop"),
+    "traffic_police": Visit(2.0, 15.0, "water and toilet stops between duty posts"),
+    "bus_drivers": Visit(1.0, 10.0, "a toilet and water stop at a layover (terminals have their own rooms)"),
+    "taxi_drivers": Visit(1.0, 20.0, "a meal or toilet break"),
+    "couriers": Visit(1.0, 20.0, "a meal break and phone charge around each meal peak"),
+    "urban_management": Visit(2.0, 15.0, "water and toilet stops on patrol"),
+    "repair_crews": Visit(1.0, 20.0, "a meal or rest break"),
+}
+
+#: Visits of a group geoplan has no table for (a user layer's new group name).
+DEFAULT_VISIT = Visit(1.0, 15.0, "a water and toilet stop")
+
+#: Shift of groups geoplan has no shift table for (the same as :data:`geoplan.planning.model.DEFAULT_SHIFT`).
+_DEFAULT_SHIFT = (("08:00-18:00", 1.0),)
+
+
+def people_at_once(floor_area_m2: np.ndarray, people_per_m2: float) -> np.ndarray:
+    """People a station of this floor area seats at once: ``floor(area x density)``, at least 1.
+
+    Parameters
+    ----------
+    floor_area_m2 : numpy.ndarray
+        Floor areas, m² (NaN stays NaN: no such option).
+    people_per_m2 : float
+        People at once per m².
+
+    Returns
+    -------
+    numpy.ndarray
+        Whole people (float, NaN where the area is NaN).
+    """
+    area = np.asarray(floor_area_m2, dtype=float)
+    people = np.maximum(np.floor(area * people_per_m2 + 1e-9), 1.0)
+    return np.where(np.isfinite(area), people, np.nan)
+
+
+@dataclass(frozen=True)
+class CapacityOptions:
+    """The size options of every candidate site.
+
+    Attributes
+    ----------
+    floor_m2 : numpy.ndarray
+        (n_sites, S) floor area of each size option, m² (NaN: not offered; option 0 is the site's minimum size).
+    people : numpy.ndarray
+        (n_sites, S) people at once.
+    per_hour : numpy.ndarray
+        (n_sites, S) capacity in person-minutes per hour (``people x 60``; NaN: not offered).
+    """
+
+    floor_m2: np.ndarray
+    people: np.ndarray
+    per_hour: np.ndarray
+
+    @property
+    def n_sizes(self) -> int:
+        """Size options per site (1, or 2 where some site may be enlarged)."""
+        return int(self.per_hour.shape[1])
+
+
+def site_capacity(
+    sites: pd.DataFrame,
+    min_area_m2: float,
+    people_per_m2: float = DEFAULT_PEOPLE_PER_M2,
+    given_people: np.ndarray | None = None,
+) -> CapacityOptions:
+    """Capacity of every candidate site, in one or two size options.
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        Candidate sites (:attr:`geoplan.inputs.candidates.CandidateSet.sites`): ``source``, ``footprint_m2``.
+    min_area_m2 : float
+        Minimum station floor area, m² (:attr:`~geoplan.inputs.candidates.CandidateRules.min_area_m2`).
+    people_per_m2 : float
+        People at once per m².
+    given_people : numpy.ndarray, optional
+        People at once a site declares itself (existing stations' ``capacity``), NaN where none.
+
+    Returns
+    -------
+    CapacityOptions
+        Roadside sites: their footprint. Host premises found in OSM: the minimum floor area (OSM gives no floor
+        area). Planner's sites and existing stations: their ``footprint_m2``; a planner's site larger than the
+        minimum gets a second option, the minimum (option 0) and its full area (option 1). A given capacity
+        replaces the floor-area estimate.
+    """
+    source = sites["source"].to_numpy(dtype=object)
+    declared = sites["footprint_m2"].to_numpy(dtype=float)
+    minimum = np.where(source == "host", min_area_m2, declared)
+    larger = (source == "user") & (declared > min_area_m2 + 1e-9)
+    minimum = np.where(larger, min_area_m2, minimum)
+    floor = minimum[:, None]
+    if larger.any():
+        floor = np.column_stack([minimum, np.where(larger, declared, np.nan)])
+    people = people_at_once(floor, people_per_m2)
+    if given_people is not None:
+        given = np.asarray(given_people, dtype=float)
+        has = np.isfinite(given) & (given > 0)
+        people[has, 0] = given[has]
+        people[has, 1:] = np.nan
+    return CapacityOptions(floor_m2=floor, people=people, per_hour=people * _MINUTES_PER_HOUR)
+
+
+def group_shifts(
+    group: str, shift_shares: Mapping[str, Mapping[str, float]] | None = None
+) -> tuple[tuple[str, float], ...]:
+    """Return a group's shift windows and the share of its workers on each (shares add up to 1).
+
+    The group's default shifts (:data:`geoplan.inputs.demand.WORKER_GROUPS`), replaced by ``shift_shares[group]``
+    when given (normalised), as the time-of-day model reads them.
+    """
+    if shift_shares and group in shift_shares:
+        total = sum(shift_shares[group].values())
+        return tuple((text, share / total) for text, share in shift_shares[group].items() if share > 0)
+    known = WORKER_GROUPS.get(group)
+    return known.shifts if known else _DEFAULT_SHIFT
+
+
+def time_windows(shift_texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Cut the day into the elementary time windows of a set of shift windows.
+
+    The day is cut at every start and end of every shift; the pieces no shift covers are left out.
+
+    Parameters
+    ----------
+    shift_texts : list of str
+        Shift windows (``"03:30-11:30"``, ``"21:00-01:00"``, several windows separated by commas).
+
+    Returns
+    -------
+    labels : list of str
+        ``"HH:MM-HH:MM"`` of each window, in the order of the day from the first cut.
+    hours : numpy.ndarray
+        (T,) length of each window, hours.
+    covers : numpy.ndarray
+        (len(shift_texts), T) True where the shift covers the window.
+    """
+    masks = np.array([parse_hours(text).minutes for text in shift_texts], dtype=bool).reshape(-1, MINUTES_PER_DAY)
+    change = masks != np.roll(masks, 1, axis=1)
+    cuts = np.flatnonzero(change.any(axis=0))
+    if len(cuts) == 0:
+        cuts = np.array([0])
+    ends = np.append(cuts[1:], cuts[0] + MINUTES_PER_DAY)
+    labels, hours, covers = [], [], []
+    for start, end in zip(cuts, ends, strict=True):
+        on = masks[:, start % MINUTES_PER_DAY]
+        if not on.any():
+            continue
+        labels.append(f"{_clock(start)}-{_clock(end)}")
+        hours.append((end - start) / _MINUTES_PER_HOUR)
+        covers.append(on)
+    return labels, np.array(hours, dtype=float), np.array(covers, dtype=bool).T.reshape(len(shift_texts), -1)
+
+
+def load_matrix(
+    pieces: pd.DataFrame,
+    n_columns: int,
+    visit_minutes: Mapping[str, float] | None = None,
+    shift_shares: Mapping[str, Mapping[str, float]] | None = None,
+) -> tuple[np.ndarray, list[str], np.ndarray, dict[str, np.ndarray]]:
+    """Load of every demand column in every time window, person-minutes per hour.
+
+    For a group with shifts ``s`` (share ``σ_s`` of its workers, ``H_s`` hours long), ``v`` visits per worker per
+    shift of ``m`` minutes, the load of ``w`` workers in window ``t`` is ``w x Σ_{s covers t} σ_s x v / H_s x m``.
+
+    Parameters
+    ----------
+    pieces : pandas.DataFrame
+        Demand pieces: ``group``, ``weight`` (workers), ``column`` (demand column).
+    n_columns : int
+        Demand columns.
+    visit_minutes : mapping of str to float, optional
+        Minutes per visit per group, replacing :data:`VISITS`.
+    shift_shares : mapping, optional
+        Shift windows and shares per group replacing the defaults (:func:`group_shifts`).
+
+    Returns
+    -------
+    load : numpy.ndarray
+        (n_columns, T) person-minutes per hour.
+    labels : list of str
+        The windows (:func:`time_windows`).
+    hours : numpy.ndarray
+        (T,) hours per window.
+    rates : dict of str to numpy.ndarray
+        Per group, (T,) person-minutes per hour per worker of the group.
+    """
+    groups = list(dict.fromkeys(pieces["group"].astype(str)))
+    shifts = {group: group_shifts(group, shift_shares) for group in groups}
+    texts = list(dict.fromkeys(text for group in groups for text, _ in shifts[group]))
+    labels, hours, covers = time_windows(texts) if texts else ([], np.zeros(0), np.zeros((0, 0), dtype=bool))
+    rates = {}
+    for group in groups:
+        visit = VISITS.get(group, DEFAULT_VISIT)
+        minutes = float((visit_minutes or {}).get(group, visit.minutes))
+        rate = np.zeros(len(labels))
+        for text, share in shifts[group]:
+            shift_hours = parse_hours(text).minutes.sum() / _MINUTES_PER_HOUR
+            rate += covers[texts.index(text)] * share * visit.per_shift / shift_hours * minutes
+        rates[group] = rate
+    code = pd.Categorical(pieces["group"].astype(str), categories=groups).codes
+    flat = pieces["column"].to_numpy(dtype=np.int64) * len(groups) + code
+    per_group = np.bincount(flat, weights=pieces["weight"].to_numpy(dtype=float), minlength=n_columns * len(groups))
+    per_group = per_group.reshape(n_columns, len(groups))
+    rate_table = np.array([rates[group] for group in groups]).reshape(len(groups), len(labels))
+    return per_group @ rate_table, labels, hours, rates
+
+
+def _clock(minute: int) -> str:
+    minute = int(minute)
+    if minute > MINUTES_PER_DAY:
+        minute -= MINUTES_PER_DAY
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+@dataclass(frozen=True, eq=False)
+class CapacityInputs:
+    """What a capacitated solve needs beyond the coverage matrix.
+
+    Attributes
+    ----------
+    options : CapacityOptions
+        Size options and capacity of every candidate site.
+    load : numpy.ndarray
+        (columns, T) person-minutes per hour of each demand column in each window.
+    windows : list of str
+        The time windows (``"HH:MM-HH:MM"``).
+    window_hours : numpy.ndarray
+        (T,) hours per window.
+    rates : dict of str to numpy.ndarray
+        Per group, (T,) person-minutes per hour per worker.
+    visits : dict of str to Visit
+        The visits each group of the demand makes (visit minutes as asked).
+    people_per_m2 : float
+        People at once per m².
+    """
+
+    options: CapacityOptions
+    load: np.ndarray
+    windows: list[str]
+    window_hours: np.ndarray
+    rates: dict[str, np.ndarray]
+    visits: dict[str, Visit]
+    people_per_m2: float
+
+
+def capacity_inputs(
+    sites: pd.DataFrame,
+    pieces: pd.DataFrame,
+    n_columns: int,
+    min_area_m2: float,
+    people_per_m2: float = DEFAULT_PEOPLE_PER_M2,
+    visit_minutes: Mapping[str, float] | None = None,
+    shift_shares: Mapping[str, Mapping[str, float]] | None = None,
+) -> CapacityInputs:
+    """Capacity of the candidate sites and load of the demand columns, for a capacitated solve.
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        Candidate sites (``source``, ``footprint_m2``, and ``capacity`` = people at once where given).
+    pieces : pandas.DataFrame
+        Demand pieces (``group``, ``weight``, ``column``).
+    n_columns : int
+        Demand columns.
+    min_area_m2 : float
+        Minimum station floor area, m².
+    people_per_m2 : float
+        People at once per m².
+    visit_minutes : mapping of str to float, optional
+        Minutes per visit per group, replacing :data:`VISITS`.
+    shift_shares : mapping, optional
+        Shift windows and shares per group replacing the defaults.
+
+    Returns
+    -------
+    CapacityInputs
+
+    Raises
+    ------
+    InputError
+        ``visit_minutes`` names a group the demand does not have.
+    """
+    groups = list(dict.fromkeys(pieces["group"].astype(str)))
+    unknown = sorted(set(visit_minutes or {}) - set(groups))
+    if unknown:
+        raise i18n.input_error("visit_minutes_unknown_group", group=unknown[0], groups=", ".join(groups))
+    given = sites["capacity"].to_numpy(dtype=float) if "capacity" in sites.columns else None
+    options = site_capacity(sites, min_area_m2, people_per_m2, given)
+    load, windows, hours, rates = load_matrix(pieces, n_columns, visit_minutes, shift_shares)
+    visits = {}
+    for group in groups:
+        visit = VISITS.get(group, DEFAULT_VISIT)
+        visits[group] = Visit(visit.per_shift, float((visit_minutes or {}).get(group, visit.minutes)), visit.why)
+    return CapacityInputs(options, load, windows, hours, rates, visits, float(people_per_m2))
+
+
+def served_workers(pieces: pd.DataFrame, inputs: CapacityInputs, served: np.ndarray) -> np.ndarray:
+    """Workers served of each demand piece: its workers x the share of its day's visits the stations can take.
+
+    A column's served share in a window (served / load) applies alike to every group at the column; a piece's
+    share of the day weighs the windows by its group's visit-minutes in them (rate x hours).
+
+    Parameters
+    ----------
+    pieces : pandas.DataFrame
+        Demand pieces (``group``, ``weight``, ``column``).
+    inputs : CapacityInputs
+    served : numpy.ndarray
+        (columns, T) person-minutes per hour served.
+
+    Returns
+    -------
+    numpy.ndarray
+        Workers served per piece (0 to the piece's weight).
+    """
+    load = inputs.load
+    share = np.divide(served, load, out=np.zeros_like(load, dtype=float), where=load > 0)
+    share = np.clip(share, 0.0, 1.0)
+    out = np.zeros(len(pieces))
+    groups = pieces["group"].astype(str).to_numpy()
+    columns = pieces["column"].to_numpy(dtype=np.int64)
+    weight = pieces["weight"].to_numpy(dtype=float)
+    for group, rate in inputs.rates.items():
+        rows = np.flatnonzero(groups == group)
+        day = rate * inputs.window_hours
+        if not len(rows) or day.sum() <= 0:
+            continue
+        out[rows] = weight[rows] * (share[columns[rows]] @ day) / day.sum()
+    return out
