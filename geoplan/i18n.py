@@ -127,6 +127,43 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "solve_method": {},
     "district_source": {},
     "error": {
+        "capacitated_coverage_shape": {
+            "zh": "覆盖矩阵应为二维（候选点 × 需求列），而给出的形状是 {shape}。",
+            "en": "The coverage matrix must be two-dimensional (sites x demand columns), not of shape {shape}.",
+        },
+        "capacitated_demand_shape": {
+            "zh": "负荷数组的形状是 {shape}，应为 ({columns}, T)：每个需求列一行，至少一个时段。",
+            "en": "The load array has shape {shape}; it must be ({columns}, T): one row per demand column, at least "
+                  "one time window.",
+        },
+        "capacitated_demand_negative": {
+            "zh": "各时段负荷（人·分钟/小时）须为有限的非负数。",
+            "en": "Loads per time window (person-minutes per hour) must be finite and non-negative.",
+        },
+        "capacitated_capacity_shape": {
+            "zh": "容量数组的形状是 {shape}，应为 ({sites},) 或 ({sites}, S)：每个候选点一行，每种规模一列。",
+            "en": "The capacity array has shape {shape}; it must be ({sites},) or ({sites}, S): one row per site, "
+                  "one column per size option.",
+        },
+        "capacitated_capacity_negative": {
+            "zh": "站点容量（人·分钟/小时）须为有限的非负数（NaN 或 0 表示该点不提供此规模）。",
+            "en": "Station capacities (person-minutes per hour) must be finite and non-negative (NaN or 0: that "
+                  "size is not offered at the site).",
+        },
+        "capacitated_window_hours": {
+            "zh": "各时段时长须为 {windows} 个正数（每个时段一个），而给出了 {given} 个或含非正数。",
+            "en": "Window lengths must be {windows} positive numbers of hours, one per window; {given} were given "
+                  "or some are not positive.",
+        },
+        "capacitated_p_above_sites": {
+            "zh": "方案要求 {p} 个站点，但只有 {sites} 个候选点。",
+            "en": "The plan asks for {p} stations but there are only {sites} candidate sites.",
+        },
+        "capacitated_fixed_without_capacity": {
+            "zh": "保留的站点 {sites} 没有任何规模的容量（全部为 0 或 NaN），无法按容量规划；请给出其容量。",
+            "en": "Kept stations {sites} have no size with a capacity (all 0 or NaN); give their capacity to plan "
+                  "for capacity.",
+        },
         "people_per_m2_not_positive": {
             "zh": "每平方米同时容纳人数须为正数，而不是 {value}。",
             "en": "People at once per m² must be a positive number, not {value}.",
