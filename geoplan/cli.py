@@ -103,6 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--target-coverage", type=float, metavar="SHARE", help="fewest stations (up to --stations) covering SHARE"
     )
+    plan.add_argument(
+        "--capacitated", action="store_true",
+        help="plan for station capacity: count a worker's visits only up to what the stations within reach seat in "
+        "each time window of the day",
+    )  # fmt: skip
+    plan.add_argument("--people-per-m2", type=float, default=None, metavar="X",
+                      help="people a station seats at once per m² of floor area, with --capacitated (0.5)")  # fmt: skip
+    plan.add_argument("--visit-minutes", action="append", default=[], metavar="GROUP=M",
+                      help="minutes per station visit of a worker group, with --capacitated")  # fmt: skip
     plan.add_argument("--time-limit", type=float, default=10.0, help="optimiser time limit, s (10)")
     plan.add_argument(
         "--gap", type=float, default=0.0,
@@ -418,6 +427,7 @@ def _run_plan(args: argparse.Namespace) -> int:
         shift_shares=_shift_shares(args.shifts_from, args.lang),
         phases=args.phases,
         target_coverage=args.target_coverage,
+        **_capacity_options(args),
     )
     if args.scenario:
         _check_scenario_area(args)  # before the slow part
@@ -788,6 +798,7 @@ def _print_summary(plan, files, lang: str = "zh") -> None:
     for name, row in s["by_group"].items():
         say("group_row", name=i18n.group_name(name, lang), covered=count(row["covered"]),
             workers=count(row["workers"]), share=f"{row['share']:.0%}")  # fmt: skip
+    _print_capacity(s, lang)
     notes = plan.area.notes_in(lang)
     if notes:
         say("notes")
@@ -1130,6 +1141,31 @@ def _shift_shares(reports: list[Path], lang: str) -> dict[str, dict[str, float]]
     return shares
 
 
+def _print_capacity(summary: dict, lang: str) -> None:
+    """Print a capacitated plan's served versus covered workers, by group and district (nothing for other plans)."""
+    if "capacity" not in summary:
+        return
+    capacity, workers = summary["capacity"], summary["capacity"]["workers"]
+
+    def count(value) -> str:
+        return i18n.format_count(value, lang)
+
+    served_share = workers["served"] / workers["covered"] if workers["covered"] else 0.0
+    stations = capacity["stations"]
+    print(i18n.text("cli", "served", lang, served=count(workers["served"]), covered=count(workers["covered"]),
+                    share=f"{served_share:.1%}", peak=f"{stations['max_utilisation']:.0%}",
+                    mean=f"{stations['mean_utilisation']:.0%}"))  # fmt: skip
+    if stations["enlarged"]:
+        ids = ("、" if lang == "zh" else ", ").join(stations["enlarged"])
+        print(i18n.text("cli", "enlarged", lang, n=len(stations["enlarged"]), ids=ids))
+    for key, heading in (("by_group", "served_by_group"), ("by_district", "served_by_district")):
+        print(i18n.text("cli", heading, lang))
+        for name, row in summary[key].items():
+            shown = i18n.group_name(name, lang) if key == "by_group" else name
+            print(i18n.text("cli", "served_row", lang, name=shown, served=count(row["served"]),
+                            covered=count(row["covered"])))  # fmt: skip
+
+
 def _pairs(items: list[str], option: str) -> dict[str, float]:
     out = {}
     for item in items:
@@ -1141,6 +1177,18 @@ def _pairs(items: list[str], option: str) -> dict[str, float]:
         if not sep or not key.strip():
             raise i18n.input_error("pair_option", option=option, item=item)
     return out
+
+
+def _capacity_options(args: argparse.Namespace) -> dict:
+    """Return the capacity fields of the plan parameters (``--people-per-m2``, ``--visit-minutes`` need the flag)."""
+    given = [name for name, on in (("--people-per-m2", args.people_per_m2 is not None),
+                                   ("--visit-minutes", bool(args.visit_minutes))) if on]  # fmt: skip
+    if given and not args.capacitated:
+        raise i18n.input_error("capacity_option_needs_capacitated", option=given[0])
+    options: dict = {"capacitated": args.capacitated, "visit_minutes": _pairs(args.visit_minutes, "--visit-minutes")}
+    if args.people_per_m2 is not None:
+        options["people_per_m2"] = args.people_per_m2
+    return options
 
 
 def _layer_argument(item: str) -> tuple[Path, str | None]:

@@ -176,6 +176,10 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "zh": "--visit-minutes 中的劳动者群体“{group}”不在本方案的需求图层中（现有：{groups}）。",
             "en": "Worker group {group!r} of --visit-minutes has no demand layer in this plan (there are: {groups}).",
         },
+        "capacity_option_needs_capacitated": {
+            "zh": "{option} 只用于按容量规划：请同时给出 --capacitated。",
+            "en": "{option} applies to capacitated plans only: add --capacitated.",
+        },
         "capacitated_conflict": {
             "zh": "按容量规划（--capacitated）暂不能与 {options_zh} 同时使用，请去掉其一。",
             "en": "A capacitated plan (--capacitated) cannot yet be combined with {options}; drop one of them.",

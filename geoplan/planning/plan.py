@@ -19,6 +19,7 @@ from geoplan.data.areas import StudyArea
 from geoplan.inputs.candidates import CandidateSet, refusal_reasons
 from geoplan.inputs.user_data import UserData
 from geoplan.memory import release_memory
+from geoplan.planning.capacity import CapacityInputs, served_workers
 from geoplan.planning.figures import coverage_figures
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.prepare import PreparedModel, prepare
@@ -47,9 +48,16 @@ class Plan:
         ``source``, ``kind``, ``name``, [``hours``], [``phase``], ``footprint``, point geometry (area CRS).
     demand : geopandas.GeoDataFrame
         Demand pieces (split by shift with opening hours) with ``group``, ``weight``, ``district``, ``covered``.
+        In a capacitated plan also ``served`` (workers served within capacity, :func:`~geoplan.planning.capacity.
+        served_workers`).
     result : SitingResult
     timings_s : dict of str to float
         Seconds per stage.
+    capacity : CapacityInputs or None
+        In a capacitated plan, the size options, loads and time windows it was solved with; the proposals then also
+        carry ``size_m2``, ``enlarged``, ``capacity`` (people at once), ``capacity_per_hour`` (person-minutes per
+        hour), ``peak_load`` (person-minutes per hour in the station's busiest window), ``peak_window`` and
+        ``utilisation`` (peak load / capacity).
     """
 
     prepared: PreparedModel
@@ -59,6 +67,7 @@ class Plan:
     demand: gpd.GeoDataFrame
     result: SitingResult
     timings_s: dict[str, float]
+    capacity: CapacityInputs | None = None
 
     @property
     def area(self) -> StudyArea:
@@ -80,6 +89,7 @@ class Plan:
         covered = np.zeros(self.prepared.model.matrix.shape[1], dtype=bool)
         covered[self.demand.loc[self.demand["covered"], "column"].to_numpy()] = True
         figures = coverage_figures(self.prepared, covered, self.proposals["district"].astype(str).tolist())
+        capacity = self._capacity_figures(figures) if self.capacity is not None else None
         params = self.params.to_json()
         params["stations"] = self.stations
         params["cutoff_m"] = {g: self.params.cutoff_for(g) for g in sorted(self.demand["group"].unique())}
@@ -99,6 +109,7 @@ class Plan:
             "workers": figures["workers"],
             "by_group": figures["by_group"],
             "by_district": figures["by_district"],
+            **({"capacity": capacity} if capacity is not None else {}),
             "optimality": {
                 "objective": round(self.result.objective, 4),
                 "bound": round(self.result.bound, 4),
@@ -115,6 +126,42 @@ class Plan:
             "user_data": self.prepared.user_data.summary(),
             "parameters": params,
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
+        }
+
+    def _capacity_figures(self, figures: dict) -> dict:
+        """Add served workers to ``figures`` (by district and group) and return the capacity block of the summary."""
+        demand, inputs, proposals = self.demand, self.capacity, self.proposals
+        served = demand["served"].to_numpy(dtype=float)
+        for key, column in (("by_district", "district"), ("by_group", "group")):
+            totals = pd.Series(served).groupby(demand[column].astype(str).to_numpy()).sum()
+            for name, entry in figures[key].items():
+                entry["served"] = round(float(totals.get(name, 0.0)), 2)
+                entry["served_share"] = round(entry["served"] / entry["workers"], 4) if entry["workers"] else 0.0
+        total = float(served.sum())
+        figures["workers"]["served"] = round(total, 2)
+        figures["workers"]["served_share"] = (
+            round(total / figures["workers"]["total"], 4) if figures["workers"]["total"] else 0.0
+        )
+        load = inputs.load
+        visits = {group: {"per_shift": visit.per_shift, "minutes": visit.minutes, "why": visit.why}
+                  for group, visit in inputs.visits.items()}  # fmt: skip
+        workers = {key: figures["workers"][key] for key in ("total", "covered", "served", "served_share")}
+        return {
+            "people_per_m2": inputs.people_per_m2,
+            "visits": visits,
+            "units": "capacity and loads in person-minutes per hour (people at once x 60)",
+            "windows": [
+                {"window": label, "hours": float(hours), "load": round(float(load[:, t].sum()), 2)}
+                for t, (label, hours) in enumerate(zip(inputs.windows, inputs.window_hours, strict=True))
+            ],
+            "workers": workers,
+            "stations": {
+                "capacity_people": int(proposals["capacity"].sum()),
+                "enlarged": proposals.loc[proposals["enlarged"], "id"].tolist(),
+                "max_utilisation": round(float(proposals["utilisation"].to_numpy().max(initial=0.0)), 4),
+                "mean_utilisation": round(float(proposals["utilisation"].mean()), 4) if len(proposals) else 0.0,
+            },
+            "served_visit_minutes_per_day": round(float(self.result.objective), 2),
         }
 
 
@@ -164,7 +211,9 @@ def plan_prepared(prepared: PreparedModel, params: PlanParameters) -> Plan:
     release_memory()  # the solver's working copies: the files written next should not sit on top of them
     timings = dict(prepared.timings_s, siting=time.perf_counter() - started)
     proposals, demand = _proposals(prepared, solution)
-    return Plan(prepared, params, solution.stations, proposals, demand, solution.result, timings)
+    if solution.capacitated is not None:
+        proposals, demand = _with_capacity(prepared, solution, proposals, demand)
+    return Plan(prepared, params, solution.stations, proposals, demand, solution.result, timings, solution.capacity)
 
 
 def _proposals(prepared: PreparedModel, solution: Solution) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -188,6 +237,37 @@ def _proposals(prepared: PreparedModel, solution: Solution) -> tuple[gpd.GeoData
     demand = model.pieces.assign(covered=covered[model.pieces["column"].to_numpy()])
     proposals = gpd.GeoDataFrame(proposals.reset_index(drop=True), geometry="geometry", crs=sites.crs)
     return proposals, demand
+
+
+def _with_capacity(
+    prepared: PreparedModel, solution: Solution, proposals: gpd.GeoDataFrame, demand: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Add each station's size, capacity and busiest window to the proposals, and served workers to the demand."""
+    answer, inputs, model = solution.capacitated, solution.capacity, prepared.model
+    rows = np.asarray(answer.selected, dtype=np.int64)
+    sites = model.row_site[rows]
+    size = np.asarray(answer.size, dtype=np.int64)
+    per_hour = np.asarray(answer.capacity, dtype=float)
+    load = np.asarray(answer.load, dtype=float).reshape(len(rows), -1)
+    peak = load.argmax(axis=1) if load.shape[1] else np.zeros(len(rows), dtype=np.int64)
+    peak_load = load.max(axis=1, initial=0.0)
+    ids = prepared.candidates.sites["id"].to_numpy()[sites]
+    station = pd.DataFrame({
+        "id": ids,
+        "size_m2": inputs.options.floor_m2[sites, size],
+        "enlarged": size > 0,
+        "capacity": np.round(per_hour / 60.0).astype(int),
+        "capacity_per_hour": np.round(per_hour, 2),
+        "peak_load": np.round(peak_load, 2),
+        "peak_window": [inputs.windows[t] if inputs.windows else "" for t in peak],
+        "utilisation": np.round(np.divide(peak_load, per_hour, out=np.zeros(len(rows)), where=per_hour > 0), 4),
+    })  # fmt: skip
+    geometry = proposals.columns.get_loc("footprint")
+    merged = proposals.merge(station, on="id", how="left", validate="one_to_one")
+    ordered = [*proposals.columns[:geometry], *station.columns[1:], "footprint", "geometry"]
+    proposals = gpd.GeoDataFrame(merged[ordered], geometry="geometry", crs=proposals.crs)
+    served = served_workers(demand, inputs, np.asarray(answer.served, dtype=float))
+    return proposals, demand.assign(served=served)
 
 
 def refusals_table(candidates: CandidateSet, lang: str = "zh") -> pd.DataFrame:

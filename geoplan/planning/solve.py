@@ -1,5 +1,9 @@
 """Solve a prepared model as the parameters ask: a fixed count, phases, or the fewest stations for a coverage target.
 
+With ``params.capacitated`` the plan is solved for station capacity (:func:`geoplan.siting.solve_capacitated`): the
+load of each demand column in each time window and the size options of every site come from
+:func:`geoplan.planning.capacity.capacity_inputs`.
+
 One function for every caller: ``geoplan plan`` solves with no decisions; the review map proposes the same way and
 re-plans with the planner's decisions (:class:`Decisions`: kept stations fixed, rejected sites excluded, stations
 off the candidate set added as extra fixed rows, the current plan as a start and the scenario's own multipliers as
@@ -13,9 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from geoplan.planning.capacity import CapacityInputs, capacity_inputs, people_at_once
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.prepare import PreparedModel
-from geoplan.siting import Quota, SitingResult, solve_mclp
+from geoplan.siting import CapacitatedResult, Quota, SitingResult, solve_capacitated, solve_mclp
 from geoplan.siting.phases import solve_phased, stations_for_coverage
 
 __all__ = ["Decisions", "Solution", "phase1_stations", "solve"]
@@ -87,12 +92,19 @@ class Solution:
         Rows of the siting model; rows from here on are the decisions' extra rows.
     phase : dict of int to int or None
         Phase (1 or 2) of each selected row, in a phased plan.
+    capacitated : geoplan.siting.CapacitatedResult or None
+        The capacitated solve's own answer (sizes, capacities, served and station loads), in a capacitated plan;
+        ``result`` then carries its selection, objective and bound.
+    capacity : CapacityInputs or None
+        What the capacitated solve was given (size options, load, time windows), in a capacitated plan.
     """
 
     result: SitingResult
     stations: int
     n_model_rows: int
     phase: dict[int, int] | None = None
+    capacitated: CapacitatedResult | None = None
+    capacity: CapacityInputs | None = None
 
     @property
     def model_rows(self) -> np.ndarray:
@@ -143,6 +155,8 @@ def solve(
     model = prepared.model
     decisions = decisions or Decisions()
     matrix, must, rules = _with_decisions(model, decisions)
+    if params.capacitated:
+        return _solve_capacitated(prepared, params, stations, matrix, rules, time_limit_s)
     quotas = list(rules.pop("quotas", ()))
     if params.max_24h is not None:
         labels = model.row_hours(np.arange(model.matrix.shape[0])) or [None] * model.matrix.shape[0]
@@ -171,6 +185,37 @@ def solve(
         phased = solve_phased(solve_mclp, matrix, model.weights, first, stations, phase2_fixed=phase2, **solver_args)
         return Solution(phased.phase2, stations, n_rows, phased.phase_of())
     return Solution(solve_mclp(matrix, model.weights, stations, **solver_args), stations, n_rows)
+
+
+def _solve_capacitated(
+    prepared: PreparedModel,
+    params: PlanParameters,
+    stations: int,
+    matrix: sp.csr_array,
+    rules: dict,
+    time_limit_s: float | None,
+) -> Solution:
+    """Solve for station capacity: the model's rows (and any extra rows, at the minimum size) with their sizes."""
+    model = prepared.model
+    min_area = params.candidate_rules.min_area_m2
+    inputs = capacity_inputs(prepared.candidates.sites, model.pieces, model.matrix.shape[1], min_area,
+                             params.people_per_m2, params.visit_minutes, params.shift_shares)  # fmt: skip
+    capacity = inputs.options.per_hour
+    n_extra = matrix.shape[0] - capacity.shape[0]
+    if n_extra:  # stations off the candidate set: the minimum floor area
+        extra = np.full((n_extra, capacity.shape[1]), np.nan)
+        extra[:, 0] = people_at_once(np.array([min_area]), params.people_per_m2)[0] * 60.0
+        capacity = np.vstack([capacity, extra])
+    answer = solve_capacitated(
+        matrix, inputs.load, capacity, stations, window_hours=inputs.window_hours, **rules,
+        time_limit=float(time_limit_s or params.time_limit_s), target_gap=params.target_gap,
+    )  # fmt: skip
+    result = SitingResult(
+        selected=answer.selected, objective=answer.objective, bound=answer.bound, gap=answer.gap,
+        status=answer.status, method=answer.method, seconds=answer.seconds, city_level=answer.city_level,
+        details={"served_visit_minutes": float(answer.objective)},
+    )  # fmt: skip
+    return Solution(result, stations, model.matrix.shape[0], capacitated=answer, capacity=inputs)
 
 
 def _with_decisions(model, decisions: Decisions) -> tuple[sp.csr_array, sp.csr_array | None, dict]:
