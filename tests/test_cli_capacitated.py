@@ -128,3 +128,19 @@ def test_bad_capacity_options_are_refused_in_both_languages(tmp_path, capsys, ar
 def test_visit_minutes_of_a_group_without_demand_are_refused(tmp_path, capsys):
     assert _plan(tmp_path / "out", "--capacitated", "--visit-minutes", "sweepers=10", "--lang", "zh") == 2
     assert "不在本方案的需求图层中" in capsys.readouterr().err
+
+
+def test_a_host_offering_more_space_near_the_cluster_is_enlarged(tmp_path, capsys):
+    layer, sites = tmp_path / "riders.csv", tmp_path / "hall.csv"
+    layer.write_text(f"lon,lat,weight\n{CLUSTER[0]},{CLUSTER[1]},400\n", "utf-8")
+    sites.write_text("lon,lat,footprint_m2,name\n24.9430,60.1678,40,Community hall\n", "utf-8")
+    out = tmp_path / "out"
+    args = ("--layer", f"{layer}:couriers", "--cutoff", "couriers=600", "--sites", str(sites), "--capacitated")
+    assert _plan(out, *args, "--lang", "zh") == 0
+    assert "按申报面积扩建的站点：1 个（U00001）" in capsys.readouterr().out
+    hall = next(s for s in _stations(out) if s["id"] == "U00001")
+    # 40 m² x 0.5 = 20 people at once instead of the minimum 9 m²'s 4.
+    assert (hall["size_m2"], hall["enlarged"], hall["capacity"]) == (40.0, True, 20)
+    assert hall["peak_load"] <= hall["capacity_per_hour"] + 1e-6
+    coverage = json.loads((out / "coverage.json").read_text("utf-8"))
+    assert coverage["capacity"]["stations"]["enlarged"] == ["U00001"]
