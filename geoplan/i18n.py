@@ -169,7 +169,7 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "en": "People at once per m² must be a positive number, not {value}.",
         },
         "visit_minutes_bad": {
-            "zh": "劳动者群体“{group_zh}”每次到站分钟数须在 0 到 1440 之间（不含 0），而不是 {value}。",
+            "zh": "劳动者群体“{group}”每次到站分钟数须在 0 到 1440 之间（不含 0），而不是 {value}。",
             "en": "Minutes per station visit of worker group {group!r} must be above 0 and at most 1440, not {value}.",
         },
         "visit_minutes_unknown_group": {
@@ -181,7 +181,7 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
             "en": "{option} applies to capacitated plans only: add --capacitated.",
         },
         "capacitated_conflict": {
-            "zh": "按容量规划（--capacitated）暂不能与 {options_zh} 同时使用，请去掉其一。",
+            "zh": "按容量规划（--capacitated）暂不能与 {options} 同时使用，请去掉其一。",
             "en": "A capacitated plan (--capacitated) cannot yet be combined with {options}; drop one of them.",
         },
     },
