@@ -93,15 +93,65 @@ _TIME_PATTERN = "yyyy-MM-dd HH:mm"
 #: Texts not yet moved into the gettext catalogs (read after them): add a new text here, in its section,
 #: zh and en both; scripts/catalog_to_po.py moves it into geoplan/locale/*/LC_MESSAGES/geoplan.po.
 CATALOG: dict[str, dict[str, dict[str, str]]] = {
-    "ui": {},
-    "label": {},
+    "ui": {
+        "param_capacitated": {
+            "zh": "按站点容量规划（高峰时段座位有限）",
+            "en": "Plan for station capacity (seats at the busiest hour)",
+        },
+        "param_people_per_m2": {"zh": "每平方米同时容纳人数", "en": "People at once per m²"},
+        "param_visit_minutes": {"zh": "每次到站分钟数（人群=分钟）", "en": "Minutes per station visit (group=minutes)"},
+        "param_visit_minutes_hint": {"zh": "如 couriers=20, sanitation=15", "en": "e.g. couriers=20, sanitation=15"},
+        "capacity": {"zh": "容量", "en": "Capacity"},
+        "capacity_value": {"zh": "{n} 人同时（{m2} m²）", "en": "{n} people at once ({m2} m²)"},
+        "capacity_enlarged": {"zh": "按申报面积扩建", "en": "enlarged to its declared area"},
+        "peak_load": {"zh": "高峰负荷", "en": "Peak load"},
+        "peak_load_value": {"zh": "{load} / {capacity} 人分钟每小时（{window}）",
+                            "en": "{load} of {capacity} person-minutes per hour ({window})"},
+        "utilisation": {"zh": "利用率", "en": "Utilisation"},
+        "served": {"zh": "可服务", "en": "Served"},
+        "served_total": {"zh": "按容量可服务：{served}（{share}）", "en": "Served within capacity: {served} ({share})"},
+        "legend_utilisation": {"zh": "站点利用率（最忙时段）：", "en": "Station utilisation (busiest window):"},
+        "legend_util_low": {"zh": "低于 70%", "en": "below 70%"},
+        "legend_util_high": {"zh": "70%–100%", "en": "70–100%"},
+        "legend_util_full": {"zh": "满员（达到容量）", "en": "full (at capacity)"},
+    },
+    "label": {
+        "capacity": {"zh": "容量（同时人数）", "en": "Capacity (people at once)"},
+        "size_m2": {"zh": "面积（m²）", "en": "Floor area (m²)"},
+        "peak_load": {"zh": "高峰负荷（人分钟/小时）", "en": "Peak load (person-minutes per hour)"},
+        "peak_window": {"zh": "最忙时段", "en": "Busiest window"},
+        "utilisation": {"zh": "利用率", "en": "Utilisation"},
+        "served_workers": {"zh": "按容量可服务劳动者", "en": "Workers served within capacity"},
+        "summary_workers_served": {"zh": "按容量可服务劳动者", "en": "Workers served within capacity"},
+        "summary_share_served": {"zh": "可服务比例", "en": "Share served"},
+    },
     "group": {},
     "service": {},
     "host": {},
     "station_status": {},
     "png": {},
-    "webmap": {},
-    "pdf": {},
+    "webmap": {
+        "util_low": {"zh": "站点利用率低于 70%", "en": "Station utilisation below 70%"},
+        "util_high": {"zh": "站点利用率 70%–100%", "en": "Station utilisation 70–100%"},
+        "util_full": {"zh": "站点满员（达到容量）", "en": "Station full (at capacity)"},
+    },
+    "pdf": {
+        "capacity": {"zh": "站点容量与利用率", "en": "Station capacity and utilisation"},
+        "col_capacity": {"zh": "容量（人）", "en": "Capacity (people)"},
+        "col_peak_load": {"zh": "高峰负荷", "en": "Peak load"},
+        "col_peak_window": {"zh": "最忙时段", "en": "Busiest window"},
+        "col_utilisation": {"zh": "利用率", "en": "Utilisation"},
+        "col_served": {"zh": "可服务", "en": "Served"},
+        "served": {"zh": "按容量可服务", "en": "Served within capacity"},
+        "capacity_note": {
+            "zh": "容量按面积计算（每平方米同时 {density} 人）；高峰负荷为站点最忙时段的到站人分钟每小时，"
+                  "利用率 = 高峰负荷 ÷ 容量（人 × 60）。“覆盖”指距离可达的劳动者，"
+                  "“可服务”指在站点容量之内能接待的劳动者。",
+            "en": "Capacity from floor area ({density} people at once per m²); peak load is the person-minutes per "
+                  "hour of visits in the station's busiest window, utilisation = peak load / capacity (people x 60). "
+                  "Covered: workers within reach; served: workers the stations can take within their capacity.",
+        },
+    },
     "param": {
         "capacitated": {"zh": "按站点容量规划", "en": "Plan for station capacity"},
         "people_per_m2": {"zh": "每平方米同时容纳人数", "en": "People at once per m²"},

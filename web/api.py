@@ -87,8 +87,19 @@ def _scenario_at(scenario_id: int, version: int) -> dict:
 
 
 def _with_figures(scenario: dict) -> dict:
+    """Add the scenario's coverage figures; in a capacitated scenario each station's capacity and load too.
+
+    The stations' capacity, peak load, busiest window and utilisation (computed for the sites as they are now, see
+    :func:`geoplan.planning.station_loads.with_capacity`) go onto the site dicts of the answer, not into the store.
+    """
     workspace = scenarios.workspace(scenario)
-    scenario["figures"] = workspace.evaluate(scenario["sites"])
+    figures = workspace.evaluate(scenario["sites"])
+    capacity = figures.get("capacity")
+    if capacity is not None:
+        for site, station in zip(scenario["sites"], capacity.pop("stations"), strict=True):
+            if station is not None:
+                site.update(station)
+    scenario["figures"] = figures
     return scenario
 
 

@@ -25,6 +25,7 @@ from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.prepare import PreparedModel
 from geoplan.planning.sites import Reading, json_scalar, read_sites
 from geoplan.planning.solve import Decisions, Solution, solve
+from geoplan.planning.station_loads import with_capacity
 from geoplan.siting import SitingResult
 
 __all__ = ["Replanned", "Workspace", "result_dict"]
@@ -127,7 +128,9 @@ class Workspace:
         -------
         dict
             As :func:`geoplan.planning.figures.coverage_figures`: ``workers``, ``by_district``, ``by_group``,
-            ``stations``, rounded as in ``coverage.json``.
+            ``stations``, rounded as in ``coverage.json``; with ``params.capacitated`` also workers served within
+            capacity and each station's capacity and busiest-window load
+            (:func:`geoplan.planning.station_loads.with_capacity`).
 
         Raises
         ------
@@ -135,7 +138,10 @@ class Workspace:
             A malformed site, an unknown candidate id, an existing station outside the area.
         """
         reading = read_sites(self.prepared, sites)
-        return coverage_figures(self.prepared, self._covered(reading), reading.station_districts)
+        figures = coverage_figures(self.prepared, self._covered(reading), reading.station_districts)
+        if self.params.capacitated:
+            figures = with_capacity(self.prepared, self.params, sites, reading, figures)
+        return figures
 
     def covered_columns(self, sites: Sequence[Mapping]) -> np.ndarray:
         """Boolean mask of the siting model's columns the stations among ``sites`` cover."""

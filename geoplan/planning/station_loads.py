@@ -1,0 +1,173 @@
+"""Capacity, busiest-window load and utilisation of a scenario's stations, and the workers they serve within capacity.
+
+The review map and a scenario's exports show these for the stations a planner has now (proposed, accepted and
+existing), whatever decisions came since the last solve: every station is kept as it is and only the sharing-out is
+computed, with :func:`geoplan.siting.solve_capacitated` on the stations alone (all fixed; each at the size that serves
+the most, the smallest such). Loads come from the same exact LP the plan's solve ends with, so no station's load is
+ever above its capacity. Stations off the candidate set (existing stations anywhere) seat what the minimum floor
+area seats, as in the capacitated solve (:mod:`geoplan.planning.solve`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from geoplan.planning.capacity import CapacityInputs, capacity_inputs, people_at_once, served_workers
+from geoplan.planning.figures import share
+from geoplan.planning.parameters import PlanParameters
+from geoplan.planning.sites import Reading
+from geoplan.siting import solve_capacitated
+
+__all__ = ["FULL", "STATION_FIELDS", "with_capacity"]
+
+#: What each station gets in a capacitated scenario (as the proposals of ``geoplan plan --capacitated``).
+STATION_FIELDS = ("size_m2", "enlarged", "capacity", "capacity_per_hour", "peak_load", "peak_window", "utilisation")
+
+#: Utilisation from which a station counts as full in its busiest window (the review map colours it red).
+FULL = 1.0
+
+#: Seconds the sharing-out of one set of stations may take (it is an LP; the limit only guards a huge area).
+_SECONDS = 5.0
+
+
+def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], reading: Reading,
+                  figures: dict) -> dict:  # fmt: skip
+    """Add served workers and each station's capacity and load to a scenario's coverage figures.
+
+    Parameters
+    ----------
+    prepared : geoplan.planning.prepare.PreparedModel
+    params : PlanParameters
+        The scenario's parameters (density, visit minutes, shift shares, minimum floor area).
+    sites : sequence of dict
+        The scenario's site dicts, as read into ``reading``.
+    reading : Reading
+        ``sites`` read against ``prepared`` (:func:`geoplan.planning.sites.read_sites`).
+    figures : dict
+        Their coverage figures (:func:`geoplan.planning.figures.coverage_figures`).
+
+    Returns
+    -------
+    dict
+        A copy of ``figures`` whose ``workers``, ``by_district`` and ``by_group`` entries also hold ``served``
+        (workers served within capacity) and ``served_share``, as in ``coverage.json``, plus ``capacity``:
+        ``people_per_m2``, ``units``, ``windows`` (``window``, ``hours``, ``load``), ``stations`` (one entry per
+        site dict, in order: None for a rejected site, else :data:`STATION_FIELDS` with capacity in people at once,
+        ``capacity_per_hour`` and ``peak_load`` in person-minutes per hour, ``utilisation`` = peak load /
+        capacity), ``capacity_people``, ``max_utilisation``, ``mean_utilisation`` and ``full`` (stations at
+        capacity in their busiest window).
+    """
+    model = prepared.model
+    min_area = params.candidate_rules.min_area_m2
+    inputs = capacity_inputs(prepared.candidates.sites, model.pieces, model.matrix.shape[1], min_area,
+                             params.people_per_m2, params.visit_minutes, params.shift_shares)  # fmt: skip
+    rows = np.asarray(reading.rows, dtype=np.int64)
+    n_extra = int(reading.extra.shape[0])
+    coverage = sp.csr_array(sp.vstack([model.matrix[rows], reading.extra], format="csr"))
+    floor = np.vstack([inputs.options.floor_m2[model.row_site[rows]],
+                       _extra_sizes(n_extra, inputs.options.n_sizes, min_area)])  # fmt: skip
+    per_hour = np.vstack([inputs.options.per_hour[model.row_site[rows]],
+                          people_at_once(_extra_sizes(n_extra, inputs.options.n_sizes, min_area),
+                                         params.people_per_m2) * 60.0])  # fmt: skip
+    n = len(rows) + n_extra
+    if n:
+        answer = solve_capacitated(coverage, inputs.load, per_hour, n, window_hours=inputs.window_hours,
+                                   fixed=np.arange(n), time_limit=_SECONDS)  # fmt: skip
+        size, capacity, load, served = answer.size, answer.capacity, answer.load, answer.served
+    else:
+        size, capacity = np.zeros(0, dtype=np.int64), np.zeros(0)
+        load, served = np.zeros((0, len(inputs.windows))), np.zeros_like(inputs.load)
+    stations = _stations(floor, size, capacity, load, inputs.windows)
+    out = {key: value for key, value in figures.items() if key not in ("workers", "by_district", "by_group")}
+    out.update(_served_figures(model.pieces, inputs, served, figures))
+    out["capacity"] = {
+        "people_per_m2": inputs.people_per_m2,
+        "units": "capacity and loads in person-minutes per hour (people at once x 60)",
+        "windows": [{"window": label, "hours": float(hours), "load": round(float(inputs.load[:, t].sum()), 2)}
+                    for t, (label, hours) in enumerate(zip(inputs.windows, inputs.window_hours, strict=True))],
+        "stations": _per_site(prepared, sites, rows, n_extra, stations),
+        **_totals(stations),
+    }  # fmt: skip
+    return out
+
+
+def _extra_sizes(n_extra: int, n_sizes: int, min_area: float) -> np.ndarray:
+    """Floor areas of the stations off the candidate set: the minimum, one size."""
+    floor = np.full((n_extra, n_sizes), np.nan)
+    floor[:, 0] = min_area
+    return floor
+
+
+def _stations(floor: np.ndarray, size: np.ndarray, capacity: np.ndarray, load: np.ndarray,
+              windows: list[str]) -> list[dict]:  # fmt: skip
+    """One entry per station of the solve, in its order."""
+    out = []
+    for j in range(len(size)):
+        per_hour = float(capacity[j])
+        loads = load[j] if load.shape[1] else np.zeros(1)
+        peak = int(np.argmax(loads))
+        peak_load = float(loads[peak])
+        out.append({
+            "size_m2": round(float(floor[j, size[j]]), 2),
+            "enlarged": bool(size[j] > 0),
+            "capacity": round(per_hour / 60.0),
+            "capacity_per_hour": round(per_hour, 2),
+            "peak_load": round(peak_load, 2),
+            "peak_window": windows[peak] if windows else "",
+            "utilisation": round(peak_load / per_hour, 4) if per_hour > 0 else 0.0,
+        })  # fmt: skip
+    return out
+
+
+def _per_site(prepared, sites: Sequence[Mapping], rows: np.ndarray, n_extra: int,
+              stations: list[dict]) -> list[dict | None]:  # fmt: skip
+    """Each site dict's station entry (None for rejected sites): by its model row, else the next extra row.
+
+    A capacitated model has no opening hours, so a site's model row is its candidate site; stations off the
+    candidate set are the extra rows, in the order of the site dicts (as :func:`geoplan.planning.sites.read_sites`
+    reads them).
+    """
+    position = {int(row): j for j, row in enumerate(rows.tolist())}
+    extra = iter(range(len(rows), len(rows) + n_extra))
+    out: list[dict | None] = []
+    for site in sites:
+        if site.get("status") == "rejected":
+            out.append(None)
+            continue
+        site_index = prepared.index.row_of.get(str(site.get("candidate_id")))
+        j = None if site_index is None else position.get(prepared.model.row_of(site_index, None))
+        if j is None:
+            j = next(extra, None)
+        out.append(None if j is None else dict(stations[j]))
+    return out
+
+
+def _totals(stations: list[dict]) -> dict:
+    utilisation = np.array([station["utilisation"] for station in stations], dtype=float)
+    return {
+        "capacity_people": int(sum(station["capacity"] for station in stations)),
+        "max_utilisation": round(float(utilisation.max(initial=0.0)), 4),
+        "mean_utilisation": round(float(utilisation.mean()), 4) if len(utilisation) else 0.0,
+        "full": int((utilisation >= FULL - 1e-9).sum()),
+    }
+
+
+def _served_figures(pieces: pd.DataFrame, inputs: CapacityInputs, served: np.ndarray, figures: dict) -> dict:
+    """``workers``, ``by_district`` and ``by_group`` of ``figures`` with ``served`` and ``served_share`` added."""
+    workers = served_workers(pieces, inputs, served)
+    out = {}
+    for key, column in (("by_district", "district"), ("by_group", "group")):
+        totals = pd.Series(workers).groupby(pieces[column].astype(str).to_numpy()).sum()
+        out[key] = {name: _with_served(entry, float(totals.get(name, 0.0)), entry["workers"])
+                    for name, entry in figures[key].items()}  # fmt: skip
+    out["workers"] = _with_served(figures["workers"], float(workers.sum()), figures["workers"]["total"])
+    return out
+
+
+def _with_served(entry: Mapping, served: float, total: float) -> dict:
+    numbers = share(total, served)
+    return {**entry, "served": numbers["covered"], "served_share": numbers["share"]}

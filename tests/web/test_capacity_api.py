@@ -1,0 +1,87 @@
+"""The review map's API for a capacitated scenario (issue 16, part 4): every station carries its capacity, busiest
+window load and utilisation; figures give served versus covered; re-optimising after a reject keeps capacity."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from _web_helpers import API
+
+#: Long visits so that capacity binds on Helsinki's few workers (a rider's meal break of an hour).
+PARAMS = {"capacitated": True, "visit_minutes": {"couriers": 60.0, "sanitation": 40.0}, "time_limit_s": 3.0}
+
+
+@pytest.fixture
+def capacitated(planner) -> dict:
+    answer = planner.change(f"{API}/scenarios", json={"name": "容量方案", "stations": 5, "params": PARAMS})
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
+
+
+def _check_stations(scenario: dict) -> list[dict]:
+    """Check each active station's capacity figures from the answer alone; return the active stations."""
+    active = [site for site in scenario["sites"] if site["status"] != "rejected"]
+    assert active
+    for site in active:
+        assert site["capacity"] == max(1, math.floor(site["size_m2"] * 0.5 + 1e-9))
+        assert site["capacity_per_hour"] == pytest.approx(site["capacity"] * 60)
+        assert 0 <= site["peak_load"] <= site["capacity_per_hour"] + 1e-6
+        assert site["utilisation"] == pytest.approx(site["peak_load"] / site["capacity_per_hour"], abs=1e-4)
+        assert site["peak_window"]
+    for site in scenario["sites"]:
+        if site["status"] == "rejected":
+            assert "capacity" not in site
+    return active
+
+
+def _check_served(figures: dict) -> None:
+    workers = figures["workers"]
+    assert 0 < workers["served"] <= workers["covered"] + 1e-6
+    for part in ("by_district", "by_group"):
+        for entry in figures[part].values():
+            assert 0 <= entry["served"] <= entry["covered"] + 1e-6
+    served = sum(entry["served"] for entry in figures["by_group"].values())
+    assert served == pytest.approx(workers["served"], abs=0.05)
+
+
+def test_capacitated_scenario_stations_carry_capacity_and_load(capacitated, viewer):
+    assert capacitated["params"]["capacitated"] is True
+    stations = _check_stations(capacitated)
+    assert len(stations) == 5
+    figures = capacitated["figures"]
+    _check_served(figures)
+    assert "stations" not in figures["capacity"]  # each station's entry is on its site
+    assert figures["capacity"]["max_utilisation"] == pytest.approx(max(s["utilisation"] for s in stations))
+    # Long visits: some station is full in its busiest window, and fewer workers are served than covered.
+    assert figures["capacity"]["full"] >= 1
+    assert figures["workers"]["served"] < figures["workers"]["covered"]
+    # A viewer reads the same figures.
+    again = viewer.get(f"{API}/scenarios/{capacitated['id']}").get_json()
+    assert [s.get("utilisation") for s in again["sites"]] == [s.get("utilisation") for s in capacitated["sites"]]
+
+
+def test_reoptimising_after_a_reject_keeps_loads_within_capacity(planner, capacitated):
+    sid, busiest = capacitated["id"], max(capacitated["sites"], key=lambda s: s["utilisation"])
+    rejected = planner.change(f"{API}/scenarios/{sid}/sites/{busiest['id']}",
+                              json={"action": "reject", "version": capacitated["version"]})  # fmt: skip
+    assert rejected.status_code == 200, rejected.get_json()
+    after_reject = rejected.get_json()
+    assert len(_check_stations(after_reject)) == 4  # the four left share the load out again, within capacity
+    answer = planner.change(f"{API}/scenarios/{sid}/reoptimise",
+                            json={"version": after_reject["version"], "time_limit": 3})  # fmt: skip
+    assert answer.status_code == 200, answer.get_json()
+    replanned = answer.get_json()
+    stations = _check_stations(replanned)
+    assert len(stations) == 5
+    assert busiest["candidate_id"] not in {s["candidate_id"] for s in stations}
+    assert replanned["params"]["capacitated"] is True
+    _check_served(replanned["figures"])
+    assert replanned["figures"]["workers"]["served"] >= after_reject["figures"]["workers"]["served"] - 1e-6
+
+
+def test_plain_scenario_has_no_capacity(plan_scenario, viewer):
+    answer = viewer.get(f"{API}/scenarios/{plan_scenario['id']}").get_json()
+    assert "capacity" not in answer["figures"]
+    assert "served" not in answer["figures"]["workers"]
+    assert all("utilisation" not in site for site in answer["sites"])
