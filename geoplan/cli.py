@@ -770,7 +770,8 @@ def _print_summary(plan, files, lang: str = "zh") -> None:
     print(f"\n{plan.area.spec.title_in(lang)}")
     say("stations", n=plan.stations, city=int((plan.proposals["level"] == "city").sum()),
         candidates=count(len(plan.candidates.sites)), refused=count(len(plan.candidates.refused)))  # fmt: skip
-    say("covered", covered=count(workers["covered"]), total=count(workers["total"]), share=f"{workers['share']:.1%}",
+    say("covered_capacitated" if plan.params.capacitated else "covered", covered=count(workers["covered"]),
+        total=count(workers["total"]), share=f"{workers['share']:.1%}",
         objective=i18n.format_number(opt["objective"], lang), bound=i18n.format_number(opt["bound"], lang),
         gap=f"{opt['gap']:.3%}", method=method_text(opt["method"], lang),
         seconds=i18n.format_number(opt["solve_seconds"], lang))  # fmt: skip

@@ -160,6 +160,10 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "solve_status": {},
     "solve_status_note": {},
     "cli": {
+        "covered_capacitated": {
+            "zh": "覆盖劳动者：{covered} / {total}（{share}）；目标值（每日可服务的人次·分钟）{objective}，上界 {bound}，差距 {gap}（{method}，{seconds} 秒）",
+            "en": "Covered workers: {covered} of {total} ({share}); objective (person-minutes of visits served a day) {objective}, bound {bound}, gap {gap} ({method}, {seconds} s)",
+        },
         "served": {
             "zh": "按容量可服务劳动者：{served} / 覆盖范围内 {covered}（{share}）；"
             "站点最忙时段利用率最高 {peak}，平均 {mean}",

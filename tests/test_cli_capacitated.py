@@ -43,6 +43,7 @@ def test_capacitated_plan_writes_capacity_and_loads_never_above_it(tmp_path, cap
     assert _plan(out, "--capacitated", "--lang", "zh") == 0
     printed = capsys.readouterr().out
     assert "按容量可服务劳动者" in printed
+    assert "目标值（每日可服务的人次·分钟）" in printed  # the objective is served visit-minutes, not workers
     assert "按人群（可服务 / 覆盖范围内）" in printed
     stations = _stations(out)
     assert len(stations) == 5
