@@ -138,6 +138,7 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "pdf": {
         "capacity": {"zh": "站点容量与利用率", "en": "Station capacity and utilisation"},
         "col_capacity": {"zh": "容量（人）", "en": "Capacity (people)"},
+        "col_area": {"zh": "面积", "en": "Floor area"},
         "col_peak_load": {"zh": "高峰负荷", "en": "Peak load"},
         "col_peak_window": {"zh": "最忙时段", "en": "Busiest window"},
         "col_utilisation": {"zh": "利用率", "en": "Utilisation"},

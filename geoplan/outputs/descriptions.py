@@ -63,10 +63,25 @@ def station_text(row, lang: str, newline: str) -> str:
         f"{_label('covered_workers', lang)}: {i18n.format_count(row.covered_workers, lang)}"
         if not math.isnan(row.covered_workers)
         else "",
+        *_capacity_lines(row, lang),
         f"WGS-84: {row.lon:.6f}, {row.lat:.6f}",
         f"GCJ-02: {row.lon_gcj02:.6f}, {row.lat_gcj02:.6f}",
     ]
     return newline.join(line for line in lines if line)
+
+
+def _capacity_lines(row, lang: str) -> list[str]:
+    """Capacity, floor area, peak load, busiest window and utilisation of a station of a capacitated scenario."""
+    capacity = getattr(row, "capacity", None)
+    if capacity is None or math.isnan(capacity):
+        return []
+    return [
+        f"{_label('capacity', lang)}: {i18n.format_count(capacity, lang)}",
+        f"{_label('size_m2', lang)}: {row.size_m2:g}",
+        f"{_label('peak_load', lang)}: {i18n.format_count(row.peak_load, lang)} / "
+        f"{i18n.format_count(row.capacity_per_hour, lang)} ({row.peak_window})",
+        f"{_label('utilisation', lang)}: {row.utilisation:.1%}",
+    ]
 
 
 def district_text(row, lang: str, newline: str) -> str:
@@ -90,6 +105,9 @@ def overview(data: ExportData, lang: str) -> str:
         f"{_label('covered_workers', lang)}: {i18n.format_count(workers.get('covered', 0), lang)} / "
         f"{i18n.format_count(workers.get('total', 0), lang)} ({workers.get('share', 0):.1%})",
     ]
+    if "served" in workers:
+        parts.append(f"{_label('served_workers', lang)}: {i18n.format_count(workers['served'], lang)} "
+                     f"({workers.get('served_share', 0):.1%})")  # fmt: skip
     if isinstance(gap, int | float) and math.isfinite(gap):
         parts.append(("最优性差距" if lang == "zh" else "optimality gap") + f": {gap:.2%}")
     return "; ".join(parts)

@@ -23,7 +23,11 @@ from geoplan.outputs.layers import demand_frame
 from geoplan.planning.workspace import Workspace
 from geoplan.vocabulary import ACTIVE_STATUSES, MODES
 
-__all__ = ["SIMPLIFY_M", "ExportData", "active_sites", "build_export_data"]
+__all__ = ["CAPACITY_COLUMNS", "SIMPLIFY_M", "ExportData", "active_sites", "build_export_data"]
+
+#: Station columns a capacitated scenario adds (after ``covered_workers``): floor area (m²), capacity (people at
+#: once), capacity per hour and peak load (person-minutes per hour), the busiest window, utilisation (0..1).
+CAPACITY_COLUMNS = ("size_m2", "capacity", "capacity_per_hour", "peak_load", "peak_window", "utilisation")
 
 #: Tolerance (m) the exported service-area outlines are simplified by.
 SIMPLIFY_M = 1.0
@@ -75,6 +79,12 @@ class ExportData:
         Travel time of the service areas, minutes.
     exported_at : datetime.datetime
         When the data was gathered (UTC, timezone-aware).
+    capacity : dict or None
+        In a capacitated scenario, the capacity block of its figures (``people_per_m2``, ``windows``,
+        ``capacity_people``, ``max_utilisation``, ``mean_utilisation``, ``full``; see
+        :func:`geoplan.planning.station_loads.with_capacity`); ``stations`` then also has :data:`CAPACITY_COLUMNS`
+        and ``workers``, ``by_district`` and ``by_group`` also ``served`` and ``served_share`` (workers served
+        within capacity). None otherwise, and nothing else changes.
     """
 
     scenario_id: int | None
@@ -91,6 +101,7 @@ class ExportData:
     params: dict
     minutes: float
     exported_at: dt.datetime
+    capacity: dict | None = None
 
 
 def build_export_data(scenario: dict, workspace: Workspace, *, minutes: float = 15) -> ExportData:
@@ -119,16 +130,22 @@ def build_export_data(scenario: dict, workspace: Workspace, *, minutes: float = 
     active = active_sites(scenario)
     figures = workspace.evaluate(scenario["sites"])
     area = workspace.area
+    capacity = figures.get("capacity")
     stations = _stations_frame(active)
+    served = ["served", "served_share"] if capacity is not None else []
+    if capacity is not None:
+        stations = _with_capacity(stations, scenario["sites"], capacity["stations"])
+        capacity = {key: value for key, value in capacity.items() if key != "stations"}
     xy = crs.from_wgs84(area.crs, stations[["lon", "lat"]].to_numpy(dtype=float))
     areas = service_areas(workspace.prepared.graph, area.crs, xy, minutes=minutes, modes=MODES)
     areas["geometry"] = shapely.simplify(areas.geometry.to_numpy(), SIMPLIFY_M, preserve_topology=True)
     areas.insert(1, "name", stations["name"].to_numpy()[areas["station"].to_numpy()])
     areas["station"] = stations["id"].to_numpy()[areas["station"].to_numpy()]
     by_district = pd.DataFrame.from_dict(figures["by_district"], orient="index")
-    by_district = by_district.reindex(columns=["workers", "covered", "share", "stations"]).rename_axis("district")
+    by_district = by_district.reindex(columns=["workers", "covered", "share", "stations", *served])
+    by_district = by_district.rename_axis("district")
     by_group = pd.DataFrame.from_dict(figures["by_group"], orient="index")
-    by_group = by_group.reindex(columns=["workers", "covered", "share"]).rename_axis("group")
+    by_group = by_group.reindex(columns=["workers", "covered", "share", *served]).rename_axis("group")
     districts = area.districts[["district", "geometry"]].to_crs(settings.WGS84)
     districts["district"] = districts["district"].astype(str)
     districts = districts.merge(by_district, how="left", left_on="district", right_index=True)
@@ -150,6 +167,7 @@ def build_export_data(scenario: dict, workspace: Workspace, *, minutes: float = 
         params=dict(scenario.get("params") or {}),
         minutes=float(minutes),
         exported_at=dt.datetime.now(dt.UTC),
+        capacity=capacity,
     )
 
 
@@ -159,6 +177,19 @@ def active_sites(scenario: dict) -> list[dict]:
     if not sites:
         raise i18n.input_error("nothing_to_export", name=scenario.get("name") or scenario.get("id"))
     return sites
+
+
+def _with_capacity(stations: gpd.GeoDataFrame, sites: list[dict], entries: list[dict | None]) -> gpd.GeoDataFrame:
+    """Add :data:`CAPACITY_COLUMNS` after ``covered_workers``: each active site's entry of the capacity figures."""
+    active = [entry or {} for site, entry in zip(sites, entries, strict=True) if site.get("status") in ACTIVE_STATUSES]
+    at = stations.columns.get_loc("covered_workers") + 1
+    for offset, column in enumerate(CAPACITY_COLUMNS):
+        values = [entry.get(column) for entry in active]
+        if column == "peak_window":
+            stations.insert(at + offset, column, [value or "" for value in values])
+        else:
+            stations.insert(at + offset, column, np.array([np.nan if v is None else v for v in values], dtype=float))
+    return stations
 
 
 def _text(value: object) -> str:

@@ -200,6 +200,8 @@ def write_report(data: ExportData, out: Path, lang: str = "zh") -> Path:
             _district_table(pdf, data, text)
             _group_table(pdf, data, text, lang)
             _station_table(pdf, data, text, lang)
+            if data.capacity is not None:
+                _capacity_table(pdf, data, text)
             _parameters(pdf, data, text, lang)
             _result(pdf, data, text, lang)
             _notes(pdf, data, text, lang)
@@ -242,6 +244,8 @@ def _title_block(pdf: ReportPDF, data: ExportData, text: Mapping[str, str], lang
         (text["workers"], i18n.format_count(total, lang)),
         (text["covered"], i18n.format_count(covered, lang)),
         (text["share"], f"{share:.1%}"),
+        *([(text["served"], f"{i18n.format_count(workers.get('served'), lang)} ({workers.get('served_share', 0):.1%})")]
+          if data.capacity is not None else []),
         (text["service"], text["service_value"].format(minutes=data.minutes)),
     ]
     pdf.set_font(FONT_FAMILY, size=9.5)
@@ -296,25 +300,66 @@ def table(
 def _district_table(pdf: ReportPDF, data: ExportData, text: Mapping[str, str]) -> None:
     heading(pdf, text["by_district"])
     frame = data.by_district
-    rows = [[str(name), *_figures(row), f"{int(row['stations'])}"] for name, row in frame.iterrows()]
+    served = data.capacity is not None
+    rows = [[str(name), *_figures(row), f"{int(row['stations'])}", *_served(row, served)]
+            for name, row in frame.iterrows()]  # fmt: skip
     rows.append(_total_row(frame, text, with_stations=True))
     headings = [text["district"], text["col_workers"], text["col_covered"], text["share"], text["station_count"]]
-    table(pdf, headings, rows, (34, 20, 24, 12, 10), ("L", "R", "R", "R", "R"), bold_last=True)
+    if served:
+        headings.append(text["col_served"])
+    widths = (34, 20, 24, 12, 10, 24) if served else (34, 20, 24, 12, 10)
+    table(pdf, headings, rows, widths[: len(headings)], ("L", "R", "R", "R", "R", "R")[: len(headings)],
+          bold_last=True)  # fmt: skip
 
 
 def _group_table(pdf: ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:
     heading(pdf, text["by_group"])
     frame = data.by_group
-    rows = [[_capitalised(i18n.group_name(str(key), lang)), *_figures(row)] for key, row in frame.iterrows()]
+    served = data.capacity is not None
+    rows = [[_capitalised(i18n.group_name(str(key), lang)), *_figures(row), *_served(row, served)]
+            for key, row in frame.iterrows()]  # fmt: skip
     rows.append(_total_row(frame, text, with_stations=False))
     headings = [text["group"], text["col_workers"], text["col_covered"], text["share"]]
-    table(pdf, headings, rows, (44, 20, 24, 12), ("L", "R", "R", "R"), bold_last=True)
+    if served:
+        headings.append(text["col_served"])
+    widths = (44, 20, 24, 12, 24) if served else (44, 20, 24, 12)
+    table(pdf, headings, rows, widths, ("L", "R", "R", "R", "R")[: len(headings)], bold_last=True)
 
 
 def _total_row(frame, text: Mapping[str, str], with_stations: bool) -> list[str]:
     workers, covered = float(frame["workers"].sum()), float(frame["covered"].sum())
     row = [text["total"], _count(workers), _count(covered), _share(covered / workers if workers else 0.0)]
-    return [*row, f"{int(frame['stations'].sum())}"] if with_stations else row
+    row = [*row, f"{int(frame['stations'].sum())}"] if with_stations else row
+    if "served" in frame.columns:
+        served = float(frame["served"].sum())
+        row.append(f"{_count(served)} ({_share(served / workers if workers else 0.0)})")
+    return row
+
+
+def _served(row, capacitated: bool) -> list[str]:
+    """Return the served cell of a capacitated scenario's coverage row: workers served within capacity, share."""
+    if not capacitated:
+        return []
+    return [f"{_count(row['served'])} ({_share(row['served_share'])})"]
+
+
+def _capacity_table(pdf: ReportPDF, data: ExportData, text: Mapping[str, str]) -> None:
+    """Each station's floor area, capacity, load in its busiest window and utilisation; what the numbers mean."""
+    heading(pdf, text["capacity"])
+    rows = [
+        [str(station.id), station.name or text["none"], f"{station.size_m2:g} m²", _count(station.capacity),
+         f"{_count(station.peak_load)} / {_count(station.capacity_per_hour)}", station.peak_window or text["none"],
+         _share(station.utilisation)]
+        for station in data.stations.itertuples(index=False)
+    ]  # fmt: skip
+    headings = [text["id"], text["name"], text["col_area"], text["col_capacity"], text["col_peak_load"],
+                text["col_peak_window"], text["col_utilisation"]]  # fmt: skip
+    table(pdf, headings, rows, (6, 24, 12, 12, 20, 16, 10), ("R", "L", "R", "R", "R", "L", "R"), size=8)
+    note = text["capacity_note"].format(density=f"{data.capacity.get('people_per_m2', 0):g}")
+    pdf.set_font(FONT_FAMILY, size=8.5)
+    pdf.set_text_color(90)
+    pdf.multi_cell(0, 4.8, note, wrapmode=_wrap(note), align=Align.L, new_x=XPos.LMARGIN)
+    pdf.set_text_color(0)
 
 
 def _station_table(pdf: ReportPDF, data: ExportData, text: Mapping[str, str], lang: str) -> None:

@@ -18,7 +18,7 @@ import pandas as pd
 import pyogrio
 
 from geoplan import coords, csvfile, i18n, settings
-from geoplan.outputs.export_data import ExportData
+from geoplan.outputs.export_data import CAPACITY_COLUMNS, ExportData
 from geoplan.planning.plan import Plan
 from geoplan.vocabulary import MODES
 
@@ -60,6 +60,8 @@ def _summary_table(data: ExportData, lang: str = "zh") -> pd.DataFrame:
         "workers_total": data.workers.get("total"),
         "workers_covered": data.workers.get("covered"),
         "share_covered": data.workers.get("share"),
+        **({"workers_served": data.workers.get("served"), "share_served": data.workers.get("served_share")}
+           if data.capacity is not None else {}),
         "service_area_minutes": data.minutes,
         **{f"optimiser_{key}": result.get(key) for key in ("objective", "bound", "gap", "status", "method")},
         **{f"param_{key}": value for key, value in sorted(data.params.items())},
@@ -93,8 +95,11 @@ def stations_table(data: ExportData, lang: str = "zh") -> pd.DataFrame:
 
     Columns: ``id``, ``name``, ``status`` (已采纳 / Accepted...), ``level`` (市级 / City-level...), ``district``,
     ``address``, ``phone``, ``hours``, ``services`` (饮水、如厕 / Drinking water, Toilet), ``covered_workers``
-    (workers within reach of the station alone, a whole number, when known), ``lon``, ``lat`` (WGS-84, for GPS and
-    international tools), ``lon_gcj02``, ``lat_gcj02`` (GCJ-02, for Amap and Tencent maps), ``walk_area_km2`` and
+    (workers within reach of the station alone, a whole number, when known), in a capacitated scenario then
+    :data:`~geoplan.outputs.export_data.CAPACITY_COLUMNS` (``size_m2``, ``capacity`` in people at once,
+    ``capacity_per_hour`` and ``peak_load`` in person-minutes per hour, ``peak_window``, ``utilisation`` 0..1),
+    ``lon``, ``lat`` (WGS-84, for GPS and international tools), ``lon_gcj02``, ``lat_gcj02`` (GCJ-02, for Amap and
+    Tencent maps), ``walk_area_km2`` and
     ``ride_area_km2`` (size of the station's walking and riding service area within :attr:`ExportData.minutes`),
     then the codes for programs: ``status_code`` (proposed|accepted|existing), ``level_code`` (city|district),
     ``services_code`` (";"-joined service codes).
@@ -109,7 +114,11 @@ def stations_table(data: ExportData, lang: str = "zh") -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    table = pd.DataFrame(data.stations[list(STATION_COLUMNS)])
+    columns = list(STATION_COLUMNS)
+    if data.capacity is not None:
+        at = columns.index("covered_workers") + 1
+        columns[at:at] = CAPACITY_COLUMNS
+    table = pd.DataFrame(data.stations[columns])
     for mode in MODES:
         sizes = data.service_areas[data.service_areas["mode"] == mode].set_index("station")["area_km2"]
         table[f"{mode}_area_km2"] = table["id"].map(sizes).to_numpy()
@@ -120,6 +129,8 @@ def stations_table(data: ExportData, lang: str = "zh") -> pd.DataFrame:
     table["services"] = [i18n.services_text(code, lang) for code in codes["services_code"]]
     covered = pd.to_numeric(table["covered_workers"], errors="coerce").round()
     table["covered_workers"] = covered.astype("Int64")  # people are counted whole; empty where unknown
+    if data.capacity is not None:
+        table["capacity"] = pd.to_numeric(table["capacity"], errors="coerce").round().astype("Int64")
     for column, values in codes.items():
         table[column] = values.to_numpy()
     return table

@@ -46,6 +46,7 @@ from geoplan.outputs.descriptions import overview, station_text
 from geoplan.outputs.export_data import ExportData
 from geoplan.outputs.tables import proposals_wgs84
 from geoplan.planning.plan import Plan
+from geoplan.planning.station_loads import FULL
 from geoplan.vocabulary import MODES
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "LEVEL_COLOURS",
     "MAP_CELL_M",
     "TILE_URL",
+    "UTILISATION_COLOURS",
+    "UTILISATION_HIGH",
     "HtmlMap",
     "demand_grid_layer",
     "plan_map",
@@ -66,6 +69,13 @@ MAP_CELL_M = 150.0
 
 #: Fill colour of a station by level.
 LEVEL_COLOURS = {"city": "#c0392b", "district": "#2471a3"}
+
+#: Ring colour of a capacitated scenario's station by its utilisation in its busiest window: below
+#: :data:`UTILISATION_HIGH`, from it, and full (at capacity, :data:`geoplan.planning.station_loads.FULL`).
+UTILISATION_COLOURS = {"low": "#27ae60", "high": "#e67e22", "full": "#c0392b"}
+
+#: Utilisation from which a station's ring turns from green to orange.
+UTILISATION_HIGH = 0.7
 
 #: Basemap layers drawn from the area's own OSM data, bottom first.
 BASEMAP_LAYERS = ("landuse", "water", "buildings", "streets")
@@ -213,7 +223,8 @@ def scenario_map(data: ExportData, lang: str = "zh") -> HtmlMap:
         {"level": row.level, "colour": LEVEL_COLOURS.get(row.level, LEVEL_COLOURS["district"]),
          "tip": _html_text(row.name or f"#{row.id}"),
          "popup": f"<b>{_html_text(row.name or f'#{row.id}')}</b><br>"
-                  + _html_text(station_text(row, lang, "\n")).replace("\n", "<br>")}
+                  + _html_text(station_text(row, lang, "\n")).replace("\n", "<br>"),
+         **_utilisation(row)}
         for row in stations.itertuples(index=False)
     ]  # fmt: skip
     overlays.append(_overlay("stations", _t("stations", lang, n=len(stations)), "stations",
@@ -222,6 +233,9 @@ def scenario_map(data: ExportData, lang: str = "zh") -> HtmlMap:
     modes = tuple(mode for mode in MODES if (data.service_areas["mode"] == mode).any())
     legend = _legend(lang, candidates=False, workers=len(data.demand) > 0, modes=modes, basemap=basemap,
                      minutes=data.minutes)  # fmt: skip
+    if data.capacity is not None:
+        legend["items"][2:2] = [{"shape": "ring", "colour": colour, "text": _t(f"util_{level}", lang)}
+                                for level, colour in UTILISATION_COLOURS.items()]  # fmt: skip
     west, south, east, north = districts.total_bounds
     title = f"{data.name} · {overview(data, lang)}"
     return _page(title, lang, basemap, overlays, legend, [[south, west], [north, east]])
@@ -449,6 +463,15 @@ def _collection(geometry: np.ndarray, properties: list[dict]) -> dict:
             for text, p in zip(texts, props, strict=True)
         ],
     }
+
+
+def _utilisation(row) -> dict:
+    """Return a capacitated scenario's station's utilisation and ring colour (nothing for other scenarios)."""
+    utilisation = getattr(row, "utilisation", None)
+    if utilisation is None or _missing(utilisation):
+        return {}
+    level = "full" if utilisation >= FULL - 1e-4 else "high" if utilisation >= UTILISATION_HIGH else "low"
+    return {"utilisation": round(float(utilisation), 4), "ring": UTILISATION_COLOURS[level]}
 
 
 def _proposal_popup(row, lang: str) -> str:

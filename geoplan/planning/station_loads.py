@@ -152,7 +152,7 @@ def _totals(stations: list[dict]) -> dict:
         "capacity_people": int(sum(station["capacity"] for station in stations)),
         "max_utilisation": round(float(utilisation.max(initial=0.0)), 4),
         "mean_utilisation": round(float(utilisation.mean()), 4) if len(utilisation) else 0.0,
-        "full": int((utilisation >= FULL - 1e-9).sum()),
+        "full": int((utilisation >= FULL - 1e-4).sum()),  # utilisation is rounded to 4 decimals
     }
 
 

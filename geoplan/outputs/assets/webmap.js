@@ -57,7 +57,9 @@
       return L.geoJSON(spec.data, {
         pointToLayer: (feature, latlng) => L.circleMarker(latlng, {
           renderer: stationRenderer, className: `geoplan-station geoplan-station-${feature.properties.level}`,
-          radius: 9, color: "white", weight: 2, fillColor: feature.properties.colour, fillOpacity: 0.95,
+          // A capacitated scenario's station has a ring coloured by its utilisation in its busiest window.
+          radius: 9, color: feature.properties.ring || "white", weight: feature.properties.ring ? 3.5 : 2,
+          fillColor: feature.properties.colour, fillOpacity: 0.95,
         }),
         onEachFeature: bindTexts,
       });
