@@ -57,7 +57,8 @@ def test_export_data_has_capacity_per_station_and_served(data):
         (stations["peak_load"] / stations["capacity_per_hour"]).to_numpy(), abs=1e-4
     )
     existing = stations[stations["status"] == "existing"].iloc[0]
-    assert existing["size_m2"] == 9.0 and existing["capacity"] == 4  # the minimum floor area
+    assert existing["size_m2"] == 9.0
+    assert existing["capacity"] == 4
     assert 0 < data.workers["served"] <= data.workers["covered"]
     assert (data.by_group["served"] <= data.by_group["covered"] + 1e-6).all()
     assert data.capacity["max_utilisation"] == pytest.approx(stations["utilisation"].max())
@@ -80,10 +81,12 @@ def test_html_map_shows_utilisation(data, plain):
     found = [float(value) for value in re.findall(r'"utilisation":\s*([0-9.]+)', page)]
     assert sorted(found) == pytest.approx(sorted(data.stations["utilisation"].round(4)))
     assert "站点满员（达到容量）" in page  # the legend entry
-    assert "利用率" in page and "高峰负荷" in page  # the stations' popups
+    assert "利用率" in page
+    assert "高峰负荷" in page
     assert json.dumps("站点满员（达到容量）", ensure_ascii=False) in page
     plain_page = webmap.scenario_map(plain, "zh").html
-    assert '"utilisation"' not in plain_page and "站点满员" not in plain_page
+    assert '"utilisation"' not in plain_page
+    assert "站点满员" not in plain_page
 
 
 @pytest.fixture(scope="module")
@@ -106,5 +109,6 @@ def test_pdf_lists_capacity_and_utilisation(poppler, data, plain, tmp_path):
         assert f"{station.utilisation:.1%}" in text
         assert f"{station.peak_window}" in text
     english = _pdf_text(report.write_report(data, tmp_path / "en.pdf", "en"))
-    assert "Stationcapacityandutilisation" in english and "Utilisation" in english
+    assert "Stationcapacityandutilisation" in english
+    assert "Utilisation" in english
     assert "站点容量与利用率" not in _pdf_text(report.write_report(plain, tmp_path / "plain.pdf", "zh"))

@@ -17,6 +17,16 @@
     }
     if (fields.target_coverage) params.target_coverage = Number(fields.target_coverage) / 100;
     if (fields.phases) params.phases = true;
+    if (fields.capacitated) params.capacitated = true;
+    if (fields.people_per_m2) params.people_per_m2 = Number(fields.people_per_m2);
+    // "couriers=20, sanitation=15" (also with Chinese commas or colons): minutes per visit by worker group.
+    const visits = (fields.visit_minutes || "").split(/[,，;；]/).map((v) => v.trim()).filter(Boolean);
+    if (visits.length) {
+      params.visit_minutes = Object.fromEntries(visits.map((v) => {
+        const [group, minutes] = v.split(/[=:：]/).map((p) => p.trim());
+        return [group, minutes === undefined || minutes === "" ? null : Number(minutes)];  // the server names a bad one
+      }));
+    }
     return params;
   }
   const form = document.getElementById("new-scenario");

@@ -145,8 +145,21 @@ const GeoMap = (() => {
     dot.dataset.number = site.number === undefined || site.number === null ? "" : site.number;
     dot.dataset.status = site.status;
     if (change) dot.dataset.change = change;
+    const level = utilisationLevel(site.utilisation);
+    if (level) {  // a capacitated scenario: a ring coloured by the station's utilisation in its busiest window
+      dot.classList.add(`util-${level}`);
+      dot.dataset.utilisation = site.utilisation;
+    }
     dot.title = siteNumber(site);
     return L.divIcon({ className: "", html: dot, iconSize: [18, 18], iconAnchor: [9, 9] });
+  }
+
+  /** How full a station is in its busiest window: "low" (< 70 %), "high" (70-100 %), "full" (at capacity), or ""
+      when the scenario is not planned for capacity. */
+  function utilisationLevel(utilisation) {
+    if (typeof utilisation !== "number") return "";
+    if (utilisation >= 0.9999) return "full";
+    return utilisation >= 0.7 ? "high" : "low";
   }
 
   function groupName(key) { const name = T(`group_${key}`); return name === `group_${key}` ? key : name; }
@@ -154,5 +167,6 @@ const GeoMap = (() => {
   function pct(x) { return x === undefined || x === null ? "–" : `${(100 * x).toFixed(1)}%`; }
   function num(x) { return x === undefined || x === null ? "–" : Number(x).toLocaleString(undefined, { maximumFractionDigits: 0 }); }
 
-  return { api, message, busy, fill, create, siteIcon, siteNumber, STATUS_COLOUR, T, pct, num, groupName, node, escape };
+  return { api, message, busy, fill, create, siteIcon, siteNumber, STATUS_COLOUR, T, pct, num, groupName, node, escape,
+    utilisationLevel };
 })();

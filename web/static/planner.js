@@ -99,6 +99,13 @@
         scale.appendChild(step);
       }
       row(scale, T("legend_shading"), "shading");
+      // Capacitated scenarios only (shown by showCapacity): the ring of a station by its busiest window's utilisation.
+      const ring = GeoMap.node("span", "legend-title", T("legend_utilisation"));
+      row(ring, "", "utilisation");
+      for (const level of ["low", "high", "full"]) {
+        row(GeoMap.node("span", `legend-marker legend-swatch util-${level}`), T(`legend_util_${level}`), `util_${level}`);
+      }
+      for (const item of box.querySelectorAll(".legend-row[data-key^='util']")) item.hidden = true;
       L.DomEvent.disableClickPropagation(box);
       return box;
     };
@@ -154,6 +161,7 @@
     const gap = data.result && data.result.gap;
     document.getElementById("scenario-gap").textContent = gap === undefined ? "–" : GeoMap.pct(gap);
     showStatus(data.result || {});
+    showCapacity(Boolean(data.figures && data.figures.capacity));
     drawSites();
     drawFigures(data.figures);
     drawDistricts();
@@ -188,15 +196,27 @@
     }
   }
 
+  // A capacitated scenario shows the utilisation legend and the "served" columns; any other hides them.
+  function showCapacity(on) {
+    for (const item of document.querySelectorAll("#legend .legend-row[data-key^='util']")) item.hidden = !on;
+    for (const cell of document.querySelectorAll(".served-col")) cell.hidden = !on;
+  }
+
+  // Served within capacity after covered: "served (share)" of a figures row, for capacitated scenarios.
+  const servedText = (r) => `${GeoMap.num(r.served)} (${GeoMap.pct(r.served_share)})`;
+
   function drawFigures(f) {
-    document.getElementById("covered-total").textContent =
-      `${GeoMap.num(f.workers.covered)} / ${GeoMap.num(f.workers.total)} (${GeoMap.pct(f.workers.share)})`;
+    const capacitated = Boolean(f.capacity);
+    let total = `${GeoMap.num(f.workers.covered)} / ${GeoMap.num(f.workers.total)} (${GeoMap.pct(f.workers.share)})`;
+    if (capacitated) total += ` · ${GeoMap.fill("served_total", { served: GeoMap.num(f.workers.served), share: GeoMap.pct(f.workers.served_share) })}`;
+    document.getElementById("covered-total").textContent = total;
     const d = document.querySelector("#by-district tbody");
     d.replaceChildren();
     for (const [name, r] of Object.entries(f.by_district)) {
       const tr = d.insertRow();
       tr.dataset.district = name;
       for (const v of [name, r.stations, GeoMap.num(r.workers), GeoMap.num(r.covered), GeoMap.pct(r.share)]) tr.insertCell().textContent = v;
+      if (capacitated) servedCell(tr, r);
     }
     const g = document.querySelector("#by-group tbody");
     g.replaceChildren();
@@ -204,7 +224,15 @@
       const tr = g.insertRow();
       tr.dataset.group = name;
       for (const v of [GeoMap.groupName(name), GeoMap.num(r.workers), GeoMap.num(r.covered), GeoMap.pct(r.share)]) tr.insertCell().textContent = v;
+      if (capacitated) servedCell(tr, r);
     }
+  }
+
+  function servedCell(tr, r) {
+    const cell = tr.insertCell();
+    cell.className = "served-col";
+    cell.textContent = servedText(r);
+    tr.dataset.served = r.served;
   }
 
   function openSite(site) {
@@ -237,7 +265,8 @@
       tr.insertCell().textContent = GeoMap.siteNumber(site);
       tr.insertCell().textContent = site.district || "";
       tr.insertCell().textContent = T(site.status) + (site.city_level ? ` · ${T("city_level")}` : "")
-        + (change === "added" ? ` · ${T("added")}` : "");
+        + (change === "added" ? ` · ${T("added")}` : "")
+        + (typeof site.utilisation === "number" ? ` · ${T("utilisation")} ${GeoMap.pct(site.utilisation)}` : "");
       tr.insertCell().textContent = site.name || site.candidate_id || "";
       tr.addEventListener("click", () => openSite(site));
     }
@@ -253,6 +282,7 @@
     const info = document.createElement("div");
     info.textContent = `${site.district || ""} ${site.covered_workers ? "· " + GeoMap.num(site.covered_workers) + " " + T("workers") : ""}`;
     box.appendChild(info);
+    if (typeof site.capacity === "number") box.appendChild(capacityLines(site));
     if (!planner) return box;
     const choices = [];
     if (site.status !== "existing") {
@@ -269,6 +299,25 @@
       b.addEventListener("click", () => { map.closePopup(); act(site, action, extra); });
       box.appendChild(b);
     }
+    return box;
+  }
+
+  // A station's capacity, its load in its busiest window and its utilisation (capacitated scenarios).
+  function capacityLines(site) {
+    const box = GeoMap.node("div", "site-capacity");
+    box.dataset.utilisation = site.utilisation;
+    const line = (key, text) => {
+      const item = GeoMap.node("div", "", `${T(key)}: ${text}`);
+      item.dataset.field = key;
+      box.appendChild(item);
+    };
+    line("capacity", GeoMap.fill("capacity_value", { n: GeoMap.num(site.capacity), m2: site.size_m2 })
+      + (site.enlarged ? ` · ${T("capacity_enlarged")}` : ""));
+    line("peak_load", GeoMap.fill("peak_load_value", { load: GeoMap.num(site.peak_load),
+      capacity: GeoMap.num(site.capacity_per_hour), window: site.peak_window || "–" }));
+    line("utilisation", GeoMap.pct(site.utilisation));
+    const level = GeoMap.utilisationLevel(site.utilisation);
+    if (level) box.lastChild.className = `util-text util-${level}`;
     return box;
   }
 
