@@ -93,153 +93,22 @@ _TIME_PATTERN = "yyyy-MM-dd HH:mm"
 #: Texts not yet moved into the gettext catalogs (read after them): add a new text here, in its section,
 #: zh and en both; scripts/catalog_to_po.py moves it into geoplan/locale/*/LC_MESSAGES/geoplan.po.
 CATALOG: dict[str, dict[str, dict[str, str]]] = {
-    "ui": {
-        "param_capacitated": {
-            "zh": "按站点容量规划（高峰时段座位有限）",
-            "en": "Plan for station capacity (seats at the busiest hour)",
-        },
-        "param_people_per_m2": {"zh": "每平方米同时容纳人数", "en": "People at once per m²"},
-        "param_visit_minutes": {"zh": "每次到站分钟数（人群=分钟）", "en": "Minutes per station visit (group=minutes)"},
-        "param_visit_minutes_hint": {"zh": "如 couriers=20, sanitation=15", "en": "e.g. couriers=20, sanitation=15"},
-        "capacity": {"zh": "容量", "en": "Capacity"},
-        "capacity_value": {"zh": "{n} 人同时（{m2} m²）", "en": "{n} people at once ({m2} m²)"},
-        "capacity_enlarged": {"zh": "按申报面积扩建", "en": "enlarged to its declared area"},
-        "peak_load": {"zh": "高峰负荷", "en": "Peak load"},
-        "peak_load_value": {"zh": "{load} / {capacity} 人分钟每小时（{window}）",
-                            "en": "{load} of {capacity} person-minutes per hour ({window})"},
-        "utilisation": {"zh": "利用率", "en": "Utilisation"},
-        "served": {"zh": "可服务", "en": "Served"},
-        "served_total": {"zh": "按容量可服务：{served}（{share}）", "en": "Served within capacity: {served} ({share})"},
-        "legend_utilisation": {"zh": "站点利用率（最忙时段）：", "en": "Station utilisation (busiest window):"},
-        "legend_util_low": {"zh": "低于 70%", "en": "below 70%"},
-        "legend_util_high": {"zh": "70%–100%", "en": "70–100%"},
-        "legend_util_full": {"zh": "满员（达到容量）", "en": "full (at capacity)"},
-    },
-    "label": {
-        "capacity": {"zh": "容量（同时人数）", "en": "Capacity (people at once)"},
-        "size_m2": {"zh": "面积（m²）", "en": "Floor area (m²)"},
-        "peak_load": {"zh": "高峰负荷（人分钟/小时）", "en": "Peak load (person-minutes per hour)"},
-        "peak_window": {"zh": "最忙时段", "en": "Busiest window"},
-        "utilisation": {"zh": "利用率", "en": "Utilisation"},
-        "served_workers": {"zh": "按容量可服务劳动者", "en": "Workers served within capacity"},
-        "summary_workers_served": {"zh": "按容量可服务劳动者", "en": "Workers served within capacity"},
-        "summary_share_served": {"zh": "可服务比例", "en": "Share served"},
-    },
+    "ui": {},
+    "label": {},
     "group": {},
     "service": {},
     "host": {},
     "station_status": {},
     "png": {},
-    "webmap": {
-        "util_low": {"zh": "站点利用率低于 70%", "en": "Station utilisation below 70%"},
-        "util_high": {"zh": "站点利用率 70%–100%", "en": "Station utilisation 70–100%"},
-        "util_full": {"zh": "站点满员（达到容量）", "en": "Station full (at capacity)"},
-    },
-    "pdf": {
-        "capacity": {"zh": "站点容量与利用率", "en": "Station capacity and utilisation"},
-        "col_capacity": {"zh": "容量（人）", "en": "Capacity (people)"},
-        "col_area": {"zh": "面积", "en": "Floor area"},
-        "col_peak_load": {"zh": "高峰负荷", "en": "Peak load"},
-        "col_peak_window": {"zh": "最忙时段", "en": "Busiest window"},
-        "col_utilisation": {"zh": "利用率", "en": "Utilisation"},
-        "col_served": {"zh": "可服务", "en": "Served"},
-        "served": {"zh": "按容量可服务", "en": "Served within capacity"},
-        "capacity_note": {
-            "zh": "容量按面积计算（每平方米同时 {density} 人）；高峰负荷为站点最忙时段的到站人分钟每小时，"
-                  "利用率 = 高峰负荷 ÷ 容量（人 × 60）。“覆盖”指距离可达的劳动者，"
-                  "“可服务”指在站点容量之内能接待的劳动者。",
-            "en": "Capacity from floor area ({density} people at once per m²); peak load is the person-minutes per "
-                  "hour of visits in the station's busiest window, utilisation = peak load / capacity (people x 60). "
-                  "Covered: workers within reach; served: workers the stations can take within their capacity.",
-        },
-    },
-    "param": {
-        "capacitated": {"zh": "按站点容量规划", "en": "Plan for station capacity"},
-        "people_per_m2": {"zh": "每平方米同时容纳人数", "en": "People at once per m²"},
-        "visit_minutes": {"zh": "每次到站分钟数（按人群）", "en": "Minutes per station visit, by group"},
-    },
+    "webmap": {},
+    "pdf": {},
+    "param": {},
     "solve_status": {},
     "solve_status_note": {},
-    "cli": {
-        "covered_capacitated": {
-            "zh": "覆盖劳动者：{covered} / {total}（{share}）；目标值（每日可服务的人次·分钟）{objective}，上界 {bound}，差距 {gap}（{method}，{seconds} 秒）",
-            "en": "Covered workers: {covered} of {total} ({share}); objective (person-minutes of visits served a day) {objective}, bound {bound}, gap {gap} ({method}, {seconds} s)",
-        },
-        "served": {
-            "zh": "按容量可服务劳动者：{served} / 覆盖范围内 {covered}（{share}）；"
-            "站点最忙时段利用率最高 {peak}，平均 {mean}",
-            "en": "Workers served within capacity: {served} of {covered} covered ({share}); stations at their busiest "
-            "window: up to {peak} of capacity, {mean} on average",
-        },
-        "served_by_group": {"zh": "按人群（可服务 / 覆盖范围内）：", "en": "By worker group (served / covered):"},
-        "served_by_district": {"zh": "按区县（可服务 / 覆盖范围内）：", "en": "By district (served / covered):"},
-        "served_row": {"zh": "  {name}：{served} / {covered}", "en": "  {name}: {served} / {covered}"},
-        "enlarged": {
-            "zh": "按申报面积扩建的站点：{n} 个（{ids}）",
-            "en": "Stations at their full declared area: {n} ({ids})",
-        },
-    },
+    "cli": {},
     "solve_method": {},
     "district_source": {},
-    "error": {
-        "capacitated_coverage_shape": {
-            "zh": "覆盖矩阵应为二维（候选点 × 需求列），而给出的形状是 {shape}。",
-            "en": "The coverage matrix must be two-dimensional (sites x demand columns), not of shape {shape}.",
-        },
-        "capacitated_demand_shape": {
-            "zh": "负荷数组的形状是 {shape}，应为 ({columns}, T)：每个需求列一行，至少一个时段。",
-            "en": "The load array has shape {shape}; it must be ({columns}, T): one row per demand column, at least "
-                  "one time window.",
-        },
-        "capacitated_demand_negative": {
-            "zh": "各时段负荷（人·分钟/小时）须为有限的非负数。",
-            "en": "Loads per time window (person-minutes per hour) must be finite and non-negative.",
-        },
-        "capacitated_capacity_shape": {
-            "zh": "容量数组的形状是 {shape}，应为 ({sites},) 或 ({sites}, S)：每个候选点一行，每种规模一列。",
-            "en": "The capacity array has shape {shape}; it must be ({sites},) or ({sites}, S): one row per site, "
-                  "one column per size option.",
-        },
-        "capacitated_capacity_negative": {
-            "zh": "站点容量（人·分钟/小时）须为有限的非负数（NaN 或 0 表示该点不提供此规模）。",
-            "en": "Station capacities (person-minutes per hour) must be finite and non-negative (NaN or 0: that "
-                  "size is not offered at the site).",
-        },
-        "capacitated_window_hours": {
-            "zh": "各时段时长须为 {windows} 个正数（每个时段一个），而给出了 {given} 个或含非正数。",
-            "en": "Window lengths must be {windows} positive numbers of hours, one per window; {given} were given "
-                  "or some are not positive.",
-        },
-        "capacitated_p_above_sites": {
-            "zh": "方案要求 {p} 个站点，但只有 {sites} 个候选点。",
-            "en": "The plan asks for {p} stations but there are only {sites} candidate sites.",
-        },
-        "capacitated_fixed_without_capacity": {
-            "zh": "保留的站点 {sites} 没有任何规模的容量（全部为 0 或 NaN），无法按容量规划；请给出其容量。",
-            "en": "Kept stations {sites} have no size with a capacity (all 0 or NaN); give their capacity to plan "
-                  "for capacity.",
-        },
-        "people_per_m2_not_positive": {
-            "zh": "每平方米同时容纳人数须为正数，而不是 {value}。",
-            "en": "People at once per m² must be a positive number, not {value}.",
-        },
-        "visit_minutes_bad": {
-            "zh": "劳动者群体“{group}”每次到站分钟数须在 0 到 1440 之间（不含 0），而不是 {value}。",
-            "en": "Minutes per station visit of worker group {group!r} must be above 0 and at most 1440, not {value}.",
-        },
-        "visit_minutes_unknown_group": {
-            "zh": "--visit-minutes 中的劳动者群体“{group}”不在本方案的需求图层中（现有：{groups}）。",
-            "en": "Worker group {group!r} of --visit-minutes has no demand layer in this plan (there are: {groups}).",
-        },
-        "capacity_option_needs_capacitated": {
-            "zh": "{option} 只用于按容量规划：请同时给出 --capacitated。",
-            "en": "{option} applies to capacitated plans only: add --capacitated.",
-        },
-        "capacitated_conflict": {
-            "zh": "按容量规划（--capacitated）暂不能与 {options} 同时使用，请去掉其一。",
-            "en": "A capacitated plan (--capacitated) cannot yet be combined with {options}; drop one of them.",
-        },
-    },
+    "error": {},
     "refusal": {},
     "overlap": {},
     "site_source": {},
