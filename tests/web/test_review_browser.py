@@ -10,6 +10,7 @@ import re
 import pytest
 from _browser import BROWSER_MARKS, WAIT_MS
 from _web_helpers import PASSWORD, planner_server
+from _web_helpers import page_api as api
 
 pytestmark = BROWSER_MARKS
 
@@ -50,23 +51,6 @@ def log_in(page, base: str, lang: str = "zh") -> None:
     page.fill("#password", PASSWORD)
     page.click("#login-submit")
     page.wait_for_url(f"{base}/")
-
-
-def api(page, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-    answer = page.evaluate(
-        """async ([method, path, body]) => {
-            const token = document.querySelector('meta[name="csrf-token"]').content;
-            const options = { method, headers: { "X-CSRFToken": token, Accept: "application/json" } };
-            if (body !== null) {
-                options.headers["Content-Type"] = "application/json";
-                options.body = JSON.stringify(body);
-            }
-            const response = await fetch(path, options);
-            return { status: response.status, body: await response.json() };
-        }""",
-        [method, path, body],
-    )
-    return answer["status"], answer["body"]
 
 
 def scenario_json(page, sid: int) -> dict:
