@@ -541,15 +541,9 @@ def _peer_lines(peer: dict | None) -> list[str]:
 
 
 def write_report(path: Path, results: dict, note: str) -> None:
-    block = "\n".join(section(results, note))
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}")
+    from scaling import replace_section
+
+    replace_section(path, BEGIN, END, "\n".join(section(results, note)))
 
 
 def main() -> None:

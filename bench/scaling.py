@@ -266,11 +266,16 @@ def write_report(path: Path, results: list[dict], before: list[dict], note: str)
         *([note, ""] if note else []),
         END,
     ]
+    replace_section(path, BEGIN, END, "\n".join(lines))
+
+
+def replace_section(path: Path, begin: str, end: str, block: str) -> None:
+    """Put ``block`` (which starts with ``begin`` and ends with ``end``) in place of that section of ``path``, or at
+    its end when the file has none yet; the rest of the file stays as it is."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = "\n".join(lines)
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        text = head + block + rest.split(end, 1)[1]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.write_text(text, encoding="utf-8")
