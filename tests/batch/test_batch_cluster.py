@@ -7,6 +7,7 @@ plans an area, and the batch still plans every area (the scheduler gives the los
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import signal
@@ -84,7 +85,8 @@ def _wait_for_scheduler(scheduler_file: Path, process: subprocess.Popen):
     while not scheduler_file.exists():
         assert process.poll() is None, "dask scheduler exited"
         assert time.monotonic() < deadline, "dask scheduler did not start"
-        time.sleep(0.05)  # polling a file the scheduler writes when ready: the readiness signal, not a fixed wait
+        with contextlib.suppress(subprocess.TimeoutExpired):  # block on the scheduler exiting, 0.05 s at most
+            process.wait(timeout=0.05)
     return Client(scheduler_file=str(scheduler_file), timeout=READY_TIMEOUT_S)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -124,7 +125,8 @@ class Server:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return self
             except OSError:
-                time.sleep(0.1)  # allowed: the pause between polls of a readiness check
+                with contextlib.suppress(subprocess.TimeoutExpired):  # block on the server exiting, 0.1 s at most
+                    self.process.wait(timeout=0.1)
         self.stop()
         raise AssertionError(f"geoplan serve did not listen on port {self.port} within {timeout} s:\n{self.output()}")
 
