@@ -81,7 +81,8 @@ class CapacitatedResult:
     served : numpy.ndarray
         (m, T) load served per demand column and window, person-minutes per hour; never above ``demand``.
     load : numpy.ndarray
-        (len(selected), T) load each selected station takes per window; never above its ``capacity``.
+        (len(selected), T) load each selected station takes per window; never above its ``capacity`` times its
+        ``open_share`` in the window.
     objective : float
         ``sum_t window_hours[t] * served[:, t].sum()``: served person-minutes over the windows.
     bound : float
@@ -99,6 +100,8 @@ class CapacitatedResult:
     covered : numpy.ndarray
         (m, T) load within reach of a selected site (uncapacitated coverage of the same selection), to report
         served versus covered.
+    open_share : numpy.ndarray
+        (len(selected), T) share of each window each selected station is open (1 without opening hours).
     """
 
     selected: np.ndarray
@@ -114,6 +117,7 @@ class CapacitatedResult:
     seconds: float
     city_level: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     covered: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    open_share: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,15 @@ class _Merged:
     load: np.ndarray
     capacity: np.ndarray
     hours: np.ndarray
+    open: np.ndarray
+
+    def window_capacity(self, sites: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """(len(sites), T) capacity of each site at its size in each window: nominal capacity x open share."""
+        return self.capacity[sites, sizes][:, None] * self.open[sites]
+
+    def top_capacity(self) -> np.ndarray:
+        """(n_sites, T) capacity of each site at its largest size in each window."""
+        return self.capacity.max(axis=1)[:, None] * self.open
 
 
 @dataclass(frozen=True)
@@ -144,6 +157,7 @@ def solve_capacitated(
     p: int,
     *,
     window_hours: np.ndarray | Sequence[float] | None = None,
+    open_share: np.ndarray | None = None,
     district: Sequence[object] | np.ndarray | None = None,
     district_min: Mapping[object, int] | int | None = None,
     district_max: Mapping[object, int] | None = None,
@@ -172,6 +186,10 @@ def solve_capacitated(
         Number of stations, fixed ones included.
     window_hours : array-like, optional
         (T,) hours each window lasts (> 0), the objective's weight per window; default 1 each.
+    open_share : numpy.ndarray, optional
+        (n_sites, T) share of each window a site is open, in [0, 1] (opening hours): its capacity in the window is
+        its capacity times that share, and a site closed in a window (0) serves nothing then. Default: open
+        throughout.
     district, district_min, district_max, conflicts, fixed, excluded, city_level_min, city_level_fixed, quotas
         The rules, exactly as :func:`geoplan.siting.solve_mclp` takes them.
     time_limit : float
@@ -199,10 +217,8 @@ def solve_capacitated(
     d = _check_demand(demand, matrix.shape)
     cap = _check_capacity(capacity, matrix.shape[0])
     hours = _check_hours(window_hours, d.shape[1])
-    if not 0 <= target_gap < 1:
-        raise i18n.input_error("target_gap_range", value=target_gap)
-    if int(p) > matrix.shape[0]:
-        raise i18n.input_error("capacitated_p_above_sites", p=int(p), sites=matrix.shape[0])
+    opened = _check_open(open_share, matrix.shape[0], d.shape[1])
+    _check_p_gap(p, matrix.shape[0], target_gap)
     constraints = validate(
         matrix.shape[0],
         constraints_from(p, district, district_min, district_max, conflicts, fixed, excluded, city_level_min,
@@ -223,7 +239,7 @@ def solve_capacitated(
 
     weighted = d @ hours
     _, _, column_of = demand_groups(matrix, np.where(d.sum(axis=1) > 0, weighted + 1.0, 0.0), usable)
-    problem = _merge(matrix, d, column_of, cap, hours)
+    problem = _merge(matrix, d, column_of, cap, hours, opened)
     variables = _variable_count(problem, np.flatnonzero(usable))
     large = variables > CAPACITATED_MILP_MAX_VARIABLES
 
@@ -249,7 +265,8 @@ def solve_capacitated(
         if not large:
             bound = min(bound, milp_bound)
     sizes, service = _smallest_sizes(problem, selected, sizes, service, deadline)
-    if whole_numbers(problem.load) and whole_numbers(hours) and whole_numbers(np.nan_to_num(problem.capacity)):
+    if (whole_numbers(problem.load) and whole_numbers(hours) and whole_numbers(np.nan_to_num(problem.capacity))
+            and whole_numbers(problem.open)):  # fmt: skip
         # Integral loads and capacities: the transportation LP has an integral optimum, so the bound rounds down.
         bound = np.floor(bound + 1e-9 * max(1.0, abs(bound)))
     bound = max(bound, service.value)
@@ -287,6 +304,7 @@ def _result(matrix, d, column_of, problem, constraints, selected, sizes, service
         selected=selected,
         size=sizes.astype(np.int64),
         capacity=problem.capacity[selected, sizes] if len(selected) else np.zeros(0),
+        open_share=problem.open[selected],
         served=served,
         load=load,
         objective=objective,
@@ -338,6 +356,29 @@ def _check_capacity(capacity: np.ndarray, n: int) -> np.ndarray:
     return cap
 
 
+def _check_p_gap(p: int, n: int, target_gap: float) -> None:
+    if not 0 <= target_gap < 1:
+        raise i18n.input_error("target_gap_range", value=target_gap)
+    if int(p) > n:
+        raise i18n.input_error("capacitated_p_above_sites", p=int(p), sites=n)
+
+
+def _check_open(open_share: np.ndarray | None, n: int, windows: int) -> np.ndarray:
+    """Open shares as an (n, T) float array in [0, 1]; all ones when not given."""
+    if open_share is None:
+        return np.ones((n, windows))
+    share = np.asarray(open_share, dtype=float)
+    if share.ndim == 1 and windows == 1:
+        share = share[:, None]
+    if (
+        share.shape != (n, windows)
+        or not np.all(np.isfinite(share))
+        or (share.size and (share.min() < 0 or share.max() > 1))
+    ):
+        raise i18n.input_error("capacitated_open_share", shape=str(np.shape(open_share)), sites=n, windows=windows)
+    return share
+
+
 def _check_hours(window_hours: np.ndarray | Sequence[float] | None, windows: int) -> np.ndarray:
     if window_hours is None:
         return np.ones(windows)
@@ -363,7 +404,8 @@ def _rules(c: Constraints) -> dict:
 # -- merged problem ----------------------------------------------------------------------------------------------
 
 
-def _merge(matrix: sp.csr_array, d: np.ndarray, column_of: np.ndarray, cap: np.ndarray, hours: np.ndarray) -> _Merged:
+def _merge(matrix: sp.csr_array, d: np.ndarray, column_of: np.ndarray, cap: np.ndarray, hours: np.ndarray,
+           opened: np.ndarray) -> _Merged:  # fmt: skip
     """Sum the loads of demand columns with the same covering sites (per window); keep one column per group."""
     groups = int(column_of.max(initial=-1)) + 1
     kept = np.flatnonzero(column_of >= 0)
@@ -373,7 +415,7 @@ def _merge(matrix: sp.csr_array, d: np.ndarray, column_of: np.ndarray, cap: np.n
     representative[column_of[kept]] = kept
     columns = sp.csr_array(matrix[:, representative]) if groups else sp.csr_array((matrix.shape[0], 0))
     columns.sort_indices()
-    return _Merged(columns, load, cap, hours)
+    return _Merged(columns, load, cap, hours, opened)
 
 
 def _pairs(problem: _Merged, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -384,14 +426,22 @@ def _pairs(problem: _Merged, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def _variable_count(problem: _Merged, sites: np.ndarray) -> int:
-    _, group = _pairs(problem, sites)
-    return int((problem.load[group] > 0).sum())
+    return int(_variables_per_site(problem)[sites].sum())
+
+
+def _variables_per_site(problem: _Merged) -> np.ndarray:
+    """Count each site's assignment variables: covered groups with load in a window the site is open in."""
+    cov = problem.coverage
+    positive = (problem.load > 0).astype(np.int64)
+    owner = np.repeat(np.arange(cov.shape[0]), np.diff(cov.indptr))
+    per_entry = (positive[cov.indices] * (problem.open[owner] > 0)).sum(axis=1)
+    return np.bincount(owner, weights=per_entry, minlength=cov.shape[0]).astype(np.int64)
 
 
 def _pair_windows(problem: _Merged, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(site, group, window) of every assignment variable among ``sites``: covered pairs with load in the window."""
+    """(site, group, window) of every assignment variable among ``sites`` (covered, loaded, open in the window)."""
     site, group = _pairs(problem, sites)
-    positive = problem.load[group] > 0
+    positive = (problem.load[group] > 0) & (problem.open[site] > 0)
     pair, window = np.nonzero(positive)
     return site[pair], group[pair], window
 
@@ -412,7 +462,7 @@ def _serve(problem: _Merged, sites: np.ndarray, sizes: np.ndarray) -> _Service:
         empty = np.zeros(0, dtype=np.int64)
         return _Service(0.0, empty, empty, empty, np.zeros(0))
     windows = problem.load.shape[1]
-    cap = problem.capacity[sites, sizes]
+    cap = problem.window_capacity(sites, sizes).ravel()
     position = np.searchsorted(sites, site)
     demand_row, demand_key = _row_index(group * windows + window)
     cap_row, cap_key = _row_index(position * windows + window)
@@ -424,7 +474,7 @@ def _serve(problem: _Merged, sites: np.ndarray, sizes: np.ndarray) -> _Service:
         ],
         format="csr",
     )
-    rhs = np.r_[problem.load.ravel()[demand_key], cap[cap_key // windows]]
+    rhs = np.r_[problem.load.ravel()[demand_key], cap[cap_key]]
     # interior point (with crossover: an exact vertex): 4 s where the dual simplex took 57 s on Shenzhen
     answer = linprog(-problem.hours[window], A_ub=a, b_ub=rhs, bounds=(0, None), method="highs-ipm")
     amount = np.maximum(np.asarray(answer.x if answer.x is not None else np.zeros(k)), 0.0)
@@ -463,10 +513,10 @@ def _smallest_sizes(problem: _Merged, sites: np.ndarray, sizes: np.ndarray, serv
                    if 0 < problem.capacity[j, s] < current]  # fmt: skip
         if not smaller:
             continue
-        peak = np.bincount(service.window[service.site == j], weights=service.amount[service.site == j],
-                           minlength=problem.load.shape[1]).max(initial=0.0)  # fmt: skip
+        taken = np.bincount(service.window[service.site == j], weights=service.amount[service.site == j],
+                            minlength=problem.load.shape[1])  # fmt: skip
         for s in smaller:
-            if peak <= problem.capacity[j, s]:
+            if np.all(taken <= problem.capacity[j, s] * problem.open[j]):
                 sizes[index] = s
                 break
             if time.perf_counter() > deadline:
@@ -492,7 +542,7 @@ def _greedy(problem: _Merged, constraints: Constraints) -> np.ndarray | None:
     n = problem.coverage.shape[0]
     rules = SiteRules(n, constraints)
     residual = problem.load.copy()
-    top = problem.capacity.max(axis=1)
+    top = problem.top_capacity()
     chosen: list[int] = []
 
     def take(j: int) -> None:
@@ -510,7 +560,7 @@ def _greedy(problem: _Merged, constraints: Constraints) -> np.ndarray | None:
         allowed = rules.allowed(constraints.p - len(chosen))
         if not allowed.any():
             return None
-        gain = (np.minimum(problem.coverage @ residual, top[:, None]) @ problem.hours).astype(float)
+        gain = (np.minimum(problem.coverage @ residual, top) @ problem.hours).astype(float)
         gain[~allowed] = -1.0
         take(int(np.argmax(gain)))
     return np.sort(np.asarray(chosen, dtype=np.int64))
@@ -525,7 +575,7 @@ def _global_bound(problem: _Merged, constraints: Constraints, covered_bound: flo
     """
     usable = np.ones(problem.coverage.shape[0], dtype=bool)
     usable[constraints.excluded] = False
-    top = np.sort(problem.capacity.max(axis=1)[usable])[::-1][: constraints.p].sum()
+    top = -np.sort(-problem.top_capacity()[usable], axis=0)[: constraints.p].sum(axis=0)
     reachable = problem.load.sum(axis=0)  # merged groups are reachable from a usable site by construction
     return float(min(covered_bound, problem.hours @ np.minimum(reachable, top)))
 
@@ -536,8 +586,7 @@ def _pool(problem: _Merged, constraints: Constraints, usable: np.ndarray, starts
     Always holds the starting plans (so the pool's MILP is feasible) and the fixed sites; then sites by their
     stand-alone served load, with each quota label's minimum covered several times over.
     """
-    top = problem.capacity.max(axis=1)
-    alone = np.minimum(problem.coverage @ problem.load, top[:, None]) @ problem.hours
+    alone = np.minimum(problem.coverage @ problem.load, problem.top_capacity()) @ problem.hours
     alone[~usable] = -np.inf
     order = np.argsort(-alone, kind="stable")
     order = order[np.isfinite(alone[order])]
@@ -548,9 +597,7 @@ def _pool(problem: _Merged, constraints: Constraints, usable: np.ndarray, starts
             members = order[labels[order] == label]
             must.append(members[: 5 * max(int(low), 1)])
     pool = np.unique(np.concatenate([np.asarray(x, dtype=np.int64) for x in must]))
-    per_entry = (problem.load[problem.coverage.indices] > 0).sum(axis=1)
-    owner = np.repeat(np.arange(len(top)), np.diff(problem.coverage.indptr))
-    variables = np.bincount(owner, weights=per_entry, minlength=len(top)).astype(np.int64)
+    variables = _variables_per_site(problem)
     room = CAPACITATED_MILP_MAX_VARIABLES - int(variables[pool].sum())
     rest = order[~np.isin(order, pool)]
     fits = rest[np.cumsum(variables[rest]) <= room]
@@ -595,7 +642,8 @@ def _solve_milp(problem: _Merged, constraints: Constraints, pool: np.ndarray, st
     lengths = ends - starts
     option_entry = option_of_site.indices[np.repeat(starts, lengths) + _ranges(lengths)]
     blocks.append([
-        sp.csr_array((-option_cap[option_entry], (np.repeat(np.arange(len(cap_key)), lengths), option_entry)),
+        sp.csr_array((-option_cap[option_entry] * np.repeat(problem.open[pool[cap_site], cap_key % windows], lengths),
+                      (np.repeat(np.arange(len(cap_key)), lengths), option_entry)),
                      shape=(len(cap_key), k)),
         sp.csr_array((np.ones(v), (cap_row, np.arange(v))), shape=(len(cap_key), v)),
     ])  # fmt: skip
@@ -606,7 +654,9 @@ def _solve_milp(problem: _Merged, constraints: Constraints, pool: np.ndarray, st
         lengths = ends - starts
         entry = option_of_site.indices[np.repeat(starts, lengths) + _ranges(lengths)]
         owner = np.repeat(np.arange(v), lengths)
-        coefficient = np.minimum(problem.load[group[owner], window[owner]], option_cap[entry])
+        coefficient = np.minimum(
+            problem.load[group[owner], window[owner]], option_cap[entry] * problem.open[site[owner], window[owner]]
+        )
         blocks.append([sp.csr_array((-coefficient, (owner, entry)), shape=(v, k)), sp.identity(v, format="csr")])
         row_low.append(np.full(v, -inf))
         row_high.append(np.zeros(v))

@@ -19,7 +19,12 @@ from geoplan.siting import capacitated, solve_capacitated, solve_mclp
 
 
 def _served_by_lp(coverage: np.ndarray, demand: np.ndarray, capacity: np.ndarray, hours: np.ndarray) -> float:
-    """Best hour-weighted served load of open sites with the given capacities (sites x demand coverage)."""
+    """Best hour-weighted served load of open sites with the given capacities (sites x demand coverage).
+
+    ``capacity`` per site, or (sites, windows) per site and window.
+    """
+    capacity = np.broadcast_to(np.asarray(capacity, dtype=float).reshape(len(coverage), -1),
+                               (len(coverage), demand.shape[1]))  # fmt: skip
     pairs = np.argwhere(coverage)
     windows = demand.shape[1]
     if len(pairs) == 0:
@@ -33,23 +38,25 @@ def _served_by_lp(coverage: np.ndarray, demand: np.ndarray, capacity: np.ndarray
     for j in range(coverage.shape[0]):
         for t in range(windows):
             a.append([1.0 if (v[0] == j and v[2] == t) else 0.0 for v in variables])
-            b.append(capacity[j])
+            b.append(capacity[j, t])
     cost = [-hours[v[2]] for v in variables]
     answer = linprog(cost, A_ub=np.array(a), b_ub=np.array(b), bounds=(0, None), method="highs")
     assert answer.status == 0
     return -answer.fun
 
 
-def _brute_force(coverage, demand, capacity, p, hours, **rules) -> float:
+def _brute_force(coverage, demand, capacity, p, hours, open_share=None, **rules) -> float:
     """Best objective over every feasible plan and every offered size per chosen site."""
     capacity = np.nan_to_num(np.asarray(capacity, dtype=float).reshape(len(coverage), -1))
+    opened = np.ones((len(coverage), demand.shape[1])) if open_share is None else np.asarray(open_share)
     best = 0.0
     for subset in feasible_subsets(len(coverage), p, **rules):
         options = [[c for c in capacity[j] if c > 0] for j in subset]
         if any(not option for option in options):
             continue
         for sizes in itertools.product(*options):
-            best = max(best, _served_by_lp(coverage[list(subset)], demand, np.array(sizes), hours))
+            per_window = np.array(sizes)[:, None] * opened[list(subset)]
+            best = max(best, _served_by_lp(coverage[list(subset)], demand, per_window, hours))
     return best
 
 
@@ -92,6 +99,33 @@ def test_capacitated_matches_brute_force(seed, p, sizes):
     assert result.objective == pytest.approx(hours @ result.served.sum(axis=0))
     assert np.allclose(result.capacity, np.nan_to_num(capacity.reshape(8, -1))[result.selected, result.size])
     _check_limits(result, coverage, demand)
+
+
+@pytest.mark.parametrize(("seed", "p", "sizes"), [(20, 2, 1), (21, 3, 2), (22, 3, 1), (23, 2, 2)])
+def test_capacitated_opening_hours_match_brute_force(seed, p, sizes):
+    """Sites open for part of the windows only (opening hours): capacity per window is capacity x open share."""
+    coverage, demand, capacity = _instance(seed, windows=3, sizes=sizes)
+    rng = np.random.default_rng(seed)
+    open_share = rng.choice([0.0, 0.5, 1.0], size=(8, 3), p=[0.3, 0.2, 0.5])
+    hours = np.array([1.0, 2.5, 0.5])
+    result = solve_capacitated(coverage, demand, capacity, p, window_hours=hours, open_share=open_share)
+    expected = _brute_force(coverage, demand, capacity, p, hours, open_share=open_share)
+    assert result.objective == pytest.approx(expected, abs=1e-6)
+    assert result.status == "optimal"
+    assert np.allclose(result.open_share, open_share[result.selected])
+    assert np.all(result.load <= result.capacity[:, None] * result.open_share + 1e-9)
+    closed = result.open_share == 0
+    assert np.all(result.load[closed] == 0)
+
+
+def test_capacitated_closed_all_day_serves_nothing():
+    """A site closed in every window is worth nothing, however much demand it reaches."""
+    coverage = np.array([[1, 1, 1], [1, 0, 0], [0, 1, 0]], dtype=bool)
+    demand = np.full((3, 2), 10.0)
+    open_share = np.array([[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]])
+    result = solve_capacitated(coverage, demand, np.full(3, 100.0), 2, open_share=open_share)
+    assert result.selected.tolist() == [1, 2]
+    assert result.objective == pytest.approx(40.0)
 
 
 @pytest.mark.parametrize("seed", [10, 11, 12])
@@ -186,6 +220,9 @@ def test_capacitated_pool_keeps_an_honest_bound(monkeypatch):
         ({"p": 0}, "station_count_below_one"),
         ({"fixed": [0], "capacity": np.r_[0.0, np.ones(7)]}, "capacitated_fixed_without_capacity"),
         ({"target_gap": 1.5}, "target_gap_range"),
+        ({"open_share": np.ones((8, 3))}, "capacitated_open_share"),
+        ({"open_share": np.full((8, 2), 1.5)}, "capacitated_open_share"),
+        ({"open_share": np.full((8, 2), np.nan)}, "capacitated_open_share"),
     ],
 )
 def test_capacitated_refuses_bad_input(change, code):
