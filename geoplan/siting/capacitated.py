@@ -16,9 +16,9 @@ the model sees a column only through its covering set and its loads)::
          rows of :func:`geoplan.siting.milp.site_rows` on x    (p, districts, quotas, spacing; fixed, excluded)
          y binary, x >= 0 only for pairs within reach
 
-Served loads are always recomputed from the final choice by an exact LP (HiGHS through
-:func:`scipy.optimize.linprog`), so a load never exceeds its station's capacity and a served load never exceeds
-its demand.
+Served loads of a choice are a maximum flow per window (:func:`scipy.sparse.csgraph.maximum_flow` on limits
+rounded down to integers, then, as time allows, an exact LP through :func:`scipy.optimize.linprog`), so a load
+never exceeds its station's capacity and a served load never exceeds its demand.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
+from scipy.sparse.csgraph import maximum_flow
 
 from geoplan import i18n
 from geoplan.siting import milp
@@ -61,6 +62,11 @@ CAPACITATED_MILP_MAX_VARIABLES = 300_000
 #: Up to this many assignment variables, each gets its variable-upper-bound row ``x_gjt <= sum_s min(D_gt, cap_js)
 #: y_js``, which tightens the LP relaxation (and the dual bound) at the price of one row per variable.
 CAPACITATED_STRENGTHEN_MAX = 120_000
+
+#: Share of the time limit that must be left for the MILP over a site pool to be started: below it HiGHS spends the
+#: time building and presolving a model whose bound does not count (the pool's bound is not a global one), and the
+#: solve would overrun its limit (measured on Shenzhen: 4.8 s of HiGHS for a 1.9 s limit).
+_POOL_MIN_SHARE = 0.3
 
 #: Relative tolerance under which a smaller size is taken to serve as much as a larger one.
 _SAME_VALUE = 1e-9
@@ -243,17 +249,16 @@ def solve_capacitated(
     variables = _variable_count(problem, np.flatnonzero(usable))
     large = variables > CAPACITATED_MILP_MAX_VARIABLES
 
-    greedy = _greedy(problem, constraints)
-    mclp_share = 0.3 if large else 0.1
-    mclp = solve_mclp(problem.coverage, problem.load @ hours, constraints.p, **_rules(constraints),
-                      time_limit=mclp_share * budget, exact=large)  # fmt: skip
-    candidates = [np.sort(mclp.selected)] + ([greedy] if greedy is not None else [])
-    scored = [_best_sizes(problem, sites) for sites in candidates]
-    selected, sizes, service = max(scored, key=lambda item: item[2].value)
-    method = "greedy+LP" if greedy is not None and service.value > scored[0][2].value else "MCLP+LP"
+    candidates, mclp_bound, method = _starts(problem, constraints, large, budget)
+    selected, sizes, service = max((_best_sizes(problem, sites) for sites in candidates), key=lambda x: x[2].value)
+    method = method[0] if np.array_equal(selected, candidates[0]) else method[1]
 
-    bound = _global_bound(problem, constraints, mclp.bound if large else np.inf)
-    if gap(service.value, bound) > stop_gap:
+    bound = _global_bound(problem, constraints, mclp_bound if large else np.inf)
+    left = deadline - time.perf_counter()
+    if large and left < _POOL_MIN_SHARE * budget:
+        # The pool's MILP cannot move the (global) bound and would overrun the time limit before it starts.
+        method += ", no time left for HiGHS over a pool"
+    elif gap(service.value, bound) > stop_gap:
         pool = _pool(problem, constraints, usable, candidates) if large else np.flatnonzero(usable)
         found, milp_bound, sizes_found = _solve_milp(problem, constraints, pool, selected, sizes, service,
                                                      max(deadline - time.perf_counter(), 0.05), stop_gap)  # fmt: skip
@@ -265,6 +270,7 @@ def solve_capacitated(
         if not large:
             bound = min(bound, milp_bound)
     sizes, service = _smallest_sizes(problem, selected, sizes, service, deadline)
+    service = _polish(problem, selected, sizes, service, started + budget - time.perf_counter())
     if (whole_numbers(problem.load) and whole_numbers(hours) and whole_numbers(np.nan_to_num(problem.capacity))
             and whole_numbers(problem.open)):  # fmt: skip
         # Integral loads and capacities: the transportation LP has an integral optimum, so the bound rounds down.
@@ -431,11 +437,8 @@ def _variable_count(problem: _Merged, sites: np.ndarray) -> int:
 
 def _variables_per_site(problem: _Merged) -> np.ndarray:
     """Count each site's assignment variables: covered groups with load in a window the site is open in."""
-    cov = problem.coverage
-    positive = (problem.load > 0).astype(np.int64)
-    owner = np.repeat(np.arange(cov.shape[0]), np.diff(cov.indptr))
-    per_entry = (positive[cov.indices] * (problem.open[owner] > 0)).sum(axis=1)
-    return np.bincount(owner, weights=per_entry, minlength=cov.shape[0]).astype(np.int64)
+    loaded = problem.coverage @ (problem.load > 0).astype(float)  # (n, T) loaded groups within reach per window
+    return np.rint((loaded * (problem.open > 0)).sum(axis=1)).astype(np.int64)
 
 
 def _pair_windows(problem: _Merged, sites: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -450,23 +453,72 @@ def _pair_windows(problem: _Merged, sites: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _serve(problem: _Merged, sites: np.ndarray, sizes: np.ndarray) -> _Service:
-    """Compute the most load a choice of sites and sizes serves (exact LP), and the flows that serve it.
+    """Compute the most load a choice of sites and sizes serves, and the flows that serve it: a maximum flow per window.
 
-    Flows are then scaled down where the LP's tolerance left a station or a demand column a hair over its limit.
+    Within a window every served person-minute is worth the same (the window's hours), and windows share no limit,
+    so the most load served is, window by window, a maximum flow from the demand columns (each up to its load) to
+    the open stations within reach (each up to its capacity in the window). :func:`_window_flow` computes it with
+    integer capacities (scaled by a power of two, rounded down): flows never exceed a limit, are exact for whole
+    loads and capacities, and otherwise fall short of the optimum by less than one scaled unit per limit that binds
+    (below 1e-6 of the window's load). :func:`_polish` recovers that remainder with an exact LP when time allows.
     """
     sites = np.asarray(sites, dtype=np.int64)
     order = np.argsort(sites)
     sites, sizes = sites[order], np.asarray(sizes, dtype=np.int64)[order]
     site, group, window = _pair_windows(problem, sites)
+    amount = np.zeros(len(site))
     if len(site) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return _Service(0.0, empty, empty, empty, np.zeros(0))
+        return _Service(0.0, site, group, window, amount)
+    cap = problem.window_capacity(sites, sizes)
+    position = np.searchsorted(sites, site)
+    for t in np.unique(window):
+        here = np.flatnonzero(window == t)
+        amount[here] = _window_flow(group[here], position[here], problem.load[:, t], cap[:, t])
+    return _Service(float(problem.hours[window] @ amount), site, group, window, amount)
+
+
+def _window_flow(group: np.ndarray, station: np.ndarray, load: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Maximum flow of one window: amount on each (group, station) arc, groups up to ``load``, stations to ``cap``.
+
+    Limits are scaled by the largest power of two that keeps the total within int32 (what
+    :func:`scipy.sparse.csgraph.maximum_flow` takes) and rounded down, so the flows returned never exceed a limit.
+    """
+    groups, g_index = np.unique(group, return_inverse=True)
+    stations, s_index = np.unique(station, return_inverse=True)
+    g_load, s_cap = load[groups], cap[stations]
+    total = max(float(g_load.sum()), float(s_cap.sum()), 1e-300)
+    scale = 2.0 ** np.floor(np.log2((2**31 - 2) / (total * (1 + 1e-9))))
+    scale = min(scale, 2.0**40)
+    n_g, n_s = len(groups), len(stations)
+    source, sink = 0, n_g + n_s + 1
+    arc = np.arange(len(group))
+    tails = np.r_[np.zeros(n_g, dtype=np.int64), 1 + g_index, 1 + n_g + np.arange(n_s)]
+    heads = np.r_[1 + np.arange(n_g), 1 + n_g + s_index, np.full(n_s, sink)]
+    limit = np.floor(np.r_[g_load * scale, g_load[g_index] * scale, s_cap * scale]).astype(np.int32)
+    graph = sp.csr_array((limit, (tails, heads)), shape=(sink + 1, sink + 1))
+    graph.sum_duplicates()
+    flow = maximum_flow(graph, source, sink).flow
+    flow = sp.csr_array(flow)
+    values = np.asarray(flow[1 + g_index[arc], 1 + n_g + s_index[arc]]).ravel()
+    return np.maximum(values, 0).astype(float) / scale
+
+
+def _polish(problem: _Merged, sites: np.ndarray, sizes: np.ndarray, service: _Service, seconds: float) -> _Service:
+    """Serve the same choice by an exact LP (HiGHS's interior point with crossover) if it ends within ``seconds``.
+
+    The LP recovers what the integer rounding of :func:`_window_flow` left out; its flows are scaled down where its
+    tolerance left a station or a demand column a hair over its limit. Returns the better of the two.
+    """
+    site, group, window = service.site, service.group, service.window
+    k = len(site)
+    if k == 0 or seconds <= 0:
+        return service
     windows = problem.load.shape[1]
-    cap = problem.window_capacity(sites, sizes).ravel()
+    order = np.argsort(sites)
+    sites, sizes = np.asarray(sites)[order], np.asarray(sizes)[order]
     position = np.searchsorted(sites, site)
     demand_row, demand_key = _row_index(group * windows + window)
     cap_row, cap_key = _row_index(position * windows + window)
-    k = len(site)
     a = sp.vstack(
         [
             sp.csr_array((np.ones(k), (demand_row, np.arange(k))), shape=(len(demand_key), k)),
@@ -474,17 +526,23 @@ def _serve(problem: _Merged, sites: np.ndarray, sizes: np.ndarray) -> _Service:
         ],
         format="csr",
     )
+    cap = problem.window_capacity(sites, sizes).ravel()
     rhs = np.r_[problem.load.ravel()[demand_key], cap[cap_key]]
-    # interior point (with crossover: an exact vertex): 4 s where the dual simplex took 57 s on Shenzhen
-    answer = linprog(-problem.hours[window], A_ub=a, b_ub=rhs, bounds=(0, None), method="highs-ipm")
-    amount = np.maximum(np.asarray(answer.x if answer.x is not None else np.zeros(k)), 0.0)
+    answer = linprog(-problem.hours[window], A_ub=a, b_ub=rhs, bounds=(0, None), method="highs-ipm",
+                     options={"time_limit": float(seconds)})  # fmt: skip
+    if answer.status != 0 or answer.x is None:
+        return service
+    amount = np.maximum(np.asarray(answer.x), 0.0)
     for row, key, limit in ((demand_row, demand_key, rhs[: len(demand_key)]),
                             (cap_row, cap_key, rhs[len(demand_key):])):  # fmt: skip
         total = np.bincount(row, weights=amount, minlength=len(key))
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(total > limit, limit / total, 1.0)
         amount = amount * scale[row]
-    return _Service(float(problem.hours[window] @ amount), site, group, window, amount)
+    value = float(problem.hours[window] @ amount)
+    if value <= service.value:
+        return service
+    return _Service(value, site, group, window, amount)
 
 
 def _row_index(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -536,13 +594,17 @@ def _smallest_sizes(problem: _Merged, sites: np.ndarray, sizes: np.ndarray, serv
 def _greedy(problem: _Merged, constraints: Constraints) -> np.ndarray | None:
     """Greedy on marginal served load: open the site whose largest size serves the most residual load, repeat.
 
-    Residual loads of the demand a site reaches are reduced in proportion to what it takes. Rules are kept with
-    :class:`~geoplan.siting.rules.SiteRules`; returns None when greedy paints itself into a corner.
+    Residual loads of the demand a site reaches are reduced in proportion to what it takes, and the residual load
+    within reach of every site is updated only where it changed (the sites sharing demand with the one taken).
+    Rules are kept with :class:`~geoplan.siting.rules.SiteRules`; returns None when greedy paints itself into a
+    corner.
     """
     n = problem.coverage.shape[0]
     rules = SiteRules(n, constraints)
     residual = problem.load.copy()
     top = problem.top_capacity()
+    by_group = problem.coverage.tocsc()
+    within = problem.coverage @ residual  # (n, T) residual load within reach of each site
     chosen: list[int] = []
 
     def take(j: int) -> None:
@@ -550,7 +612,9 @@ def _greedy(problem: _Merged, constraints: Constraints) -> np.ndarray | None:
         total = residual[reach].sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             keep = np.where(total > 0, 1.0 - np.minimum(top[j], total) / total, 1.0)
-        residual[reach] *= keep
+        taken = residual[reach] * (1.0 - keep)
+        residual[reach] -= taken
+        within[:] -= by_group[:, reach] @ taken
         rules.open(j)
         chosen.append(j)
 
@@ -560,10 +624,20 @@ def _greedy(problem: _Merged, constraints: Constraints) -> np.ndarray | None:
         allowed = rules.allowed(constraints.p - len(chosen))
         if not allowed.any():
             return None
-        gain = (np.minimum(problem.coverage @ residual, top) @ problem.hours).astype(float)
+        gain = (np.minimum(np.maximum(within, 0.0), top) @ problem.hours).astype(float)
         gain[~allowed] = -1.0
         take(int(np.argmax(gain)))
     return np.sort(np.asarray(chosen, dtype=np.int64))
+
+
+def _starts(problem: _Merged, constraints: Constraints, large: bool,
+            budget: float) -> tuple[list[np.ndarray], float, tuple[str, str]]:  # fmt: skip
+    """Return the starting plans (the uncapacitated MCLP's first, then greedy's), the MCLP's bound, their methods."""
+    greedy = _greedy(problem, constraints)
+    mclp = solve_mclp(problem.coverage, problem.load @ problem.hours, constraints.p, **_rules(constraints),
+                      time_limit=(0.3 if large else 0.1) * budget, exact=large)  # fmt: skip
+    candidates = [np.sort(mclp.selected)] + ([greedy] if greedy is not None else [])
+    return candidates, float(mclp.bound), ("MCLP+flow", "greedy+flow")
 
 
 def _global_bound(problem: _Merged, constraints: Constraints, covered_bound: float) -> float:

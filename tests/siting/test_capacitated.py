@@ -231,3 +231,31 @@ def test_capacitated_refuses_bad_input(change, code):
     with pytest.raises(InputError) as raised:
         solve_capacitated(**arguments)
     assert raised.value.code == code
+
+
+@pytest.mark.parametrize("seed", [30, 31])
+def test_capacitated_fractional_loads_match_brute_force(seed):
+    """Fractional loads and capacities: the flows (integer-scaled, then an exact LP) reach the brute-force optimum."""
+    coverage, demand, capacity = _instance(seed, windows=3, sizes=2)
+    demand *= 1.37
+    capacity = capacity * 0.91
+    hours = np.array([0.75, 1.25, 3.0])
+    result = solve_capacitated(coverage, demand, capacity, 3, window_hours=hours)
+    expected = _brute_force(coverage, demand, capacity, 3, hours)
+    assert result.objective == pytest.approx(expected, rel=1e-6)
+    _check_limits(result, coverage, demand)
+
+
+def test_window_flow_never_exceeds_a_limit_and_is_exact_on_whole_numbers():
+    group = np.array([0, 0, 1, 2, 2])
+    station = np.array([0, 1, 1, 0, 1])
+    load = np.array([5.0, 7.0, 4.0])
+    cap = np.array([6.0, 6.0])
+    flow = capacitated._window_flow(group, station, load, cap)
+    assert flow.sum() == pytest.approx(12.0)
+    assert np.all(np.bincount(group, weights=flow) <= load)
+    assert np.all(np.bincount(station, weights=flow) <= cap)
+    tiny = capacitated._window_flow(group, station, load / 3.0, cap / 7.0)
+    assert np.all(np.bincount(group, weights=tiny) <= load / 3.0)
+    assert np.all(np.bincount(station, weights=tiny) <= cap / 7.0)
+    assert tiny.sum() == pytest.approx(12.0 / 7.0, rel=1e-6)
