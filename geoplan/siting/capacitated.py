@@ -641,15 +641,17 @@ def _starts(problem: _Merged, constraints: Constraints, large: bool,
 
 
 def _global_bound(problem: _Merged, constraints: Constraints, covered_bound: float) -> float:
-    """Bound every plan: served load is at most covered load, and per window at most p sites' capacity.
+    """Bound every plan: served load is at most covered load, and per window at most what p sites can each take.
 
     ``covered_bound`` is an upper bound on the hour-weighted load within reach of p sites (the uncapacitated
-    covering bound); per window, the served load is also at most the largest p capacities summed, and at most the
-    load within reach of any usable site.
+    covering bound). Per window, a station serves at most its capacity and at most the load within its reach, so
+    the served load is at most the p largest of ``min(capacity, load within reach)`` summed (each window choosing
+    its own p sites: a relaxation), and at most the load within reach of any usable site.
     """
     usable = np.ones(problem.coverage.shape[0], dtype=bool)
     usable[constraints.excluded] = False
-    top = -np.sort(-problem.top_capacity()[usable], axis=0)[: constraints.p].sum(axis=0)
+    alone = np.minimum(problem.top_capacity(), problem.coverage @ problem.load)[usable]
+    top = -np.sort(-alone, axis=0)[: constraints.p].sum(axis=0)
     reachable = problem.load.sum(axis=0)  # merged groups are reachable from a usable site by construction
     return float(min(covered_bound, problem.hours @ np.minimum(reachable, top)))
 
