@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import platform
+import select
 import signal
 import socket
 import subprocess
@@ -51,14 +52,44 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _poll(condition, what: str, timeout: float = PATIENCE_S):
-    """Return ``condition()`` once it is true; fail saying ``what`` was awaited."""
+def _poll(condition, what: str, process: subprocess.Popen, timeout: float = PATIENCE_S):
+    """Return ``condition()`` once it is true; fail saying ``what`` was awaited, or at once if ``process`` ends.
+
+    Between polls the test blocks on the server process itself (``wait`` with a short timeout), so its end is seen
+    the moment it happens.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := condition():
             return value
-        time.sleep(0.1)  # allowed: the pause between polls of a readiness check
+        try:
+            code = process.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            continue
+        raise AssertionError(f"the server ended (exit code {code}) while waiting for {what}")
     raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
+
+
+def _wait_ended(pids: list[int], what: str, timeout: float = PATIENCE_S) -> None:
+    """Block until every process of ``pids`` has ended (each watched through a pidfd); fail after ``timeout``."""
+    fds = []
+    for pid in pids:
+        try:
+            fds.append(os.pidfd_open(pid))
+        except ProcessLookupError:  # already gone
+            continue
+    try:
+        deadline = time.monotonic() + timeout
+        waiting = list(fds)
+        while waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
+            ended, _, _ = select.select(waiting, [], [], left)
+            waiting = [fd for fd in waiting if fd not in ended]
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 @contextmanager
@@ -122,7 +153,7 @@ def test_two_workers_share_the_schema_the_secret_key_and_the_login(workers):
     process, port, log, database, instance = workers
     base = f"http://127.0.0.1:{port}"
 
-    _poll(lambda: _listening(process, port, log) and len(_children(process.pid)) == 2, "two workers")
+    _poll(lambda: _listening(process, port, log) and len(_children(process.pid)) == 2, "two workers", process)
     first, second = _children(process.pid)
     assert (instance / "secret_key").exists(), "the master made no secret key before forking"
     add_user(database, instance, "wang", "planner")  # the master migrated the new database before forking
@@ -152,7 +183,8 @@ def test_two_workers_share_the_schema_the_secret_key_and_the_login(workers):
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=PATIENCE_S) == 0
-    _poll(lambda: not _alive(first) and not _alive(second), "both workers to end after SIGTERM")
+    _wait_ended([first, second], "both workers to end after SIGTERM")
+    assert not _alive(first) and not _alive(second)
     output = log.read_text()
     assert "Handling signal: term" in output
     assert "Traceback" not in output
@@ -162,7 +194,7 @@ def test_one_worker_is_waitress(tmp_path):
     """``--workers 1`` (the default) keeps the single waitress process: no child processes."""
     process, port, log, _, _ = _start(tmp_path)
     try:
-        _poll(lambda: _listening(process, port, log), "waitress to listen")
+        _poll(lambda: _listening(process, port, log), "waitress to listen", process)
         status, _, _ = _get(urllib.request.build_opener(), f"http://127.0.0.1:{port}/login")
         assert status == 200
         assert _children(process.pid) == []
