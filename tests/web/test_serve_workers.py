@@ -184,7 +184,8 @@ def test_two_workers_share_the_schema_the_secret_key_and_the_login(workers):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=PATIENCE_S) == 0
     _wait_ended([first, second], "both workers to end after SIGTERM")
-    assert not _alive(first) and not _alive(second)
+    assert not _alive(first)
+    assert not _alive(second)
     output = log.read_text()
     assert "Handling signal: term" in output
     assert "Traceback" not in output
