@@ -81,8 +81,14 @@ def _parser() -> argparse.ArgumentParser:
         "--calibrated-from", action="append", default=[], type=Path, metavar="MODEL.json",
         help="a group's calibrated rule (geoplan layer calibrate): its layer spreads the group's headcount by it",
     )  # fmt: skip
-    plan.add_argument("--sites", type=Path, help="CSV of extra candidate sites: lon,lat,footprint_m2[,name]")
-    plan.add_argument("--existing", type=Path, help="CSV of existing stations (kept): lon,lat[,footprint_m2][,name]")
+    plan.add_argument("--sites", type=Path,
+                      help="CSV of extra candidate sites: lon,lat,footprint_m2[,capacity][,name]")  # fmt: skip
+    plan.add_argument(
+        "--existing", type=Path,
+        help="CSV of existing stations (kept): lon,lat[,footprint_m2][,capacity][,name]; capacity = people the "
+        "station seats at once (a positive whole number): with --capacitated it is the station's capacity "
+        "(x 60 person-minutes per hour), else floor(footprint_m2 x --people-per-m2)",
+    )  # fmt: skip
     plan.add_argument("--sites-crs", default="wgs84", help="coordinates of --sites/--existing: wgs84|gcj02|bd09")
     plan.add_argument("--exclude", action="append", default=[], metavar="ID", help="candidate id never to choose")
     plan.add_argument(
@@ -181,8 +187,9 @@ def _batch_command(sub) -> None:
         help="city-level stations per area (0: counties and districts have none; 3 for cities)",
     )  # fmt: skip
     batch.add_argument("--spacing", type=float, default=300.0, help="minimum distance between stations, m (300)")
-    batch.add_argument("--existing", type=Path,
-                       help="CSV of existing stations of every area: lon,lat[,footprint_m2][,name]")  # fmt: skip
+    batch.add_argument(
+        "--existing", type=Path, help="CSV of existing stations of every area: lon,lat[,footprint_m2][,capacity][,name]"
+    )  # fmt: skip
     batch.add_argument("--sites-crs", default="wgs84", help="coordinates of --existing: wgs84|gcj02|bd09")
     batch.add_argument("--min-area", type=float, default=9.0, help="minimum station floor area, m² (9)")
     batch.add_argument("--footprint", default="3x3", help="roadside footprint WIDTHxDEPTH in metres (3x3)")
@@ -972,7 +979,7 @@ def _layer_calibrate_command(layer_sub) -> None:
     _area_arguments(visits)
     visits.add_argument("--existing", type=Path, required=True,
                         help="CSV of existing stations, as `geoplan plan --existing` reads it: "
-                        "lon,lat[,footprint_m2][,name]")  # fmt: skip
+                        "lon,lat[,footprint_m2][,capacity][,name]")  # fmt: skip
     visits.add_argument("--sites-crs", default="wgs84", help="coordinates of --existing: wgs84|gcj02|bd09")
     visits.add_argument(
         "--visits", type=Path, required=True, metavar="LEDGER.csv",

@@ -18,6 +18,7 @@ the street joins its two codes with ``/``), ``reason`` (English) and ``reason_zh
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,9 @@ FRONTAGE_CLASSES = frozenset(
 CARRIAGEWAY_CLASSES = frozenset(DEFAULT_ROAD_WIDTH_M) - {"pedestrian"}
 
 LANE_WIDTH_M = 3.5
+
+#: Lines of further bad rows a message lists.
+_MAX_LINES_LISTED = 10
 
 #: Host premises by OSM tag (key -> values) and the Chinese/English kind shown to planners.
 HOST_TAGS: dict[str, dict[str, str]] = {
@@ -128,7 +132,8 @@ class CandidateSet:
     ----------
     sites : geopandas.GeoDataFrame
         ``id``, ``source`` (roadside|host|user|fixed), ``kind``, ``name``, ``district``, ``footprint_m2``,
-        ``footprint`` (polygon, roadside only) and point geometry, in the area's CRS.
+        ``capacity`` (people at once a planner's site or an existing station declares, else NaN), ``footprint``
+        (polygon, roadside only) and point geometry, in the area's CRS.
     refused : geopandas.GeoDataFrame
         ``source``, ``reason_code``, ``reason`` (English), ``reason_zh`` (Chinese) and point geometry of every
         refused site.
@@ -155,13 +160,15 @@ def build_candidates(
     area : StudyArea
     rules : CandidateRules, optional
     user_sites : geopandas.GeoDataFrame, optional
-        From :func:`read_sites` (``footprint_m2`` and ``name`` columns).
+        From :func:`read_sites` (``footprint_m2`` and ``name`` columns, ``capacity`` optional).
     fixed_sites : geopandas.GeoDataFrame, optional
         Existing stations (from :func:`read_sites`), always kept and always part of the plan.
 
     Returns
     -------
     CandidateSet
+        Its sites' ``capacity`` is the people at once a planner's site or an existing station declares (NaN for
+        every other site, and where none is given).
     """
     rules = rules or CandidateRules()
     parts = [roadside(area, rules), hosts(area, rules)]
@@ -173,6 +180,7 @@ def build_candidates(
     refused = pd.concat([p[1] for p in parts], ignore_index=True)
     sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=area.crs)
     sites["footprint_m2"] = sites["footprint_m2"].astype(float)  # empty parts concatenate as object
+    sites["capacity"] = sites["capacity"].astype(float) if "capacity" in sites.columns else np.nan
     refused = gpd.GeoDataFrame(refused, geometry="geometry", crs=area.crs)
     if len(sites):
         sites["district"] = assign_district(sites, area.districts[area.districts["has_network"]])
@@ -188,7 +196,7 @@ def build_candidates(
     own = sites["source"].isin(["user", "fixed"]).to_numpy()
     number[own] = sites[own].groupby("source").cumcount().to_numpy() + 1
     sites["id"] = [f"{prefix[source]}{n:05d}" for source, n in zip(sites["source"], number, strict=True)]
-    columns = ["id", "source", "kind", "name", "district", "footprint_m2", "footprint", "geometry"]
+    columns = ["id", "source", "kind", "name", "district", "footprint_m2", "capacity", "footprint", "geometry"]
     return CandidateSet(
         sites=gpd.GeoDataFrame(sites[columns], geometry="geometry", crs=area.crs),
         refused=gpd.GeoDataFrame(refused[REFUSED_COLUMNS], geometry="geometry", crs=area.crs),
@@ -305,7 +313,7 @@ def hosts(area: StudyArea, rules: CandidateRules) -> tuple[pd.DataFrame, pd.Data
 def read_sites(
     path, crs: str = "wgs84", default_footprint_m2: float | None = None, *, shown: str | None = None
 ) -> gpd.GeoDataFrame:
-    """Read a CSV of sites (candidates or existing stations): ``lon,lat[,footprint_m2][,name]``.
+    """Read a CSV of sites (candidates or existing stations): ``lon,lat[,footprint_m2][,capacity][,name]``.
 
     Parameters
     ----------
@@ -321,7 +329,16 @@ def read_sites(
     Returns
     -------
     geopandas.GeoDataFrame
-        ``name``, ``footprint_m2``, ``csv_line`` (each row's line in the file) and point geometry in WGS-84.
+        ``name``, ``footprint_m2``, ``capacity`` (people the station seats at once, as the file gives it: a positive
+        whole number, NaN where the column or the cell is empty), ``csv_line`` (each row's line in the file) and
+        point geometry in WGS-84.
+
+    Raises
+    ------
+    InputError
+        Malformed rows; ``footprint_m2`` missing (without a default) or not positive (``footprint_not_positive``);
+        a ``capacity`` that is not a positive whole number (``capacity_not_whole``, naming the first such row's
+        line and value).
     """
     frame = read_points_csv(path, crs=crs, weight=None, shown=shown)
     if "footprint_m2" not in frame.columns:
@@ -334,10 +351,37 @@ def read_sites(
         lines = ", ".join(str(line) for line in frame["csv_line"].to_numpy()[bad[:10]])
         raise i18n.input_error("footprint_not_positive", file=str(shown or path), lines=lines)
     frame["footprint_m2"] = area.astype(float)
+    frame["capacity"] = _capacities(frame, str(shown or path))
     if "name" not in frame.columns:
         frame["name"] = None
-    out = frame[["name", "footprint_m2", "csv_line", "geometry"]]
+    out = frame[["name", "footprint_m2", "capacity", "csv_line", "geometry"]]
     out.attrs["source"] = shown or Path(path).name
+    return out
+
+
+def _capacities(frame: pd.DataFrame, file: str) -> np.ndarray:
+    """People at once in each row's optional ``capacity`` cell (NaN: none), refusing what is no whole number > 0."""
+    if "capacity" not in frame.columns:
+        return np.full(len(frame), np.nan)
+    out = np.full(len(frame), np.nan)
+    bad = []
+    for k, cell in enumerate(frame["capacity"].to_numpy(dtype=object)):
+        text = "" if cell is None or (isinstance(cell, float) and math.isnan(cell)) else str(cell).strip()
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if math.isfinite(value) and value > 0 and value.is_integer():
+            out[k] = value
+        else:
+            bad.append((int(frame["csv_line"].iloc[k]), text))
+    if bad:
+        (line, value), rest = bad[0], [str(other) for other, _ in bad[1:_MAX_LINES_LISTED]]
+        more = f" (also line(s) {', '.join(rest)})" if rest else ""
+        more_zh = f"（另有第 {'、'.join(rest)} 行）" if rest else ""
+        raise i18n.input_error("capacity_not_whole", file=file, line=line, value=value, more=more, more_zh=more_zh)
     return out
 
 
@@ -380,6 +424,7 @@ def _user(area: StudyArea, rules: CandidateRules, sites: gpd.GeoDataFrame, sourc
             "kind": kind,
             "name": sites["name"].to_numpy()[~small],
             "footprint_m2": sites["footprint_m2"].to_numpy()[~small],
+            "capacity": _given_capacity(sites)[~small],
             "footprint": None,
             "geometry": sites.geometry.to_numpy()[~small],
         }
@@ -387,6 +432,13 @@ def _user(area: StudyArea, rules: CandidateRules, sites: gpd.GeoDataFrame, sourc
     areas = [{"area": f"{a:g}", "min_area": f"{rules.min_area_m2:g}"} for a in sites["footprint_m2"][small]]
     texts = {lang: [i18n.text("refusal", "floor_area_too_small", lang, **one) for one in areas] for lang in _REASONS}
     return kept, _refusals(sites[small], "floor_area_too_small", source=source, texts=texts)
+
+
+def _given_capacity(sites: pd.DataFrame) -> np.ndarray:
+    """People at once each site declares (its ``capacity``), NaN where none."""
+    if "capacity" not in sites.columns:
+        return np.full(len(sites), np.nan)
+    return pd.to_numeric(sites["capacity"], errors="coerce").to_numpy(dtype=float)
 
 
 def _nearest(lines: np.ndarray, points: np.ndarray) -> np.ndarray:

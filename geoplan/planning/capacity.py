@@ -3,7 +3,9 @@
 A station seats ``floor(floor area x people_per_m2)`` people at once (at least one); ``60 x`` that is its capacity in
 person-minutes per hour. A site whose floor area is declared larger than the minimum (a planner's site with its own
 ``footprint_m2``) is offered in two sizes, the minimum floor area and the full declared area, so the plan says which
-sites to enlarge. Existing stations may give their own capacity (people at once) instead.
+sites to enlarge. An existing station (or a planner's site) may give its own capacity (people at once, the
+``capacity`` column of its file) instead: it is then offered in that one size. Stations that are no row of the
+siting model (a planner's kept stations off the candidate set) get one size too (:func:`extra_capacity`).
 
 Workers load stations by the time of day: each group's workers on shift make :data:`VISITS` visits per shift (a meal
 break, a water stop, a toilet visit) of a given length, spread evenly over the shift. The day is cut into the
@@ -32,6 +34,7 @@ __all__ = [
     "CapacityOptions",
     "Visit",
     "capacity_inputs",
+    "extra_capacity",
     "group_shifts",
     "load_matrix",
     "people_at_once",
@@ -146,30 +149,76 @@ def site_capacity(
     people_per_m2 : float
         People at once per m².
     given_people : numpy.ndarray, optional
-        People at once a site declares itself (existing stations' ``capacity``), NaN where none.
+        People at once a site declares itself (the ``capacity`` of an existing station or a planner's site), NaN
+        where none.
 
     Returns
     -------
     CapacityOptions
         Roadside sites: their footprint. Host premises found in OSM: the minimum floor area (OSM gives no floor
         area). Planner's sites and existing stations: their ``footprint_m2``; a planner's site larger than the
-        minimum gets a second option, the minimum (option 0) and its full area (option 1). A given capacity
-        replaces the floor-area estimate.
+        minimum gets a second option, the minimum (option 0) and its full area (option 1). A site with a given
+        capacity has one option, that many people at once (its floor area as declared: its ``footprint_m2``, the
+        minimum for a host).
     """
     source = sites["source"].to_numpy(dtype=object)
     declared = sites["footprint_m2"].to_numpy(dtype=float)
     minimum = np.where(source == "host", min_area_m2, declared)
     larger = (source == "user") & (declared > min_area_m2 + 1e-9)
+    given = np.full(len(sites), np.nan) if given_people is None else np.asarray(given_people, dtype=float)
+    has = np.isfinite(given) & (given > 0)
+    larger &= ~has  # a given capacity is the station's one size: nothing to enlarge
     minimum = np.where(larger, min_area_m2, minimum)
-    floor = minimum[:, None]
+    floor = minimum[:, None].copy()
     if larger.any():
         floor = np.column_stack([minimum, np.where(larger, declared, np.nan)])
     people = people_at_once(floor, people_per_m2)
-    if given_people is not None:
-        given = np.asarray(given_people, dtype=float)
-        has = np.isfinite(given) & (given > 0)
-        people[has, 0] = given[has]
-        people[has, 1:] = np.nan
+    people[has, 0] = given[has]
+    return CapacityOptions(floor_m2=floor, people=people, per_hour=people * _MINUTES_PER_HOUR)
+
+
+def extra_capacity(
+    options: CapacityOptions,
+    site: np.ndarray | None,
+    n_extra: int,
+    min_area_m2: float,
+    people_per_m2: float = DEFAULT_PEOPLE_PER_M2,
+) -> CapacityOptions:
+    """Capacity of the stations that are no row of the siting model (the extra rows of a planner's decisions).
+
+    Each has one size, as its columns in a capacitated solve: on a candidate site (a kept station whose opening
+    hours are none of the model's options), that site's first option, so an existing station keeps the capacity
+    it declares (else its ``footprint_m2``); off the candidate set (an existing station placed anywhere), the
+    minimum floor area.
+
+    Parameters
+    ----------
+    options : CapacityOptions
+        The candidate sites' options (:func:`site_capacity`).
+    site : numpy.ndarray or None
+        Candidate site of each extra station, -1 off the candidate set (None: all off it).
+    n_extra : int
+        Extra stations.
+    min_area_m2 : float
+        Minimum station floor area, m².
+    people_per_m2 : float
+        People at once per m².
+
+    Returns
+    -------
+    CapacityOptions
+        ``(n_extra, options.n_sizes)`` arrays, NaN beyond option 0; rows to stack under ``options``.
+    """
+    site = np.full(n_extra, -1, dtype=np.int64) if site is None else np.asarray(site, dtype=np.int64)
+    if len(site) != n_extra:
+        raise ValueError(f"{len(site)} candidate sites given for {n_extra} extra stations")
+    floor = np.full((n_extra, options.n_sizes), np.nan)
+    floor[:, 0] = min_area_m2
+    people = np.full_like(floor, np.nan)
+    people[:, 0] = people_at_once(np.array([min_area_m2]), people_per_m2)[0]
+    on = site >= 0
+    floor[on, 0] = options.floor_m2[site[on], 0]
+    people[on, 0] = options.people[site[on], 0]
     return CapacityOptions(floor_m2=floor, people=people, per_hour=people * _MINUTES_PER_HOUR)
 
 

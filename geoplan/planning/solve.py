@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.planning.capacity import CapacityInputs, capacity_inputs, people_at_once
+from geoplan.planning.capacity import CapacityInputs, capacity_inputs, extra_capacity
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.prepare import PreparedModel
 from geoplan.siting import CapacitatedResult, Quota, SitingResult, solve_capacitated, solve_mclp
@@ -56,6 +56,9 @@ class Decisions:
         Opening hours of each extra row (labels of the 24-hour quota).
     extra_city, extra_phase2 : numpy.ndarray
         Which extra rows are city-level, and which are kept for phase 2.
+    extra_site : numpy.ndarray or None
+        Candidate site of each extra row, -1 off the candidate set (None: all off it); a capacitated solve gives an
+        extra row on a site that site's capacity (:func:`geoplan.planning.capacity.extra_capacity`).
     conflicts : numpy.ndarray
         (k, 2) pairs (model row, extra row index) closer than the minimum spacing.
     """
@@ -71,6 +74,7 @@ class Decisions:
     extra_hours: list[str | None] | None = None
     extra_city: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     extra_phase2: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    extra_site: np.ndarray | None = None
     conflicts: np.ndarray = field(default_factory=lambda: _NO_PAIRS)
 
     @property
@@ -156,7 +160,7 @@ def solve(
     decisions = decisions or Decisions()
     matrix, must, rules = _with_decisions(model, decisions)
     if params.capacitated:
-        return _solve_capacitated(prepared, params, stations, matrix, rules, time_limit_s)
+        return _solve_capacitated(prepared, params, stations, matrix, rules, time_limit_s, decisions)
     quotas = list(rules.pop("quotas", ()))
     if params.max_24h is not None:
         labels = model.row_hours(np.arange(model.matrix.shape[0])) or [None] * model.matrix.shape[0]
@@ -194,18 +198,19 @@ def _solve_capacitated(
     matrix: sp.csr_array,
     rules: dict,
     time_limit_s: float | None,
+    decisions: Decisions | None = None,
 ) -> Solution:
-    """Solve for station capacity: the model's rows (and any extra rows, at the minimum size) with their sizes."""
+    """Solve for station capacity: the model's rows (and any extra rows, one size each) with their sizes."""
     model = prepared.model
     min_area = params.candidate_rules.min_area_m2
     inputs = capacity_inputs(prepared.candidates.sites, model.pieces, model.matrix.shape[1], min_area,
                              params.people_per_m2, params.visit_minutes, params.shift_shares)  # fmt: skip
     capacity = inputs.options.per_hour
     n_extra = matrix.shape[0] - capacity.shape[0]
-    if n_extra:  # stations off the candidate set: the minimum floor area
-        extra = np.full((n_extra, capacity.shape[1]), np.nan)
-        extra[:, 0] = people_at_once(np.array([min_area]), params.people_per_m2)[0] * 60.0
-        capacity = np.vstack([capacity, extra])
+    if n_extra:  # kept stations that are no model row: their site's capacity, off the candidate set the minimum area
+        extra = extra_capacity(inputs.options, decisions and decisions.extra_site, n_extra, min_area,
+                               params.people_per_m2)  # fmt: skip
+        capacity = np.vstack([capacity, extra.per_hour])
     answer = solve_capacitated(
         matrix, inputs.load, capacity, stations, window_hours=inputs.window_hours, **rules,
         time_limit=float(time_limit_s or params.time_limit_s), target_gap=params.target_gap,

@@ -4,8 +4,10 @@ The review map and a scenario's exports show these for the stations a planner ha
 existing), whatever decisions came since the last solve: every station is kept as it is and only the sharing-out is
 computed, with :func:`geoplan.siting.solve_capacitated` on the stations alone (all fixed; each at the size that serves
 the most, the smallest such). Loads come from the same exact LP the plan's solve ends with, so no station's load is
-ever above its capacity. Stations off the candidate set (existing stations anywhere) seat what the minimum floor
-area seats, as in the capacitated solve (:mod:`geoplan.planning.solve`).
+ever above its capacity. An existing station seats what its file declares (``capacity``), else what its floor area
+seats; stations that are no model row seat what their candidate site seats, and off the candidate set (existing
+stations anywhere) what the minimum floor area seats, as in the capacitated solve (:mod:`geoplan.planning.solve`,
+:func:`geoplan.planning.capacity.extra_capacity`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geoplan.planning.capacity import CapacityInputs, capacity_inputs, people_at_once, served_workers
+from geoplan.planning.capacity import CapacityInputs, capacity_inputs, extra_capacity, served_workers
 from geoplan.planning.figures import share
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.sites import Reading
@@ -68,11 +70,9 @@ def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], re
     rows = np.asarray(reading.rows, dtype=np.int64)
     n_extra = int(reading.extra.shape[0])
     coverage = sp.csr_array(sp.vstack([model.matrix[rows], reading.extra], format="csr"))
-    floor = np.vstack([inputs.options.floor_m2[model.row_site[rows]],
-                       _extra_sizes(n_extra, inputs.options.n_sizes, min_area)])  # fmt: skip
-    per_hour = np.vstack([inputs.options.per_hour[model.row_site[rows]],
-                          people_at_once(_extra_sizes(n_extra, inputs.options.n_sizes, min_area),
-                                         params.people_per_m2) * 60.0])  # fmt: skip
+    extra = extra_capacity(inputs.options, reading.extra_site, n_extra, min_area, params.people_per_m2)
+    floor = np.vstack([inputs.options.floor_m2[model.row_site[rows]], extra.floor_m2])
+    per_hour = np.vstack([inputs.options.per_hour[model.row_site[rows]], extra.per_hour])
     n = len(rows) + n_extra
     if n:
         answer = solve_capacitated(coverage, inputs.load, per_hour, n, window_hours=inputs.window_hours,
@@ -93,13 +93,6 @@ def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], re
         **_totals(stations),
     }  # fmt: skip
     return out
-
-
-def _extra_sizes(n_extra: int, n_sizes: int, min_area: float) -> np.ndarray:
-    """Floor areas of the stations off the candidate set: the minimum, one size."""
-    floor = np.full((n_extra, n_sizes), np.nan)
-    floor[:, 0] = min_area
-    return floor
 
 
 def _stations(floor: np.ndarray, size: np.ndarray, capacity: np.ndarray, load: np.ndarray,

@@ -226,6 +226,7 @@ class Workspace:
             extra_hours=[hours for hours, kept in zip(reading.extra_hours, keep, strict=True) if kept],
             extra_city=reading.extra_city[keep],
             extra_phase2=reading.extra_phase2[keep],
+            extra_site=extra_sites,
             conflicts=self._conflicts_with(reading.extra_xy[keep]),
         )
 
