@@ -480,13 +480,16 @@ def _serve(problem: _Merged, sites: np.ndarray, sizes: np.ndarray) -> _Service:
 def _window_flow(group: np.ndarray, station: np.ndarray, load: np.ndarray, cap: np.ndarray) -> np.ndarray:
     """Maximum flow of one window: amount on each (group, station) arc, groups up to ``load``, stations to ``cap``.
 
-    Limits are scaled by the largest power of two that keeps the total within int32 (what
+    Limits are scaled by the largest power of two that keeps the total load within int32 (what
     :func:`scipy.sparse.csgraph.maximum_flow` takes) and rounded down, so the flows returned never exceed a limit.
     """
     groups, g_index = np.unique(group, return_inverse=True)
     stations, s_index = np.unique(station, return_inverse=True)
-    g_load, s_cap = load[groups], cap[stations]
-    total = max(float(g_load.sum()), float(s_cap.sum()), 1e-300)
+    g_load = load[groups]
+    # A station never takes more than the load within its reach: capping it there changes no flow, and keeps the
+    # scale (and so the resolution) set by the load alone, however roomy the stations.
+    s_cap = np.minimum(cap[stations], np.bincount(s_index, weights=g_load[g_index], minlength=len(stations)))
+    total = max(float(g_load.sum()), 1e-300)
     scale = 2.0 ** np.floor(np.log2((2**31 - 2) / (total * (1 + 1e-9))))
     scale = min(scale, 2.0**40)
     n_g, n_s = len(groups), len(stations)
