@@ -108,12 +108,7 @@ CATALOG: dict[str, dict[str, dict[str, str]]] = {
     "cli": {},
     "solve_method": {},
     "district_source": {},
-    "error": {
-        "capacitated_open_share": {
-            "zh": "各站点各时段的开放比例须为 {sites} 行 × {windows} 列、介于 0 与 1 之间的数，而给出的形状为 {shape} 或含越界值。",
-            "en": "The open share of each site in each time window must be {sites} rows x {windows} columns of numbers between 0 and 1; got shape {shape} or values out of range.",
-        },
-    },
+    "error": {},
     "refusal": {},
     "overlap": {},
     "site_source": {},

@@ -116,7 +116,7 @@ def test_a_dense_cluster_gets_more_stations_near_it_when_capacity_binds(tmp_path
         (("--capacitated", "--people-per-m2", "0"), "每平方米同时容纳人数须为正数", "must be a positive number"),
         (("--capacitated", "--visit-minutes", "couriers=-5"), "每次到站分钟数", "Minutes per station visit"),
         (("--capacitated", "--visit-minutes", "couriers"), "--visit-minutes", "--visit-minutes"),
-        (("--capacitated", "--phases"), "暂不能与 --phases 同时使用", "cannot yet be combined with --phases"),
+        (("--capacitated", "--max-gap", "800"), "暂不能与 --max-gap 同时使用", "cannot yet be combined with --max-gap"),
     ],
 )
 def test_bad_capacity_options_are_refused_in_both_languages(tmp_path, capsys, args, code_text_zh, code_text_en):
@@ -145,3 +145,37 @@ def test_a_host_offering_more_space_near_the_cluster_is_enlarged(tmp_path, capsy
     assert hall["peak_load"] <= hall["capacity_per_hour"] + 1e-6
     coverage = json.loads((out / "coverage.json").read_text("utf-8"))
     assert coverage["capacity"]["stations"]["enlarged"] == ["U00001"]
+
+
+def test_capacitated_plan_with_opening_hours_serves_only_while_open(tmp_path):
+    """Opening hours with capacity: a station serves nothing in windows it is closed, and the 24-hour quota holds."""
+    out = tmp_path / "hours"
+    assert _plan(out, "--capacitated", "--hours", "08:30-17:00,24h", "--max-24h", "1") == 0
+    stations = _stations(out)
+    assert len(stations) == 5
+    assert sum(s["hours"] == "24h" for s in stations) <= 1
+    coverage = json.loads((out / "coverage.json").read_text("utf-8"))
+    windows = [w["window"] for w in coverage["capacity"]["windows"]]
+    # The windows are cut at 08:30 and 17:00, so a station is open throughout a window or not at all.
+    assert any(w.startswith("08:30") for w in windows)
+    assert any(w.startswith("17:00") for w in windows)
+    for station in stations:
+        assert 0 <= station["peak_load"] <= station["capacity_per_hour"] + 1e-6
+        if station["hours"] == "08:30-17:00" and station["peak_load"] > 0:
+            start = int(station["peak_window"][:2]) * 60 + int(station["peak_window"][3:5])
+            assert 8 * 60 + 30 <= start < 17 * 60  # its busiest window is one it is open in
+    for row in coverage["by_group"].values():
+        assert 0 <= row["served"] <= row["covered"] + 1e-6
+
+
+def test_capacitated_plan_in_phases_keeps_phase_one(tmp_path):
+    """Phases with capacity: phase 1 places the quota stations, phase 2 adds the rest, both within capacity."""
+    out = tmp_path / "phases"
+    assert _plan(out, "--capacitated", "--phases", "--stations", "6", "--district-min", "0") == 0  # phase 1: 3
+    stations = _stations(out)
+    assert len(stations) == 6
+    phases = [s["phase"] for s in stations]
+    assert set(phases) == {1, 2}
+    assert phases.count(1) == 3
+    assert all(s["level"] == "city" for s in stations if s["phase"] == 1)
+    assert all(0 <= s["peak_load"] <= s["capacity_per_hour"] + 1e-6 for s in stations)

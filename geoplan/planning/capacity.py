@@ -16,8 +16,8 @@ hour, the unit of capacity. Formulas and defaults: ``docs/siting.md`` ("Station 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,7 @@ __all__ = [
     "served_workers",
     "site_capacity",
     "time_windows",
+    "window_masks",
 ]
 
 #: People at once per m² of floor area: a 9 m² station seats 4 (two benches, a table, a microwave and a water
@@ -237,15 +238,45 @@ def group_shifts(
     return known.shifts if known else _DEFAULT_SHIFT
 
 
-def time_windows(shift_texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _window_spans(shift_texts: list[str], cut_texts: Sequence[str] = ()) -> list[tuple[int, int, np.ndarray]]:
+    """(start minute, end minute, shifts on) of each elementary window some shift covers, in the order of the day."""
+    masks = np.array([parse_hours(text).minutes for text in shift_texts], dtype=bool).reshape(-1, MINUTES_PER_DAY)
+    cutting = np.array([parse_hours(text).minutes for text in cut_texts], dtype=bool).reshape(-1, MINUTES_PER_DAY)
+    every = np.vstack([masks, cutting])
+    change = every != np.roll(every, 1, axis=1)
+    cuts = np.flatnonzero(change.any(axis=0))
+    if len(cuts) == 0:
+        cuts = np.array([0])
+    ends = np.append(cuts[1:], cuts[0] + MINUTES_PER_DAY)
+    spans = []
+    for start, end in zip(cuts, ends, strict=True):
+        on = masks[:, start % MINUTES_PER_DAY]
+        if on.any():
+            spans.append((int(start), int(end), on))
+    return spans
+
+
+def window_masks(shift_texts: list[str], cut_texts: Sequence[str] = ()) -> np.ndarray:
+    """Return the minutes of the day of each window of :func:`time_windows` (same arguments), (T, 1440) boolean."""
+    spans = _window_spans(shift_texts, cut_texts)
+    masks = np.zeros((len(spans), MINUTES_PER_DAY), dtype=bool)
+    for t, (start, end, _) in enumerate(spans):
+        masks[t, np.arange(start, end) % MINUTES_PER_DAY] = True
+    return masks
+
+
+def time_windows(shift_texts: list[str], cut_texts: Sequence[str] = ()) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Cut the day into the elementary time windows of a set of shift windows.
 
-    The day is cut at every start and end of every shift; the pieces no shift covers are left out.
+    The day is cut at every start and end of every shift (and of every ``cut_texts`` window: stations' opening
+    hours, so that a station is open throughout a window or not at all); the pieces no shift covers are left out.
 
     Parameters
     ----------
     shift_texts : list of str
         Shift windows (``"03:30-11:30"``, ``"21:00-01:00"``, several windows separated by commas).
+    cut_texts : sequence of str
+        Further windows whose starts and ends also cut the day (opening hours).
 
     Returns
     -------
@@ -256,17 +287,8 @@ def time_windows(shift_texts: list[str]) -> tuple[list[str], np.ndarray, np.ndar
     covers : numpy.ndarray
         (len(shift_texts), T) True where the shift covers the window.
     """
-    masks = np.array([parse_hours(text).minutes for text in shift_texts], dtype=bool).reshape(-1, MINUTES_PER_DAY)
-    change = masks != np.roll(masks, 1, axis=1)
-    cuts = np.flatnonzero(change.any(axis=0))
-    if len(cuts) == 0:
-        cuts = np.array([0])
-    ends = np.append(cuts[1:], cuts[0] + MINUTES_PER_DAY)
     labels, hours, covers = [], [], []
-    for start, end in zip(cuts, ends, strict=True):
-        on = masks[:, start % MINUTES_PER_DAY]
-        if not on.any():
-            continue
+    for start, end, on in _window_spans(shift_texts, cut_texts):
         labels.append(f"{_clock(start)}-{_clock(end)}")
         hours.append((end - start) / _MINUTES_PER_HOUR)
         covers.append(on)
@@ -278,22 +300,27 @@ def load_matrix(
     n_columns: int,
     visit_minutes: Mapping[str, float] | None = None,
     shift_shares: Mapping[str, Mapping[str, float]] | None = None,
+    cut_texts: Sequence[str] = (),
 ) -> tuple[np.ndarray, list[str], np.ndarray, dict[str, np.ndarray]]:
     """Load of every demand column in every time window, person-minutes per hour.
 
     For a group with shifts ``s`` (share ``σ_s`` of its workers, ``H_s`` hours long), ``v`` visits per worker per
     shift of ``m`` minutes, the load of ``w`` workers in window ``t`` is ``w x Σ_{s covers t} σ_s x v / H_s x m``.
+    Pieces already split by shift (a ``shift`` column, weights times the shift's share, as a model with opening
+    hours has them) load only the windows of their shift: ``w x v / H_s x m``.
 
     Parameters
     ----------
     pieces : pandas.DataFrame
-        Demand pieces: ``group``, ``weight`` (workers), ``column`` (demand column).
+        Demand pieces: ``group``, ``weight`` (workers), ``column`` (demand column), optionally ``shift``.
     n_columns : int
         Demand columns.
     visit_minutes : mapping of str to float, optional
         Minutes per visit per group, replacing :data:`VISITS`.
     shift_shares : mapping, optional
         Shift windows and shares per group replacing the defaults (:func:`group_shifts`).
+    cut_texts : sequence of str
+        Opening hours that also cut the day into windows (:func:`time_windows`).
 
     Returns
     -------
@@ -307,24 +334,42 @@ def load_matrix(
         Per group, (T,) person-minutes per hour per worker of the group.
     """
     groups = list(dict.fromkeys(pieces["group"].astype(str)))
-    shifts = {group: group_shifts(group, shift_shares) for group in groups}
-    texts = list(dict.fromkeys(text for group in groups for text, _ in shifts[group]))
-    labels, hours, covers = time_windows(texts) if texts else ([], np.zeros(0), np.zeros((0, 0), dtype=bool))
-    rates = {}
-    for group in groups:
-        visit = VISITS.get(group, DEFAULT_VISIT)
-        minutes = float((visit_minutes or {}).get(group, visit.minutes))
-        rate = np.zeros(len(labels))
-        for text, share in shifts[group]:
-            shift_hours = parse_hours(text).minutes.sum() / _MINUTES_PER_HOUR
-            rate += covers[texts.index(text)] * share * visit.per_shift / shift_hours * minutes
-        rates[group] = rate
-    code = pd.Categorical(pieces["group"].astype(str), categories=groups).codes
-    flat = pieces["column"].to_numpy(dtype=np.int64) * len(groups) + code
-    per_group = np.bincount(flat, weights=pieces["weight"].to_numpy(dtype=float), minlength=n_columns * len(groups))
-    per_group = per_group.reshape(n_columns, len(groups))
-    rate_table = np.array([rates[group] for group in groups]).reshape(len(groups), len(labels))
-    return per_group @ rate_table, labels, hours, rates
+    texts = _shift_texts(groups, shift_shares)
+    labels, hours, covers = time_windows(texts, cut_texts) if texts else ([], np.zeros(0), np.zeros((0, 0), dtype=bool))
+    rates = {group: sum(_shift_rates(group, texts, covers, visit_minutes, shift_shares).values(), np.zeros(len(labels)))
+             for group in groups}  # fmt: skip
+    if "shift" in pieces.columns:  # split by shift: each piece's own shift, its weight already times the share
+        by_shift = {group: _shift_rates(group, texts, covers, visit_minutes, shift_shares, shares=False)
+                    for group in groups}  # fmt: skip
+        keys = list(dict.fromkeys(zip(pieces["group"].astype(str), pieces["shift"].astype(str), strict=True)))
+        table = np.array([by_shift[g][text] for g, text in keys]).reshape(len(keys), len(labels))
+        code = pd.MultiIndex.from_arrays([pieces["group"].astype(str), pieces["shift"].astype(str)])
+        code = pd.Index(keys).get_indexer(code) if keys else np.zeros(0, dtype=np.int64)
+    else:
+        table = np.array([rates[group] for group in groups]).reshape(len(groups), len(labels))
+        code = pd.Categorical(pieces["group"].astype(str), categories=groups).codes
+    kinds = len(table)
+    flat = pieces["column"].to_numpy(dtype=np.int64) * kinds + code
+    per_kind = np.bincount(flat, weights=pieces["weight"].to_numpy(dtype=float), minlength=n_columns * kinds)
+    return per_kind.reshape(n_columns, kinds) @ table, labels, hours, rates
+
+
+def _shift_texts(groups: list[str], shift_shares: Mapping[str, Mapping[str, float]] | None) -> list[str]:
+    """Every shift window of the groups, in order of first use."""
+    return list(dict.fromkeys(text for group in groups for text, _ in group_shifts(group, shift_shares)))
+
+
+def _shift_rates(group: str, texts: list[str], covers: np.ndarray, visit_minutes: Mapping[str, float] | None,
+                 shift_shares: Mapping[str, Mapping[str, float]] | None, *,
+                 shares: bool = True) -> dict[str, np.ndarray]:  # fmt: skip
+    """Person-minutes per hour per worker of a group in each window, per shift (times its share with ``shares``)."""
+    visit = VISITS.get(group, DEFAULT_VISIT)
+    minutes = float((visit_minutes or {}).get(group, visit.minutes))
+    out = {}
+    for text, share in group_shifts(group, shift_shares):
+        shift_hours = parse_hours(text).minutes.sum() / _MINUTES_PER_HOUR
+        out[text] = covers[texts.index(text)] * (share if shares else 1.0) * visit.per_shift / shift_hours * minutes
+    return out
 
 
 def _clock(minute: int) -> str:
@@ -354,6 +399,11 @@ class CapacityInputs:
         The visits each group of the demand makes (visit minutes as asked).
     people_per_m2 : float
         People at once per m².
+    masks : numpy.ndarray
+        (T, 1440) minutes of the day of each window (:func:`window_masks`).
+    shift_rates : dict of (str, str) to numpy.ndarray
+        With opening hours (demand split by shift): per (group, shift), (T,) person-minutes per hour per worker on
+        that shift; empty otherwise.
     """
 
     options: CapacityOptions
@@ -363,6 +413,23 @@ class CapacityInputs:
     rates: dict[str, np.ndarray]
     visits: dict[str, Visit]
     people_per_m2: float
+    masks: np.ndarray = field(default_factory=lambda: np.zeros((0, MINUTES_PER_DAY), dtype=bool))
+    shift_rates: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    def open_share(self, hours: Sequence[str | None]) -> np.ndarray:
+        """Share of each window that stations with these opening hours are open, (len(hours), T) in [0, 1].
+
+        Parameters
+        ----------
+        hours : sequence of str or None
+            Opening hours (:func:`geoplan.siting.hours.parse_hours`); None: open throughout.
+        """
+        length = self.masks.sum(axis=1)
+        out = np.ones((len(hours), len(length)))
+        for k, text in enumerate(hours):
+            if text is not None:
+                out[k] = (self.masks & parse_hours(text).minutes).sum(axis=1) / np.maximum(length, 1)
+        return out
 
 
 def capacity_inputs(
@@ -373,6 +440,7 @@ def capacity_inputs(
     people_per_m2: float = DEFAULT_PEOPLE_PER_M2,
     visit_minutes: Mapping[str, float] | None = None,
     shift_shares: Mapping[str, Mapping[str, float]] | None = None,
+    hours_options: Sequence[str] = (),
 ) -> CapacityInputs:
     """Capacity of the candidate sites and load of the demand columns, for a capacitated solve.
 
@@ -392,6 +460,10 @@ def capacity_inputs(
         Minutes per visit per group, replacing :data:`VISITS`.
     shift_shares : mapping, optional
         Shift windows and shares per group replacing the defaults.
+    hours_options : sequence of str
+        Opening-hours options of a model with opening hours (its pieces then carry their ``shift``): the windows
+        are cut at their starts and ends too, so each option is open throughout a window or not at all
+        (:meth:`CapacityInputs.open_share`).
 
     Returns
     -------
@@ -408,12 +480,20 @@ def capacity_inputs(
         raise i18n.input_error("visit_minutes_unknown_group", group=unknown[0], groups=", ".join(groups))
     given = sites["capacity"].to_numpy(dtype=float) if "capacity" in sites.columns else None
     options = site_capacity(sites, min_area_m2, people_per_m2, given)
-    load, windows, hours, rates = load_matrix(pieces, n_columns, visit_minutes, shift_shares)
+    load, windows, hours, rates = load_matrix(pieces, n_columns, visit_minutes, shift_shares, hours_options)
     visits = {}
     for group in groups:
         visit = VISITS.get(group, DEFAULT_VISIT)
         visits[group] = Visit(visit.per_shift, float((visit_minutes or {}).get(group, visit.minutes)), visit.why)
-    return CapacityInputs(options, load, windows, hours, rates, visits, float(people_per_m2))
+    texts = _shift_texts(groups, shift_shares)
+    masks = window_masks(texts, hours_options) if texts else np.zeros((0, MINUTES_PER_DAY), dtype=bool)
+    shift_rates = {}
+    if "shift" in pieces.columns and texts:
+        _, _, covers = time_windows(texts, hours_options)
+        for group in groups:
+            for text, rate in _shift_rates(group, texts, covers, visit_minutes, shift_shares, shares=False).items():
+                shift_rates[(group, text)] = rate
+    return CapacityInputs(options, load, windows, hours, rates, visits, float(people_per_m2), masks, shift_rates)
 
 
 def served_workers(pieces: pd.DataFrame, inputs: CapacityInputs, served: np.ndarray) -> np.ndarray:
@@ -442,8 +522,15 @@ def served_workers(pieces: pd.DataFrame, inputs: CapacityInputs, served: np.ndar
     groups = pieces["group"].astype(str).to_numpy()
     columns = pieces["column"].to_numpy(dtype=np.int64)
     weight = pieces["weight"].to_numpy(dtype=float)
-    for group, rate in inputs.rates.items():
-        rows = np.flatnonzero(groups == group)
+    if inputs.shift_rates and "shift" in pieces.columns:  # split by shift: a piece's day is its own shift
+        kinds = {key: np.flatnonzero((groups == key[0]) & (pieces["shift"].astype(str).to_numpy() == key[1]))
+                 for key in inputs.shift_rates}  # fmt: skip
+        rates = inputs.shift_rates
+    else:
+        kinds = {group: np.flatnonzero(groups == group) for group in inputs.rates}
+        rates = inputs.rates
+    for kind, rate in rates.items():
+        rows = kinds[kind]
         day = rate * inputs.window_hours
         if not len(rows) or day.sum() <= 0:
             continue

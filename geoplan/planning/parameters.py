@@ -146,8 +146,8 @@ class PlanParameters:
                                        value=minutes)  # fmt: skip
         if not self.capacitated:
             return
-        others = {"--hours": bool(self.hours_options), "--phases": self.phases,
-                  "--target-coverage": self.target_coverage is not None, "--backup-weight": self.backup_weight > 0,
+        # Opening hours and phases are modelled with capacity; these three are not (yet).
+        others = {"--target-coverage": self.target_coverage is not None, "--backup-weight": self.backup_weight > 0,
                   "--max-gap": self.max_gap_m is not None}  # fmt: skip
         used = [option for option, on in others.items() if on]
         if used:

@@ -159,13 +159,12 @@ def solve(
     model = prepared.model
     decisions = decisions or Decisions()
     matrix, must, rules = _with_decisions(model, decisions)
-    if params.capacitated:
-        return _solve_capacitated(prepared, params, stations, matrix, rules, time_limit_s, decisions)
     quotas = list(rules.pop("quotas", ()))
     if params.max_24h is not None:
-        labels = model.row_hours(np.arange(model.matrix.shape[0])) or [None] * model.matrix.shape[0]
-        labels = [*labels, *(decisions.extra_hours or [None] * decisions.n_extra)]
-        quotas.append(Quota("hours", np.array(labels, dtype=object), {}, {"24h": params.max_24h}))
+        quotas.append(Quota("hours", np.array(_row_hours(model, decisions), dtype=object), {}, {"24h": params.max_24h}))
+    if params.capacitated:
+        return _solve_capacitated(prepared, params, stations, decisions, matrix, dict(rules, quotas=quotas),
+                                  time_limit_s)  # fmt: skip
     if multipliers is not None and len(multipliers) != matrix.shape[1]:
         multipliers = None  # made on another model: start the bound from scratch
     solver_args = dict(
@@ -179,48 +178,80 @@ def solve(
                                       **solver_args)  # fmt: skip
         return Solution(found.plan, found.stations, n_rows)
     if params.phases:
-        extra_rows = n_rows + np.arange(decisions.n_extra)
-        phase2 = np.union1d(decisions.phase2_rows, extra_rows[decisions.extra_phase2])
-        solver_args["fixed"] = np.setdiff1d(solver_args["fixed"], phase2)
-        # City-level stations are phase-1 stations: a kept phase-2 site keeps its flag but does not count here.
-        solver_args["city_level_fixed"] = np.setdiff1d(solver_args["city_level_fixed"], phase2)
-        first = min(max(phase1_stations(prepared, params), len(solver_args["fixed"])), stations)
+        first, phase2 = _phase_split(prepared, params, stations, decisions, solver_args)
         solver_args.pop("start")
         phased = solve_phased(solve_mclp, matrix, model.weights, first, stations, phase2_fixed=phase2, **solver_args)
         return Solution(phased.phase2, stations, n_rows, phased.phase_of())
     return Solution(solve_mclp(matrix, model.weights, stations, **solver_args), stations, n_rows)
 
 
+def _row_hours(model, decisions: Decisions) -> list[str | None]:
+    """Return the opening hours of every row of the model and of the extra rows (None without hours)."""
+    labels = model.row_hours(np.arange(model.matrix.shape[0])) or [None] * model.matrix.shape[0]
+    return [*labels, *(decisions.extra_hours or [None] * decisions.n_extra)]
+
+
+def _phase_split(prepared: PreparedModel, params: PlanParameters, stations: int, decisions: Decisions,
+                 solver_args: dict) -> tuple[int, np.ndarray]:  # fmt: skip
+    """Stations of phase 1 and the rows kept for phase 2; moves those rows out of ``solver_args``' fixed rows."""
+    n_rows = prepared.model.matrix.shape[0]
+    extra_rows = n_rows + np.arange(decisions.n_extra)
+    phase2 = np.union1d(decisions.phase2_rows, extra_rows[decisions.extra_phase2])
+    solver_args["fixed"] = np.setdiff1d(solver_args["fixed"], phase2)
+    # City-level stations are phase-1 stations: a kept phase-2 site keeps its flag but does not count here.
+    solver_args["city_level_fixed"] = np.setdiff1d(solver_args["city_level_fixed"], phase2)
+    first = min(max(phase1_stations(prepared, params), len(solver_args["fixed"])), stations)
+    return first, phase2
+
+
 def _solve_capacitated(
     prepared: PreparedModel,
     params: PlanParameters,
     stations: int,
+    decisions: Decisions,
     matrix: sp.csr_array,
     rules: dict,
     time_limit_s: float | None,
-    decisions: Decisions | None = None,
 ) -> Solution:
-    """Solve for station capacity: the model's rows (and any extra rows, one size each) with their sizes."""
+    """Solve for station capacity: the model's rows (and any extra rows) with their sizes.
+
+    With opening hours a row is a (site, option) pair: it takes its site's sizes, and its capacity counts only in
+    the windows its option is open (:meth:`~geoplan.planning.capacity.CapacityInputs.open_share`). With phases,
+    phase 1 and then phase 2 are solved as :func:`geoplan.siting.phases.solve_phased` does for plain coverage.
+    """
     model = prepared.model
     min_area = params.candidate_rules.min_area_m2
     inputs = capacity_inputs(prepared.candidates.sites, model.pieces, model.matrix.shape[1], min_area,
-                             params.people_per_m2, params.visit_minutes, params.shift_shares)  # fmt: skip
-    capacity = inputs.options.per_hour
+                             params.people_per_m2, params.visit_minutes, params.shift_shares,
+                             params.hours_options)  # fmt: skip
+    capacity = inputs.options.per_hour[model.row_site]
     n_extra = matrix.shape[0] - capacity.shape[0]
     if n_extra:  # kept stations that are no model row: their site's capacity, off the candidate set the minimum area
-        extra = extra_capacity(inputs.options, decisions and decisions.extra_site, n_extra, min_area,
-                               params.people_per_m2)  # fmt: skip
+        extra = extra_capacity(inputs.options, decisions.extra_site, n_extra, min_area, params.people_per_m2)
         capacity = np.vstack([capacity, extra.per_hour])
-    answer = solve_capacitated(
-        matrix, inputs.load, capacity, stations, window_hours=inputs.window_hours, **rules,
-        time_limit=float(time_limit_s or params.time_limit_s), target_gap=params.target_gap,
-    )  # fmt: skip
+    hours = _row_hours(model, decisions)
+    if model.has_hours:  # stations off the candidate set without hours: the first option, as they cover
+        hours = [model.options[0].label if text is None else text for text in hours]
+    open_share = inputs.open_share(hours)
+    solver_args = dict(rules, time_limit=float(time_limit_s or params.time_limit_s), target_gap=params.target_gap)
+
+    def solver(coverage, load, p, **arguments):
+        return solve_capacitated(coverage, load, capacity, p, window_hours=inputs.window_hours,
+                                 open_share=open_share, **arguments)  # fmt: skip
+
+    phase = None
+    if params.phases:
+        first, phase2 = _phase_split(prepared, params, stations, decisions, solver_args)
+        phased = solve_phased(solver, matrix, inputs.load, first, stations, phase2_fixed=phase2, **solver_args)
+        answer, phase = phased.phase2, phased.phase_of()
+    else:
+        answer = solver(matrix, inputs.load, stations, **solver_args)
     result = SitingResult(
         selected=answer.selected, objective=answer.objective, bound=answer.bound, gap=answer.gap,
         status=answer.status, method=answer.method, seconds=answer.seconds, city_level=answer.city_level,
         details={"served_visit_minutes": float(answer.objective)},
     )  # fmt: skip
-    return Solution(result, stations, model.matrix.shape[0], capacitated=answer, capacity=inputs)
+    return Solution(result, stations, model.matrix.shape[0], phase, capacitated=answer, capacity=inputs)
 
 
 def _with_decisions(model, decisions: Decisions) -> tuple[sp.csr_array, sp.csr_array | None, dict]:

@@ -66,7 +66,8 @@ def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], re
     model = prepared.model
     min_area = params.candidate_rules.min_area_m2
     inputs = capacity_inputs(prepared.candidates.sites, model.pieces, model.matrix.shape[1], min_area,
-                             params.people_per_m2, params.visit_minutes, params.shift_shares)  # fmt: skip
+                             params.people_per_m2, params.visit_minutes, params.shift_shares,
+                             params.hours_options)  # fmt: skip
     rows = np.asarray(reading.rows, dtype=np.int64)
     n_extra = int(reading.extra.shape[0])
     coverage = sp.csr_array(sp.vstack([model.matrix[rows], reading.extra], format="csr"))
@@ -74,14 +75,18 @@ def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], re
     floor = np.vstack([inputs.options.floor_m2[model.row_site[rows]], extra.floor_m2])
     per_hour = np.vstack([inputs.options.per_hour[model.row_site[rows]], extra.per_hour])
     n = len(rows) + n_extra
+    hours = [*(model.row_hours(rows) or [None] * len(rows)), *(reading.extra_hours or [None] * n_extra)]
+    if model.has_hours:  # stations without hours of their own: the first option, as they cover
+        hours = [model.options[0].label if text is None else text for text in hours]
+    open_share = inputs.open_share(hours)
     if n:
         answer = solve_capacitated(coverage, inputs.load, per_hour, n, window_hours=inputs.window_hours,
-                                   fixed=np.arange(n), time_limit=_SECONDS)  # fmt: skip
+                                   open_share=open_share, fixed=np.arange(n), time_limit=_SECONDS)  # fmt: skip
         size, capacity, load, served = answer.size, answer.capacity, answer.load, answer.served
     else:
         size, capacity = np.zeros(0, dtype=np.int64), np.zeros(0)
         load, served = np.zeros((0, len(inputs.windows))), np.zeros_like(inputs.load)
-    stations = _stations(floor, size, capacity, load, inputs.windows)
+    stations = _stations(floor, size, capacity, load, inputs.windows, open_share)
     out = {key: value for key, value in figures.items() if key not in ("workers", "by_district", "by_group")}
     out.update(_served_figures(model.pieces, inputs, served, figures))
     out["capacity"] = {
@@ -96,13 +101,19 @@ def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], re
 
 
 def _stations(floor: np.ndarray, size: np.ndarray, capacity: np.ndarray, load: np.ndarray,
-              windows: list[str]) -> list[dict]:  # fmt: skip
-    """One entry per station of the solve, in its order."""
+              windows: list[str], open_share: np.ndarray) -> list[dict]:  # fmt: skip
+    """One entry per station of the solve, in its order.
+
+    The peak window is the one where the station is fullest (load / capacity while open: a station open half a
+    window has half its capacity there).
+    """
     out = []
     for j in range(len(size)):
         per_hour = float(capacity[j])
         loads = load[j] if load.shape[1] else np.zeros(1)
-        peak = int(np.argmax(loads))
+        room = per_hour * (open_share[j] if load.shape[1] else np.ones(1))
+        fill = np.divide(loads, room, out=np.zeros_like(loads, dtype=float), where=room > 0)
+        peak = int(np.argmax(fill)) if fill.any() else int(np.argmax(loads))
         peak_load = float(loads[peak])
         out.append({
             "size_m2": round(float(floor[j, size[j]]), 2),
@@ -111,7 +122,7 @@ def _stations(floor: np.ndarray, size: np.ndarray, capacity: np.ndarray, load: n
             "capacity_per_hour": round(per_hour, 2),
             "peak_load": round(peak_load, 2),
             "peak_window": windows[peak] if windows else "",
-            "utilisation": round(peak_load / per_hour, 4) if per_hour > 0 else 0.0,
+            "utilisation": round(float(fill[peak]), 4),
         })  # fmt: skip
     return out
 
@@ -120,9 +131,9 @@ def _per_site(prepared, sites: Sequence[Mapping], rows: np.ndarray, n_extra: int
               stations: list[dict]) -> list[dict | None]:  # fmt: skip
     """Each site dict's station entry (None for rejected sites): by its model row, else the next extra row.
 
-    A capacitated model has no opening hours, so a site's model row is its candidate site; stations off the
-    candidate set are the extra rows, in the order of the site dicts (as :func:`geoplan.planning.sites.read_sites`
-    reads them).
+    A site's model row is its candidate site with its opening hours (the first option without them); stations off
+    the candidate set are the extra rows, in the order of the site dicts (as
+    :func:`geoplan.planning.sites.read_sites` reads them).
     """
     position = {int(row): j for j, row in enumerate(rows.tolist())}
     extra = iter(range(len(rows), len(rows) + n_extra))
@@ -132,11 +143,17 @@ def _per_site(prepared, sites: Sequence[Mapping], rows: np.ndarray, n_extra: int
             out.append(None)
             continue
         site_index = prepared.index.row_of.get(str(site.get("candidate_id")))
-        j = None if site_index is None else position.get(prepared.model.row_of(site_index, None))
+        row = None if site_index is None else _row_of(prepared.model, site_index, site.get("hours"))
+        j = None if row is None else position.get(row)
         if j is None:
             j = next(extra, None)
         out.append(None if j is None else dict(stations[j]))
     return out
+
+
+def _row_of(model, site_index: int, hours) -> int | None:
+    """Model row of a site with these hours (already read by ``read_sites``), None when they are no option."""
+    return model.row_of(site_index, hours if isinstance(hours, str) and hours.strip() else None)
 
 
 def _totals(stations: list[dict]) -> dict:

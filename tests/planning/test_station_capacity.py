@@ -115,8 +115,8 @@ def test_visit_minutes_of_a_group_without_demand_are_refused():
         ({"people_per_m2": 0.0}, "people_per_m2_not_positive", "每平方米同时容纳人数", "People at once per m²"),
         ({"people_per_m2": float("nan")}, "people_per_m2_not_positive", "须为正数", "positive"),
         ({"visit_minutes": {"couriers": 0}}, "visit_minutes_bad", "快递员与外卖骑手", "'couriers'"),
-        ({"capacitated": True, "hours_options": ("24h",)}, "capacitated_conflict", "--hours", "--hours"),
-        ({"capacitated": True, "phases": True}, "capacitated_conflict", "按容量规划", "capacitated"),
+        ({"capacitated": True, "target_coverage": 0.9}, "capacitated_conflict", "--target-coverage", "--target"),
+        ({"capacitated": True, "max_gap_m": 800.0}, "capacitated_conflict", "按容量规划", "capacitated"),
     ],
 )
 def test_bad_capacity_parameters_are_refused_with_codes(params, code, zh, en):

@@ -85,3 +85,27 @@ def test_plain_scenario_has_no_capacity(plan_scenario, viewer):
     assert "capacity" not in answer["figures"]
     assert "served" not in answer["figures"]["workers"]
     assert all("utilisation" not in site for site in answer["sites"])
+
+
+def test_capacitated_scenario_with_opening_hours_and_phases(planner):
+    """Capacity with opening hours and phases in the review map: stations carry their hours and phase, and a
+    station's busiest window is one it is open in; re-optimising keeps all of it."""
+    params = dict(PARAMS, hours_options=["08:30-17:00", "24h"], max_24h=1, phases=True, district_min=0)
+    answer = planner.change(f"{API}/scenarios", json={"name": "容量分时分期", "stations": 5, "params": params})
+    assert answer.status_code == 201, answer.get_json()
+    scenario = answer.get_json()
+    stations = _check_stations(scenario)
+    assert len(stations) == 5
+    assert sum(s.get("hours") == "24h" for s in stations) <= 1
+    assert {s.get("phase") for s in stations} == {1, 2}
+    for site in stations:
+        if site.get("hours") == "08:30-17:00" and site["peak_load"] > 0:
+            start = int(site["peak_window"][:2]) * 60 + int(site["peak_window"][3:5])
+            assert 8 * 60 + 30 <= start < 17 * 60
+    _check_served(scenario["figures"])
+    again = planner.change(f"{API}/scenarios/{scenario['id']}/reoptimise",
+                           json={"version": scenario["version"], "time_limit": 3})  # fmt: skip
+    assert again.status_code == 200, again.get_json()
+    replanned = again.get_json()
+    assert len(_check_stations(replanned)) == 5
+    assert replanned["params"]["hours_options"] == ["08:30-17:00", "24h"]
