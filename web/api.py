@@ -9,6 +9,7 @@ and file is read through :mod:`geoplan_web.validation`: a malformed one is refus
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 
 import shapely
@@ -91,9 +92,13 @@ def _with_figures(scenario: dict) -> dict:
 
     The stations' capacity, peak load, busiest window and utilisation (computed for the sites as they are now, see
     :func:`geoplan.planning.station_loads.with_capacity`) go onto the site dicts of the answer, not into the store.
+    Their ``capacity`` is then the station's capacity in the figures, so every site of the answer also has
+    ``declared_capacity``: the capacity (people at once) its planner declared, as stored, or None.
     """
     workspace = scenarios.workspace(scenario)
     figures = workspace.evaluate(scenario["sites"])
+    for site in scenario["sites"]:
+        site["declared_capacity"] = site.get("capacity")
     capacity = figures.get("capacity")
     if capacity is not None:
         for site, station in zip(scenario["sites"], capacity.pop("stations"), strict=True):
@@ -204,7 +209,7 @@ def edit_details(scenario_id: int, site_id: int):
     """Edit a station's public details.
 
     Body: ``{"version", "details": {...}}`` with any of name, address, phone, manager, host, hours, services,
-    photos, station_status.
+    photos, station_status, capacity (people at once, a positive whole number or null; not public).
     """
     fields = validation.body().only("version", "details")
     details, version = fields.object("details"), _version(fields)  # what each detail may be: store.checks
@@ -271,10 +276,12 @@ def undo(scenario_id: int):
 @blueprint.post("/scenarios/<int:scenario_id>/stations")
 @planner_required
 def import_stations(scenario_id: int):
-    """Import existing stations: multipart ``file`` (CSV ``lon,lat[,name]`` or GeoJSON), ``coords``, ``version``.
+    """Import existing stations: multipart ``file`` (CSV ``lon,lat[,capacity][,name]``, GeoJSON), coords, version.
 
     At most :data:`geoplan_web.validation.STATIONS_FILE` rows; a station outside the area is refused as
-    ``geoplan plan --existing`` refuses it (:func:`geoplan.planning.sites.check_stations_in_area`).
+    ``geoplan plan --existing`` refuses it (:func:`geoplan.planning.sites.check_stations_in_area`). A station's
+    ``capacity`` (people at once, a positive whole number or empty) is read as ``geoplan plan --existing`` reads it
+    and stored with it.
     """
     fields = validation.form()
     version = _version(fields)
@@ -287,9 +294,10 @@ def import_stations(scenario_id: int):
     workspace = scenarios.workspace(scenario)
     check_stations_in_area(workspace.area, frame, upload.name)
     stations = [
-        {"status": "existing", "lon": point.x, "lat": point.y, "name": name, "candidate_id": None}
-        for name, point in zip(frame["name"], frame.geometry, strict=True)
-    ]
+        {"status": "existing", "lon": point.x, "lat": point.y, "name": name, "candidate_id": None,
+         "capacity": None if math.isnan(people) else int(people)}
+        for name, people, point in zip(frame["name"], frame["capacity"], frame.geometry, strict=True)
+    ]  # fmt: skip
     scenarios.check_sites(workspace, scenario["sites"] + stations)  # refuse before saving
     updated = store.add_sites(scenario_id, version, current_user.username, stations, "import")
     return jsonify(_with_figures(updated))

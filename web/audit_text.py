@@ -39,7 +39,7 @@ _SITE_LABELS = {
     "host": "details_host", "hours": "details_hours", "services": "details_services", "photos": "details_photos",
     "station_status": "details_station_status", "status": "audit_field_status", "city_level": "audit_field_level",
     "district": "district", "candidate_id": "audit_field_candidate", "covered_workers": "audit_field_covered",
-    "phase": "audit_field_phase",
+    "phase": "audit_field_phase", "capacity": "details_capacity",
 }  # fmt: skip
 
 #: Where a scenario came from, for the ``source`` of a ``create`` entry (other sources are shown as they are).

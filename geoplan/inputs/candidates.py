@@ -359,26 +359,66 @@ def read_sites(
     return out
 
 
+def capacity_value(value: object) -> int | None:
+    """Read the people a station seats at once (its declared ``capacity``) from a file's cell or a site dict.
+
+    The one rule for a declared capacity, wherever it comes from (``--existing``/``--sites`` files, the review map's
+    imported stations, a station's details): a positive whole number, written as a number or as text.
+
+    Parameters
+    ----------
+    value : object
+        A number, a text, or an empty value (None, NaN, blank text).
+
+    Returns
+    -------
+    int or None
+        The capacity, None for an empty value.
+
+    Raises
+    ------
+    ValueError
+        Anything else (zero, negative, fractional, not a number, true/false); the caller names where it was.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool | np.bool_):
+        raise ValueError(f"capacity {value!r} is no whole number")
+    text = str(value).strip()
+    if not text:
+        return None
+    number = float(text)  # raises ValueError for what is no number
+    if not (math.isfinite(number) and number > 0 and number.is_integer()):
+        raise ValueError(f"capacity {value!r} is no positive whole number")
+    return int(number)
+
+
 def _capacities(frame: pd.DataFrame, file: str) -> np.ndarray:
-    """People at once in each row's optional ``capacity`` cell (NaN: none), refusing what is no whole number > 0."""
+    """People at once in each row's optional ``capacity`` cell (NaN: none), refusing what is no whole number > 0.
+
+    Rows are named by their ``csv_line`` (code ``capacity_not_whole``), features of a GeoJSON/GeoPackage (no
+    ``csv_line``) by their position (code ``feature_capacity_not_whole``).
+    """
     if "capacity" not in frame.columns:
         return np.full(len(frame), np.nan)
     out = np.full(len(frame), np.nan)
+    lines = frame["csv_line"].to_numpy() if "csv_line" in frame.columns else np.arange(1, len(frame) + 1)
     bad = []
     for k, cell in enumerate(frame["capacity"].to_numpy(dtype=object)):
-        text = "" if cell is None or (isinstance(cell, float) and math.isnan(cell)) else str(cell).strip()
-        if not text:
-            continue
         try:
-            value = float(text)
+            people = capacity_value(cell)
         except ValueError:
-            value = math.nan
-        if math.isfinite(value) and value > 0 and value.is_integer():
-            out[k] = value
-        else:
-            bad.append((int(frame["csv_line"].iloc[k]), text))
+            bad.append((int(lines[k]), str(cell).strip()))
+            continue
+        if people is not None:
+            out[k] = people
     if bad:
         (line, value), rest = bad[0], [str(other) for other, _ in bad[1:_MAX_LINES_LISTED]]
+        if "csv_line" not in frame.columns:
+            more = f" (also feature(s) {', '.join(rest)})" if rest else ""
+            more_zh = f"（另有第 {'、'.join(rest)} 个要素）" if rest else ""
+            raise i18n.input_error("feature_capacity_not_whole", file=file, number=line, value=value, more=more,
+                                   more_zh=more_zh)  # fmt: skip
         more = f" (also line(s) {', '.join(rest)})" if rest else ""
         more_zh = f"（另有第 {'、'.join(rest)} 行）" if rest else ""
         raise i18n.input_error("capacity_not_whole", file=file, line=line, value=value, more=more, more_zh=more_zh)
@@ -386,7 +426,7 @@ def _capacities(frame: pd.DataFrame, file: str) -> np.ndarray:
 
 
 def read_stations(path, crs: str = "wgs84", *, shown: str | None = None) -> gpd.GeoDataFrame:
-    """Read existing stations from a CSV (``lon,lat[,name]``) or a GeoJSON/GeoPackage of points.
+    """Read existing stations from a CSV (``lon,lat[,capacity][,name]``) or a GeoJSON/GeoPackage of points.
 
     Parameters
     ----------
@@ -399,15 +439,23 @@ def read_stations(path, crs: str = "wgs84", *, shown: str | None = None) -> gpd.
     Returns
     -------
     geopandas.GeoDataFrame
-        ``name`` (None where missing), ``csv_line`` (a CSV row's line in the file; GeoJSON has none) and point
-        geometry in WGS-84.
+        ``name`` (None where missing), ``capacity`` (people the station seats at once, as :func:`read_sites` reads
+        it: a positive whole number, NaN where the column, property or cell is empty), ``csv_line`` (a CSV row's
+        line in the file; GeoJSON has none) and point geometry in WGS-84.
+
+    Raises
+    ------
+    InputError
+        Malformed rows or features; a ``capacity`` that is not a positive whole number (``capacity_not_whole``
+        naming the CSV line, ``feature_capacity_not_whole`` the feature).
     """
     frame = read_points(path, crs=crs, weight=None, shown=shown)
     if "name" not in frame.columns:
         frame["name"] = None
     names = frame["name"].astype(object)
     frame["name"] = names.where(names.notna() & names.astype(str).str.strip().ne(""), None)
-    out = frame[["name", *(["csv_line"] if "csv_line" in frame.columns else []), "geometry"]]
+    frame["capacity"] = _capacities(frame, str(shown or path))
+    out = frame[["name", "capacity", *(["csv_line"] if "csv_line" in frame.columns else []), "geometry"]]
     out.attrs["source"] = shown or Path(path).name
     return out
 

@@ -26,8 +26,10 @@ from geoplan.vocabulary import ACTIVE_STATUSES, MODES
 __all__ = ["CAPACITY_COLUMNS", "SIMPLIFY_M", "ExportData", "active_sites", "build_export_data"]
 
 #: Station columns a capacitated scenario adds (after ``covered_workers``): floor area (m²), capacity (people at
-#: once), capacity per hour and peak load (person-minutes per hour), the busiest window, utilisation (0..1).
-CAPACITY_COLUMNS = ("size_m2", "capacity", "capacity_per_hour", "peak_load", "peak_window", "utilisation")
+#: once), the capacity its planner declared (people at once, NaN: none; the station then has exactly that capacity),
+#: capacity per hour and peak load (person-minutes per hour), the busiest window, utilisation (0..1).
+CAPACITY_COLUMNS = ("size_m2", "capacity", "declared_capacity", "capacity_per_hour", "peak_load", "peak_window",
+                    "utilisation")  # fmt: skip
 
 #: Tolerance (m) the exported service-area outlines are simplified by.
 SIMPLIFY_M = 1.0
@@ -180,8 +182,12 @@ def active_sites(scenario: dict) -> list[dict]:
 
 
 def _with_capacity(stations: gpd.GeoDataFrame, sites: list[dict], entries: list[dict | None]) -> gpd.GeoDataFrame:
-    """Add :data:`CAPACITY_COLUMNS` after ``covered_workers``: each active site's entry of the capacity figures."""
-    active = [entry or {} for site, entry in zip(sites, entries, strict=True) if site.get("status") in ACTIVE_STATUSES]
+    """Add :data:`CAPACITY_COLUMNS` after ``covered_workers``: each active site's entry of the capacity figures.
+
+    ``declared_capacity`` is the site's own ``capacity`` (what its planner declared), not a figure.
+    """
+    active = [{**(entry or {}), "declared_capacity": site.get("capacity")}
+              for site, entry in zip(sites, entries, strict=True) if site.get("status") in ACTIVE_STATUSES]  # fmt: skip
     at = stations.columns.get_loc("covered_workers") + 1
     for offset, column in enumerate(CAPACITY_COLUMNS):
         values = [entry.get(column) for entry in active]

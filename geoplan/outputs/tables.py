@@ -96,11 +96,11 @@ def stations_table(data: ExportData, lang: str = "zh") -> pd.DataFrame:
     Columns: ``id``, ``name``, ``status`` (已采纳 / Accepted...), ``level`` (市级 / City-level...), ``district``,
     ``address``, ``phone``, ``hours``, ``services`` (饮水、如厕 / Drinking water, Toilet), ``covered_workers``
     (workers within reach of the station alone, a whole number, when known), in a capacitated scenario then
-    :data:`~geoplan.outputs.export_data.CAPACITY_COLUMNS` (``size_m2``, ``capacity`` in people at once,
-    ``capacity_per_hour`` and ``peak_load`` in person-minutes per hour, ``peak_window``, ``utilisation`` 0..1),
-    ``lon``, ``lat`` (WGS-84, for GPS and international tools), ``lon_gcj02``, ``lat_gcj02`` (GCJ-02, for Amap and
-    Tencent maps), ``walk_area_km2`` and
-    ``ride_area_km2`` (size of the station's walking and riding service area within :attr:`ExportData.minutes`),
+    :data:`~geoplan.outputs.export_data.CAPACITY_COLUMNS` (``size_m2``, ``capacity`` and ``declared_capacity``
+    (empty where none) in people at once, ``capacity_per_hour`` and ``peak_load`` in person-minutes per hour,
+    ``peak_window``, ``utilisation`` 0..1), ``lon``, ``lat`` (WGS-84, for GPS and international tools),
+    ``lon_gcj02``, ``lat_gcj02`` (GCJ-02, for Amap and Tencent maps), ``walk_area_km2`` and ``ride_area_km2`` (size
+    of the station's walking and riding service area within :attr:`ExportData.minutes`),
     then the codes for programs: ``status_code`` (proposed|accepted|existing), ``level_code`` (city|district),
     ``services_code`` (";"-joined service codes).
 
@@ -130,7 +130,8 @@ def stations_table(data: ExportData, lang: str = "zh") -> pd.DataFrame:
     covered = pd.to_numeric(table["covered_workers"], errors="coerce").round()
     table["covered_workers"] = covered.astype("Int64")  # people are counted whole; empty where unknown
     if data.capacity is not None:
-        table["capacity"] = pd.to_numeric(table["capacity"], errors="coerce").round().astype("Int64")
+        for column in ("capacity", "declared_capacity"):
+            table[column] = pd.to_numeric(table[column], errors="coerce").round().astype("Int64")
     for column, values in codes.items():
         table[column] = values.to_numpy()
     return table

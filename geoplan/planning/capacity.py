@@ -132,6 +132,36 @@ class CapacityOptions:
         """Size options per site (1, or 2 where some site may be enlarged)."""
         return int(self.per_hour.shape[1])
 
+    def take(self, index: np.ndarray) -> CapacityOptions:
+        """Return the options of the sites ``index`` (rows in that order, e.g. each model row's site)."""
+        index = np.asarray(index, dtype=np.int64)
+        return CapacityOptions(floor_m2=self.floor_m2[index], people=self.people[index], per_hour=self.per_hour[index])
+
+    def with_declared(self, given_people: np.ndarray | None) -> CapacityOptions:
+        """Return these options with the capacities stations declare: such a row has one size, that many people.
+
+        Parameters
+        ----------
+        given_people : numpy.ndarray or None
+            People at once each row's station declares (a site dict's ``capacity``), NaN where none (None: none).
+
+        Returns
+        -------
+        CapacityOptions
+            A copy; a row with a declared capacity keeps its option 0 floor area and has no option beyond it.
+        """
+        if given_people is None:
+            return self
+        given = np.asarray(given_people, dtype=float)
+        has = np.isfinite(given) & (given > 0)
+        if not has.any():
+            return self
+        floor, people = self.floor_m2.copy(), self.people.copy()
+        floor[has, 1:] = np.nan
+        people[has, 1:] = np.nan
+        people[has, 0] = given[has]
+        return CapacityOptions(floor_m2=floor, people=people, per_hour=people * _MINUTES_PER_HOUR)
+
 
 def site_capacity(
     sites: pd.DataFrame,
@@ -184,13 +214,15 @@ def extra_capacity(
     n_extra: int,
     min_area_m2: float,
     people_per_m2: float = DEFAULT_PEOPLE_PER_M2,
+    given_people: np.ndarray | None = None,
 ) -> CapacityOptions:
     """Capacity of the stations that are no row of the siting model (the extra rows of a planner's decisions).
 
     Each has one size, as its columns in a capacitated solve: on a candidate site (a kept station whose opening
     hours are none of the model's options), that site's first option, so an existing station keeps the capacity
     it declares (else its ``footprint_m2``); off the candidate set (an existing station placed anywhere), the
-    minimum floor area.
+    minimum floor area. A station whose site dict declares its capacity (``given_people``) has that capacity
+    wherever it stands.
 
     Parameters
     ----------
@@ -204,6 +236,8 @@ def extra_capacity(
         Minimum station floor area, m².
     people_per_m2 : float
         People at once per m².
+    given_people : numpy.ndarray, optional
+        People at once each extra station declares, NaN where none.
 
     Returns
     -------
@@ -220,7 +254,8 @@ def extra_capacity(
     on = site >= 0
     floor[on, 0] = options.floor_m2[site[on], 0]
     people[on, 0] = options.people[site[on], 0]
-    return CapacityOptions(floor_m2=floor, people=people, per_hour=people * _MINUTES_PER_HOUR)
+    extra = CapacityOptions(floor_m2=floor, people=people, per_hour=people * _MINUTES_PER_HOUR)
+    return extra.with_declared(given_people)
 
 
 def group_shifts(

@@ -4,12 +4,14 @@ Sites travel as plain dicts, which is what the database stores and the review ma
 
     {"status": "proposed" | "accepted" | "rejected" | "existing", "candidate_id": str | None,
      "lon": float, "lat": float, "city_level": bool, "name": str | None,
-     "hours": str | None, "phase": 1 | 2 | None}
+     "hours": str | None, "phase": 1 | 2 | None, "capacity": int | None}
 
 Proposed, accepted and rejected sites refer to a candidate of the prepared model by ``candidate_id``; existing
 stations may have none and stand anywhere, and their coverage is computed along the network when they are read.
 With opening hours modelled, a station counts for a shift only when its ``hours`` are open long enough during it
-(no hours: the first option). Rejected sites count as no station. Coordinates are WGS-84 at the edges, the area's
+(no hours: the first option). Rejected sites count as no station. An accepted or existing station may declare its
+``capacity`` (people at once, a positive whole number; :func:`geoplan.inputs.candidates.capacity_value`): capacitated
+figures and solves then give it exactly that capacity, in one size. Coordinates are WGS-84 at the edges, the area's
 UTM zone inside.
 """
 
@@ -30,7 +32,7 @@ from geoplan import crs, i18n
 from geoplan.coverage import network
 from geoplan.data.areas import StudyArea
 from geoplan.errors import InputError
-from geoplan.inputs.candidates import CandidateSet
+from geoplan.inputs.candidates import CandidateSet, capacity_value
 from geoplan.planning.model import SitingModel
 from geoplan.vocabulary import KEPT_STATUSES, PLACEABLE_SOURCES, SITE_STATUSES
 
@@ -148,6 +150,10 @@ class Reading:
         Which of them are kept (accepted or existing), city-level, kept for phase 2.
     extra_hours : list of str or None
         Their opening hours.
+    extra_people : numpy.ndarray
+        People at once each of them declares (kept stations' ``capacity``), NaN where none.
+    row_people : dict of int to int
+        People at once declared by the kept stations that are model rows, by model row.
     fixed_rows, city_rows, phase2_rows : numpy.ndarray
         Model rows kept (accepted and existing), those city-level, those of phase 2.
     proposed_rows : numpy.ndarray
@@ -170,6 +176,8 @@ class Reading:
     extra_city: np.ndarray
     extra_phase2: np.ndarray
     extra_hours: list[str | None]
+    extra_people: np.ndarray
+    row_people: dict
     fixed_rows: np.ndarray
     city_rows: np.ndarray
     phase2_rows: np.ndarray
@@ -195,14 +203,14 @@ def read_sites(prepared, sites: Sequence[Mapping]) -> Reading:
     ------
     InputError
         Not a list of dicts, an unknown status or candidate id, a site both rejected and kept, an existing station
-        outside the area, unreadable opening hours.
+        outside the area, unreadable opening hours, a capacity that is no positive whole number.
     """
     if isinstance(sites, Mapping | str | bytes) or not isinstance(sites, Sequence):
         raise i18n.input_error("sites_not_list", **i18n.shown(sites))
     model: SitingModel = prepared.model
     index: SiteIndex = prepared.index
     rows = {status: [] for status in SITE_STATUSES}
-    city, phase2, kept, off, districts = [], [], [], [], []
+    city, phase2, kept, off, districts, people = [], [], [], [], [], {}
     for number, site in enumerate(sites):
         status, site_index = _status_and_site(prepared, number, site)
         if status != "proposed":
@@ -218,6 +226,9 @@ def read_sites(prepared, sites: Sequence[Mapping]) -> Reading:
         rows[status].append(row)
         districts.append(str(index.district[site_index]))
         if status in KEPT_STATUSES:
+            declared = _declared(site, number)
+            if declared is not None:
+                people[row] = declared
             if site.get("city_level"):
                 city.append(row)
             if site.get("phase") == 2:
@@ -242,6 +253,8 @@ def read_sites(prepared, sites: Sequence[Mapping]) -> Reading:
         extra_city=extra["city"],
         extra_phase2=extra["phase2"],
         extra_hours=extra["hours"],
+        extra_people=extra["people"],
+        row_people=people,
         fixed_rows=fixed,
         city_rows=np.unique(np.asarray(city, dtype=np.int64)),
         phase2_rows=np.unique(np.asarray(phase2, dtype=np.int64)),
@@ -426,6 +439,11 @@ def _extra(prepared, items: list[tuple]) -> dict:
         _, nearest = index.planned_tree.query_nearest(shapely.points(xy), all_matches=False)
         district = np.where(on_site, index.district[np.maximum(site, 0)], index.planned_names[nearest]).astype(object)
     kept = np.array([entry[2] in KEPT_STATUSES for entry in items], dtype=bool)
+    people = np.full(len(items), np.nan)  # what kept stations declare
+    for k, (number, item, status, _site, _hours) in enumerate(items):
+        declared = _declared(item, number) if status in KEPT_STATUSES else None
+        if declared is not None:
+            people[k] = declared
     return {
         "matrix": matrix,
         "must": must,
@@ -436,7 +454,17 @@ def _extra(prepared, items: list[tuple]) -> dict:
         "city": np.array([bool(entry[1].get("city_level")) for entry in items], dtype=bool) & kept,
         "phase2": np.array([entry[1].get("phase") == 2 for entry in items], dtype=bool) & kept,
         "hours": hours,
+        "people": people,
     }
+
+
+def _declared(site: Mapping, number: int) -> int | None:
+    """People at once a site dict declares (its ``capacity``), None where it declares none."""
+    value = site.get("capacity")
+    try:
+        return capacity_value(value)
+    except ValueError:
+        raise i18n.input_error("site_capacity_not_whole", number=number, **i18n.shown(value)) from None
 
 
 def _reach(prepared, sites: np.ndarray, xy: np.ndarray) -> tuple[sp.csr_array, sp.csr_array | None]:

@@ -12,6 +12,7 @@ a warm start).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,6 +60,11 @@ class Decisions:
     extra_site : numpy.ndarray or None
         Candidate site of each extra row, -1 off the candidate set (None: all off it); a capacitated solve gives an
         extra row on a site that site's capacity (:func:`geoplan.planning.capacity.extra_capacity`).
+    extra_people : numpy.ndarray or None
+        People at once each extra row's station declares, NaN where none (None: none).
+    row_people : dict of int to int
+        People at once declared by kept stations that are model rows, by model row. A capacitated solve gives such
+        a row (and an extra row with ``extra_people``) exactly that capacity, in one size.
     conflicts : numpy.ndarray
         (k, 2) pairs (model row, extra row index) closer than the minimum spacing.
     """
@@ -75,6 +81,8 @@ class Decisions:
     extra_city: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     extra_phase2: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     extra_site: np.ndarray | None = None
+    extra_people: np.ndarray | None = None
+    row_people: Mapping[int, int] = field(default_factory=dict)
     conflicts: np.ndarray = field(default_factory=lambda: _NO_PAIRS)
 
     @property
@@ -224,10 +232,14 @@ def _solve_capacitated(
     inputs = capacity_inputs(prepared.candidates.sites, model.pieces, model.matrix.shape[1], min_area,
                              params.people_per_m2, params.visit_minutes, params.shift_shares,
                              params.hours_options)  # fmt: skip
-    capacity = inputs.options.per_hour[model.row_site]
+    declared = np.full(model.matrix.shape[0], np.nan)  # kept stations' own capacities
+    for row, people in decisions.row_people.items():
+        declared[int(row)] = people
+    capacity = inputs.options.take(model.row_site).with_declared(declared).per_hour
     n_extra = matrix.shape[0] - capacity.shape[0]
     if n_extra:  # kept stations that are no model row: their site's capacity, off the candidate set the minimum area
-        extra = extra_capacity(inputs.options, decisions.extra_site, n_extra, min_area, params.people_per_m2)
+        extra = extra_capacity(inputs.options, decisions.extra_site, n_extra, min_area, params.people_per_m2,
+                               decisions.extra_people)  # fmt: skip
         capacity = np.vstack([capacity, extra.per_hour])
     hours = _row_hours(model, decisions)
     if model.has_hours:  # stations off the candidate set without hours: the first option, as they cover

@@ -4,7 +4,8 @@ The review map and a scenario's exports show these for the stations a planner ha
 existing), whatever decisions came since the last solve: every station is kept as it is and only the sharing-out is
 computed, with :func:`geoplan.siting.solve_capacitated` on the stations alone (all fixed; each at the size that serves
 the most, the smallest such). Loads come from the same exact LP the plan's solve ends with, so no station's load is
-ever above its capacity. An existing station seats what its file declares (``capacity``), else what its floor area
+ever above its capacity. An existing station seats what its file declares (``capacity``), and an accepted or
+existing station whose site dict declares a ``capacity`` seats exactly that, in one size; else what its floor area
 seats; stations that are no model row seat what their candidate site seats, and off the candidate set (existing
 stations anywhere) what the minimum floor area seats, as in the capacitated solve (:mod:`geoplan.planning.solve`,
 :func:`geoplan.planning.capacity.extra_capacity`).
@@ -71,9 +72,12 @@ def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], re
     rows = np.asarray(reading.rows, dtype=np.int64)
     n_extra = int(reading.extra.shape[0])
     coverage = sp.csr_array(sp.vstack([model.matrix[rows], reading.extra], format="csr"))
-    extra = extra_capacity(inputs.options, reading.extra_site, n_extra, min_area, params.people_per_m2)
-    floor = np.vstack([inputs.options.floor_m2[model.row_site[rows]], extra.floor_m2])
-    per_hour = np.vstack([inputs.options.per_hour[model.row_site[rows]], extra.per_hour])
+    extra = extra_capacity(inputs.options, reading.extra_site, n_extra, min_area, params.people_per_m2,
+                           reading.extra_people)  # fmt: skip
+    declared = np.array([reading.row_people.get(int(row), np.nan) for row in rows], dtype=float)
+    on_rows = inputs.options.take(model.row_site[rows]).with_declared(declared)
+    floor = np.vstack([on_rows.floor_m2, extra.floor_m2])
+    per_hour = np.vstack([on_rows.per_hour, extra.per_hour])
     n = len(rows) + n_extra
     hours = [*(model.row_hours(rows) or [None] * len(rows)), *(reading.extra_hours or [None] * n_extra)]
     if model.has_hours:  # stations without hours of their own: the first option, as they cover

@@ -227,6 +227,8 @@ class Workspace:
             extra_city=reading.extra_city[keep],
             extra_phase2=reading.extra_phase2[keep],
             extra_site=extra_sites,
+            extra_people=reading.extra_people[keep],
+            row_people=reading.row_people,
             conflicts=self._conflicts_with(reading.extra_xy[keep]),
         )
 

@@ -12,19 +12,20 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from geoplan import i18n
+from geoplan.inputs.candidates import capacity_value
 from geoplan.siting.hours import parse_hours
 from geoplan.vocabulary import HOSTS, SERVICES, SITE_STATUSES, STATION_STATUSES
 
-__all__ = ["DETAIL_FIELDS", "SITE_FIELDS", "as_version", "check_details", "check_phone", "check_site", "check_url",
-           "clean_name"]
+__all__ = ["DETAIL_FIELDS", "SITE_FIELDS", "as_version", "check_capacity", "check_details", "check_phone", "check_site",
+           "check_url", "clean_name"]
 
 #: Site fields a planner's change (or a plan) may set.
 SITE_FIELDS = ("status", "city_level", "candidate_id", "lon", "lat", "name", "district", "covered_workers", "hours",
                "phase")  # fmt: skip
 
-#: Station details a planner edits, with their maximum lengths (lists: services, photos).
+#: Station details a planner edits, with their maximum lengths (lists: services, photos; capacity: people at once).
 DETAIL_FIELDS = {"name": 200, "address": 300, "phone": 60, "manager": 120, "host": 40, "hours": 120,
-                 "services": None, "photos": None, "station_status": 20}  # fmt: skip
+                 "services": None, "photos": None, "station_status": 20, "capacity": None}  # fmt: skip
 
 #: What separates several numbers in one phone field: 、 , ; / (half- or full-width), or 或.
 _PHONE_SEPARATORS = re.compile(r"\s*(?:[、,;/]|或)\s*")
@@ -65,19 +66,20 @@ def check_site(site: dict, index: int) -> dict:
     ----------
     site : dict
         ``status``, ``lon``, ``lat`` and optionally ``candidate_id``, ``name``, ``district``, ``city_level``,
-        ``covered_workers``, ``hours``, ``phase``.
+        ``covered_workers``, ``hours``, ``phase``, ``capacity`` (people at once, see :func:`check_capacity`).
     index : int
         Position of the site in what was sent (0 is "site 1").
 
     Returns
     -------
     dict
-        Column values of :data:`SITE_FIELDS`.
+        Column values of :data:`SITE_FIELDS`, and ``capacity`` when the dict has one.
 
     Raises
     ------
     InputError
-        Unknown status, coordinates that are not degrees, unreadable hours, a phase other than 1 or 2.
+        Unknown status, coordinates that are not degrees, unreadable hours, a phase other than 1 or 2, a capacity
+        that is no positive whole number.
     """
     number = index + 1
     where = f"site {number}"
@@ -110,7 +112,36 @@ def check_site(site: dict, index: int) -> dict:
     if values["covered_workers"] is not None and not math.isfinite(values["covered_workers"]):
         raise i18n.input_error("site_workers_not_number", number=number)
     values.update(_hours_and_phase(site, where))
+    if "capacity" in site:
+        values["capacity"] = check_capacity(site["capacity"], number)
     return values
+
+
+def check_capacity(value: object, number: int | None = None) -> int | None:
+    """Return a station's declared capacity (people at once), as ``--existing`` files give it, or refuse it.
+
+    Parameters
+    ----------
+    value : object
+        A positive whole number (or its text); None or blank text: not declared.
+    number : int, optional
+        The site's number in what was sent, for the message (None: a station's details).
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    InputError
+        Code ``site_capacity_not_whole`` (with ``number``) or ``details_capacity_not_whole``.
+    """
+    try:
+        return capacity_value(value)
+    except ValueError:
+        if number is None:
+            raise i18n.input_error("details_capacity_not_whole", **i18n.shown(value)) from None
+        raise i18n.input_error("site_capacity_not_whole", number=number, **i18n.shown(value)) from None
 
 
 #: Names of the coordinates in Chinese messages.
@@ -154,7 +185,7 @@ def check_details(details: dict) -> dict:
     ------
     InputError
         Unknown field, a value that is not a text, unknown service/host/status, text too long, unreadable opening
-        hours, phone number or link.
+        hours, phone number or link, a ``capacity`` (people at once) that is no positive whole number.
     """
     if not isinstance(details, dict) or not details:
         raise i18n.input_error("details_empty", **i18n.shown(details))
@@ -163,6 +194,9 @@ def check_details(details: dict) -> dict:
         raise i18n.input_error("field_unknown", field=", ".join(map(str, unknown)), known=", ".join(DETAIL_FIELDS))
     values: dict = {}
     for key, value in details.items():
+        if key == "capacity":
+            values[key] = check_capacity(value)
+            continue
         if key in ("services", "photos"):
             values[key] = _string_list(key, value)
             continue

@@ -96,6 +96,9 @@ class Site(Base):
     services: Mapped[list | None] = mapped_column(sa.JSON)
     photos: Mapped[list | None] = mapped_column(sa.JSON)
     station_status: Mapped[str | None] = mapped_column(sa.String(20))
+    #: People the station seats at once, as a planner declares it (a positive whole number; None: not declared):
+    #: a capacitated scenario gives an accepted or existing station exactly this capacity.
+    capacity: Mapped[int | None]
 
 
 class AuditEntry(Base):
@@ -128,7 +131,7 @@ def site_dict(site: Site) -> dict:
             "address": site.address,
             "phone": site.phone, "manager": site.manager, "host": site.host, "hours": site.hours,
             "services": site.services or [], "photos": site.photos or [],
-            "station_status": site.station_status}  # fmt: skip
+            "station_status": site.station_status, "capacity": site.capacity}  # fmt: skip
 
 
 def public_dict(site: Site, area: str) -> dict:

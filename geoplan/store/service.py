@@ -528,12 +528,16 @@ class Store:
                 raise _stale(session, scenario, version)
 
     def update_details(self, scenario_id: int, site_id: int, version: int, user: str, details: dict) -> dict:
-        """Edit a station's public details (name, address, phone, manager, host, hours, services, photos, status).
+        """Edit a station's details (name, address, phone, manager, host, hours, services, photos, status, capacity).
+
+        All but ``capacity`` (the people it seats at once, which a capacitated scenario gives an accepted or existing
+        station) are public.
 
         Raises
         ------
         InputError
-            Unknown field, unknown service/host/status, text too long, unreadable opening hours.
+            Unknown field, unknown service/host/status, text too long, unreadable opening hours, a capacity that is
+            no positive whole number.
         """
         values = check_details(details)
         with self._session() as session:

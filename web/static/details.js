@@ -1,6 +1,6 @@
 /* Station details editor of the review map (planners only): click a site in the site list, or "edit details" in
    its map popup, to edit the details the public sees (name, address, phone, manager, host, hours, services, photos,
-   station status); the #publish button publishes or withdraws the scenario. A saved change is handed to planner.js
+   station status) and the station's declared capacity (people at once, not public); the #publish button publishes or withdraws the scenario. A saved change is handed to planner.js
    (document event "geoplan:scenario"), which redraws the site in place: no page reload, the map keeps its view. A
    stale change (409) shows the message and reloads only the scenario's data. */
 "use strict";
@@ -19,9 +19,12 @@
     "air_conditioning", "first_aid", "wifi", "repair_kit", "umbrella", "reading"];
   const STATUSES = ["planned", "building", "open", "suspended", "closed"];
   const TEXT_FIELDS = ["name", "address", "phone", "manager", "hours"];
-  const DETAIL_KEYS = [...TEXT_FIELDS, "host", "services", "photos", "station_status"];
+  const DETAIL_KEYS = [...TEXT_FIELDS, "host", "services", "photos", "station_status", "capacity"];
+  /** The capacity the planner declared (the answer's "capacity" is the figures' one in a capacitated scenario). */
+  const declaredOf = (site) => (typeof site.declared_capacity === "number" ? site.declared_capacity : null);
   /** A site's details as one text, to tell whether they changed since the form was drawn. */
-  const detailsOf = (site) => JSON.stringify(DETAIL_KEYS.map((key) => site[key] || null));
+  const detailsOf = (site) => JSON.stringify(DETAIL_KEYS.map((key) => (key === "capacity" ? declaredOf(site)
+    : site[key] || null)));
 
   /** Interface text, or the fallback when the table has no such key. */
   const label = (key, fallback) => { const text = T(key); return text === key ? fallback : text; };
@@ -114,6 +117,11 @@
     photos.value = (site.photos || []).join("\n");
     field(form, "photos", photos);
     field(form, "station_status", select("station_status", STATUSES, site.station_status, "details_status_"));
+    const capacity = element("input", { name: "capacity", id: "details-capacity", type: "number", min: "1",
+      step: "1", inputmode: "numeric" });
+    capacity.value = declaredOf(site) === null ? "" : String(declaredOf(site));
+    capacity.placeholder = T("details_capacity_hint");
+    field(form, "capacity", capacity);
     const save = element("button", { type: "submit", id: "details-save" }, T("details_save"));
     const problem = element("div", { id: "details-error", class: "message error", role: "alert" });
     form.append(save, problem);
@@ -127,6 +135,8 @@
     for (const name of TEXT_FIELDS) details[name] = (data.get(name) || "").trim() || null;
     details.host = data.get("host") || null;
     details.station_status = data.get("station_status") || null;
+    const capacity = (data.get("capacity") || "").trim();  // sent as typed: the server says what is no whole number
+    details.capacity = capacity ? (Number.isFinite(Number(capacity)) ? Number(capacity) : capacity) : null;
     details.services = data.getAll("services");
     details.photos = (data.get("photos") || "").split("\n").map((line) => line.trim()).filter(Boolean);
     problem.textContent = "";

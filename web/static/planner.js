@@ -282,7 +282,13 @@
     const info = document.createElement("div");
     info.textContent = `${site.district || ""} ${site.covered_workers ? "· " + GeoMap.num(site.covered_workers) + " " + T("workers") : ""}`;
     box.appendChild(info);
-    if (typeof site.capacity === "number") box.appendChild(capacityLines(site));
+    if (typeof site.utilisation === "number") box.appendChild(capacityLines(site));
+    else if (typeof site.declared_capacity === "number") {  // not planned for capacity: what the planner declared
+      const declared = GeoMap.node("div", "site-capacity", `${T("declared_capacity")}: `
+        + GeoMap.fill("declared_capacity_value", { n: GeoMap.num(site.declared_capacity) }));
+      declared.dataset.field = "declared_capacity";
+      box.appendChild(declared);
+    }
     if (!planner) return box;
     const choices = [];
     if (site.status !== "existing") {
@@ -312,7 +318,8 @@
       box.appendChild(item);
     };
     line("capacity", GeoMap.fill("capacity_value", { n: GeoMap.num(site.capacity), m2: site.size_m2 })
-      + (site.enlarged ? ` · ${T("capacity_enlarged")}` : ""));
+      + (site.enlarged ? ` · ${T("capacity_enlarged")}` : "")
+      + (typeof site.declared_capacity === "number" ? ` · ${T("capacity_declared")}` : ""));
     line("peak_load", GeoMap.fill("peak_load_value", { load: GeoMap.num(site.peak_load),
       capacity: GeoMap.num(site.capacity_per_hour), window: site.peak_window || "–" }));
     line("utilisation", GeoMap.pct(site.utilisation));
