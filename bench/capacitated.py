@@ -273,15 +273,17 @@ def section_real(rows: list[dict], command: str) -> str:
             if row["capacitated"]["solve_s"] > 1.2 * row["time_limit"]]  # fmt: skip
     if over:
         lines += ["", "Capacitated solves that ran well past their time limit: " + "; ".join(over) + ". The limit "
-                  "bounds the MCLP start and the MILP over the pool; the transportation LPs that score each "
-                  "starting plan's service (`_serve`, scipy's HiGHS, one per plan) run to the end whatever the "
-                  "limit, and on a large instance they take most of the time (profiled 2026-12-06 on shenzhen: 3 "
-                  "LPs, 127 of 142 s)."]  # fmt: skip
+                  "bounds the MCLP start and the MILP over the pool, and the pool's MILP is only started with 30% "
+                  "of the time left; HiGHS still overshoots its own limit while it builds and presolves a large "
+                  "pool model (seconds before it looks at the clock, more on a loaded machine). Served loads are "
+                  "maximum flows per window (0.1-0.3 s on shenzhen) since 4b4de36; before, the LPs that scored "
+                  "each plan ran 127 of 142 s there whatever the limit."]  # fmt: skip
     bounds = {area: {row["capacitated"]["bound"] for row in rows if row["area"] == area} for area in instances}
     fixed = [area for area, seen in bounds.items() if len(seen) == 1 and len(limits_of(rows, area)) > 1]
     if fixed:
         lines += ["", f"Bound the same at every time limit: {', '.join(fixed)}. Over a pool of sites the bound is the "
-                  "global one (uncapacitated covering bound, and per window the p largest capacities), which more "
+                  "global one (uncapacitated covering bound, and per window the p largest of min(capacity, load "
+                  "within reach)), which more "
                   "time does not tighten: more time narrows the gap only through a better plan."]  # fmt: skip
     lines += ["", "Methods (capacitated; MCLP):", ""]
     lines += [f"- {row['area']}, {row['time_limit']:g} s: {row['capacitated']['method']}; {row['plain']['method']}"
