@@ -45,8 +45,8 @@ from geoplan.outputs.basemap import COORDINATE_DECIMALS, MIN_ZOOM, RawJSON, base
 from geoplan.outputs.descriptions import overview, station_text
 from geoplan.outputs.export_data import ExportData
 from geoplan.outputs.tables import proposals_wgs84
+from geoplan.outputs.utilisation import UTILISATION_COLOURS, band_label, utilisation_band
 from geoplan.planning.plan import Plan
-from geoplan.planning.station_loads import FULL
 from geoplan.vocabulary import MODES
 
 __all__ = [
@@ -55,8 +55,6 @@ __all__ = [
     "LEVEL_COLOURS",
     "MAP_CELL_M",
     "TILE_URL",
-    "UTILISATION_COLOURS",
-    "UTILISATION_HIGH",
     "HtmlMap",
     "demand_grid_layer",
     "plan_map",
@@ -69,13 +67,6 @@ MAP_CELL_M = 150.0
 
 #: Fill colour of a station by level.
 LEVEL_COLOURS = {"city": "#c0392b", "district": "#2471a3"}
-
-#: Ring colour of a capacitated scenario's station by its utilisation in its busiest window: below
-#: :data:`UTILISATION_HIGH`, from it, and full (at capacity, :data:`geoplan.planning.station_loads.FULL`).
-UTILISATION_COLOURS = {"low": "#27ae60", "high": "#e67e22", "full": "#c0392b"}
-
-#: Utilisation from which a station's ring turns from green to orange.
-UTILISATION_HIGH = 0.7
 
 #: Basemap layers drawn from the area's own OSM data, bottom first.
 BASEMAP_LAYERS = ("landuse", "water", "buildings", "streets")
@@ -234,8 +225,8 @@ def scenario_map(data: ExportData, lang: str = "zh") -> HtmlMap:
     legend = _legend(lang, candidates=False, workers=len(data.demand) > 0, modes=modes, basemap=basemap,
                      minutes=data.minutes)  # fmt: skip
     if data.capacity is not None:
-        legend["items"][2:2] = [{"shape": "ring", "colour": colour, "text": _t(f"util_{level}", lang)}
-                                for level, colour in UTILISATION_COLOURS.items()]  # fmt: skip
+        legend["items"][2:2] = [{"shape": "ring", "colour": colour, "text": band_label(band, lang)}
+                                for band, colour in UTILISATION_COLOURS.items()]  # fmt: skip
     west, south, east, north = districts.total_bounds
     title = f"{data.name} · {overview(data, lang)}"
     return _page(title, lang, basemap, overlays, legend, [[south, west], [north, east]])
@@ -468,10 +459,10 @@ def _collection(geometry: np.ndarray, properties: list[dict]) -> dict:
 def _utilisation(row) -> dict:
     """Return a capacitated scenario's station's utilisation and ring colour (nothing for other scenarios)."""
     utilisation = getattr(row, "utilisation", None)
-    if utilisation is None or _missing(utilisation):
+    band = utilisation_band(utilisation)
+    if band is None:
         return {}
-    level = "full" if utilisation >= FULL - 1e-4 else "high" if utilisation >= UTILISATION_HIGH else "low"
-    return {"utilisation": round(float(utilisation), 4), "ring": UTILISATION_COLOURS[level]}
+    return {"utilisation": round(float(utilisation), 4), "ring": UTILISATION_COLOURS[band]}
 
 
 def _proposal_popup(row, lang: str) -> str:

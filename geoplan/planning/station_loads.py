@@ -25,7 +25,7 @@ from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.sites import Reading
 from geoplan.siting import solve_capacitated
 
-__all__ = ["FULL", "STATION_FIELDS", "with_capacity"]
+__all__ = ["FULL", "STATION_FIELDS", "is_full", "with_capacity"]
 
 #: What each station gets in a capacitated scenario (as the proposals of ``geoplan plan --capacitated``).
 STATION_FIELDS = ("size_m2", "enlarged", "capacity", "capacity_per_hour", "peak_load", "peak_window", "utilisation")
@@ -33,8 +33,28 @@ STATION_FIELDS = ("size_m2", "enlarged", "capacity", "capacity_per_hour", "peak_
 #: Utilisation from which a station counts as full in its busiest window (the review map colours it red).
 FULL = 1.0
 
+#: Utilisations are rounded to 4 decimals: a station this close below :data:`FULL` is full.
+_ROUNDING = 1e-4
+
 #: Seconds the sharing-out of one set of stations may take (it is an LP; the limit only guards a huge area).
 _SECONDS = 5.0
+
+
+def is_full(utilisation: float | np.ndarray) -> bool | np.ndarray:
+    """Tell whether a station is full in its busiest window (at :data:`FULL`, up to the rounding of utilisations).
+
+    Parameters
+    ----------
+    utilisation : float or numpy.ndarray
+        Utilisation (peak load / capacity) of a station, or of each of several.
+
+    Returns
+    -------
+    bool or numpy.ndarray of bool
+        One answer per value (False for NaN).
+    """
+    full = np.asarray(utilisation, dtype=float) >= FULL - _ROUNDING
+    return bool(full) if full.ndim == 0 else full
 
 
 def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], reading: Reading,
@@ -166,7 +186,7 @@ def _totals(stations: list[dict]) -> dict:
         "capacity_people": int(sum(station["capacity"] for station in stations)),
         "max_utilisation": round(float(utilisation.max(initial=0.0)), 4),
         "mean_utilisation": round(float(utilisation.mean()), 4) if len(utilisation) else 0.0,
-        "full": int((utilisation >= FULL - 1e-4).sum()),  # utilisation is rounded to 4 decimals
+        "full": int(is_full(utilisation).sum()),
     }
 
 
