@@ -2,9 +2,11 @@
 
 :func:`render_map` draws, in the area's UTM zone: land use, water, buildings, streets (width by road class),
 district boundaries with their names, the stations' walking service areas, the demand points (covered or not) and
-the stations (shape by status, colour by level) with their names; then a legend, a scale bar, a north arrow, a
-title and the share of workers covered. Everything is drawn on a :class:`matplotlib.figure.Figure` with the Agg
-canvas, so no pyplot state is touched and renders in threads of a web server do not interfere.
+the stations (shape by status, colour by level) with their names, in a capacitated scenario each ringed in the
+colour of its utilisation band (:mod:`geoplan.outputs.utilisation`, as the HTML map does); then a legend, a scale
+bar, a north arrow, a title and the share of workers covered. Everything is drawn on a
+:class:`matplotlib.figure.Figure` with the Agg canvas, so no pyplot state is touched and renders in threads of a web
+server do not interfere.
 
 Chinese text needs a CJK font: :func:`cjk_font` finds Noto Sans CJK SC (Debian's ``fonts-noto-cjk``) with
 :mod:`matplotlib.font_manager`. Without it the map falls back to DejaVu Sans with English labels, and names it
@@ -33,6 +35,7 @@ from geoplan import i18n
 from geoplan.files import check_target, write_atomic
 from geoplan.outputs.export_data import ExportData
 from geoplan.outputs.fonts import CJK_FAMILY, NOTO_CJK_DIR, FontFace, cjk_font, text_font
+from geoplan.outputs.utilisation import UTILISATION_COLOURS, band_label, utilisation_band
 from geoplan.vocabulary import LANGUAGES
 
 __all__ = [
@@ -106,6 +109,11 @@ COVERED_COLOUR, UNCOVERED_COLOUR = "#27ae60", "#e74c3c"
 WATER_COLOUR, BUILDING_COLOUR = "#aad3df", "#d9d0c9"
 SERVICE_FILL, SERVICE_EDGE = "#5dade2", "#2874a6"
 
+#: Marker area (points²) of a station's utilisation ring by level: around the station's marker (120 and 80).
+RING_SIZES = {"city": 340.0, "district": 260.0}
+
+#: Line width (points) of a utilisation ring.
+RING_WIDTH = 2.4
 
 
 def scale_length(width_m: float) -> float:
@@ -147,7 +155,8 @@ def render_figure(data: ExportData, lang: str = "zh", *, size_in: tuple[float, f
     matplotlib.figure.Figure
         Of size ``size_in``. Artists tests and callers may look up by gid: ``"map"`` (the axes),
         ``"legend"``, ``"scale-bar"`` (and its label ``"scale-bar-label"``), ``"north-arrow"`` (its "N" is
-        ``"north-arrow-label"``), ``"title"``, ``"subtitle"``.
+        ``"north-arrow-label"``), ``"title"``, ``"subtitle"``; in a capacitated scenario
+        ``"utilisation-ring"`` (the rings of one band's stations, a collection per band present).
 
     Raises
     ------
@@ -170,7 +179,8 @@ def render_figure(data: ExportData, lang: str = "zh", *, size_in: tuple[float, f
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_edgecolor("#999999")
-    extent = _extent(area, data.stations)
+    station_xy = shapely.get_coordinates(data.stations.geometry.to_crs(area.crs).to_numpy())
+    extent = _extent(area, station_xy)
     handles: list = []
     handles += _draw_landuse(ax, area.landuse, text)
     handles += _draw_polygons(ax, area.water, WATER_COLOUR, text["water"], zorder=2)
@@ -179,7 +189,9 @@ def render_figure(data: ExportData, lang: str = "zh", *, size_in: tuple[float, f
     handles += _draw_service_areas(ax, data, text)
     handles += _draw_districts(ax, area.districts, extent, font, text)
     handles += _draw_demand(ax, data.demand, area.crs, extent, text)
-    handles += _draw_stations(ax, data.stations, area.crs, font, text)
+    handles += _draw_stations(ax, data.stations, station_xy, font, text)
+    if data.capacity is not None:
+        handles += _draw_utilisation(ax, data.stations, station_xy, lang)
     _fit(ax, extent)
     _draw_scale_bar(ax, font)
     _draw_north_arrow(ax, bold)
@@ -414,7 +426,7 @@ def _draw_demand(ax, demand, crs, extent, text: Mapping[str, str]) -> list:
     return handles
 
 
-def _draw_stations(ax, stations, crs, font: FontFace, text: Mapping[str, str]) -> list:
+def _draw_stations(ax, stations, xy: np.ndarray, font: FontFace, text: Mapping[str, str]) -> list:
     handles = [
         Line2D([], [], marker="o", linestyle="", markersize=9, markerfacecolor=LEVEL_COLOURS[level],
                markeredgecolor="white", markeredgewidth=1.5, label=text[level])
@@ -422,7 +434,6 @@ def _draw_stations(ax, stations, crs, font: FontFace, text: Mapping[str, str]) -
     ]  # fmt: skip
     if len(stations) == 0:
         return handles
-    xy = shapely.get_coordinates(stations.geometry.to_crs(crs).to_numpy())
     status = stations["status"].astype(str).to_numpy()
     level = stations["level"].astype(str).to_numpy()
     for kind in dict.fromkeys(status):
@@ -451,6 +462,25 @@ def _draw_stations(ax, stations, crs, font: FontFace, text: Mapping[str, str]) -
     return handles
 
 
+def _draw_utilisation(ax, stations, xy: np.ndarray, lang: str) -> list:
+    """Ring each station in the colour of its utilisation band, under its marker; a legend entry per band."""
+    bands = np.array([utilisation_band(value) or "" for value in stations["utilisation"].to_numpy(dtype=float)])
+    sizes = np.where(stations["level"].to_numpy() == "city", RING_SIZES["city"], RING_SIZES["district"])
+    handles = []
+    for band, colour in UTILISATION_COLOURS.items():
+        rows = bands == band
+        if rows.any():
+            ax.scatter(
+                xy[rows, 0], xy[rows, 1], s=sizes[rows], marker="o", facecolors="none", edgecolors=colour,
+                linewidths=RING_WIDTH, zorder=9.8, gid="utilisation-ring",
+            )  # fmt: skip
+        handles.append(
+            Line2D([], [], marker="o", linestyle="", markersize=10, markerfacecolor="none", markeredgecolor=colour,
+                   markeredgewidth=2.2, label=band_label(band, lang))
+        )  # fmt: skip
+    return handles
+
+
 def _patch(colour: str, label: str, alpha: float = 1.0, edgecolor: str = "none") -> Rectangle:
     return Rectangle((0, 0), 1, 1, facecolor=colour, edgecolor=edgecolor, alpha=alpha, label=label)
 
@@ -458,11 +488,11 @@ def _patch(colour: str, label: str, alpha: float = 1.0, edgecolor: str = "none")
 # --- frame: extent, scale bar, north arrow, titles ------------------------------------------------------------------
 
 
-def _extent(area, stations) -> tuple[float, float, float, float]:
+def _extent(area, station_xy: np.ndarray) -> tuple[float, float, float, float]:
     """Return the network's extent (grown to hold every station) with a 3 % margin, in the area's CRS."""
     xmin, ymin, xmax, ymax = area.boundary.bounds
-    if len(stations):
-        sx, sy = shapely.get_coordinates(stations.geometry.to_crs(area.crs).to_numpy()).T
+    if len(station_xy):
+        sx, sy = station_xy.T
         xmin, ymin = min(xmin, sx.min()), min(ymin, sy.min())
         xmax, ymax = max(xmax, sx.max()), max(ymax, sy.max())
     margin = 0.03 * max(xmax - xmin, ymax - ymin, 100.0)

@@ -10,33 +10,10 @@ import subprocess
 
 import pytest
 
-from geoplan.data.areas import resolve
 from geoplan.outputs import pdf as report
 from geoplan.outputs import png as render
 from geoplan.outputs import tables, webmap
 from geoplan.outputs.export_data import CAPACITY_COLUMNS, build_export_data
-from geoplan.planning.parameters import PlanParameters
-from geoplan.planning.workspace import Workspace
-
-#: Long visits, so that capacity binds on Helsinki's few workers.
-PARAMS = {"capacitated": True, "visit_minutes": {"couriers": 60.0, "sanitation": 40.0}, "time_limit_s": 3.0}
-
-
-@pytest.fixture(scope="module")
-def capacitated_workspace(model_cache) -> Workspace:
-    return Workspace(model_cache.prepared(resolve("helsinki")), PlanParameters.from_json(PARAMS))
-
-
-@pytest.fixture(scope="module")
-def data(capacitated_workspace):
-    """Five capacitated stations, the busiest rejected, plus an existing station off the candidate set beside it."""
-    sites, result, _ = capacitated_workspace.propose(5)
-    existing = {"status": "existing", "candidate_id": None, "name": "已建驿站", "lon": sites[1]["lon"] + 0.0004,
-                "lat": sites[1]["lat"]}  # fmt: skip
-    sites[0]["status"] = "rejected"
-    scenario = {"id": 16, "name": "容量方案", "area": "helsinki", "params": capacitated_workspace.params.to_json(),
-                "sites": [*sites, existing], "result": result}  # fmt: skip
-    return build_export_data(scenario, capacitated_workspace)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +23,8 @@ def plain(default_workspace):
     return build_export_data(scenario, default_workspace)
 
 
-def test_export_data_has_capacity_per_station_and_served(data):
-    stations = data.stations
+def test_export_data_has_capacity_per_station_and_served(capacitated_data):
+    stations = capacitated_data.stations
     assert len(stations) == 5  # four proposals and the existing station; the rejected site is no station
     assert list(stations.columns[stations.columns.get_loc("covered_workers") + 1 :][: len(CAPACITY_COLUMNS)]) == list(
         CAPACITY_COLUMNS
@@ -59,27 +36,27 @@ def test_export_data_has_capacity_per_station_and_served(data):
     existing = stations[stations["status"] == "existing"].iloc[0]
     assert existing["size_m2"] == 9.0
     assert existing["capacity"] == 4
-    assert 0 < data.workers["served"] <= data.workers["covered"]
-    assert (data.by_group["served"] <= data.by_group["covered"] + 1e-6).all()
-    assert data.capacity["max_utilisation"] == pytest.approx(stations["utilisation"].max())
+    assert 0 < capacitated_data.workers["served"] <= capacitated_data.workers["covered"]
+    assert (capacitated_data.by_group["served"] <= capacitated_data.by_group["covered"] + 1e-6).all()
+    assert capacitated_data.capacity["max_utilisation"] == pytest.approx(stations["utilisation"].max())
 
 
-def test_stations_table_and_summary_carry_capacity(data, plain):
-    table = tables.stations_table(data, "zh")
+def test_stations_table_and_summary_carry_capacity(capacitated_data, plain):
+    table = tables.stations_table(capacitated_data, "zh")
     for column in CAPACITY_COLUMNS:
         assert column in table.columns
     assert str(table["capacity"].dtype) == "Int64"
-    summary = tables._summary_table(data, "zh").set_index("key")
+    summary = tables._summary_table(capacitated_data, "zh").set_index("key")
     assert summary.loc["workers_served", "label"] == "按容量可服务劳动者"
     plain_table = tables.stations_table(plain, "zh")
     assert not set(CAPACITY_COLUMNS) & set(plain_table.columns)
     assert "workers_served" not in set(tables._summary_table(plain, "zh")["key"])
 
 
-def test_html_map_shows_utilisation(data, plain):
-    page = webmap.scenario_map(data, "zh").html
+def test_html_map_shows_utilisation(capacitated_data, plain):
+    page = webmap.scenario_map(capacitated_data, "zh").html
     found = [float(value) for value in re.findall(r'"utilisation":\s*([0-9.]+)', page)]
-    assert sorted(found) == pytest.approx(sorted(data.stations["utilisation"].round(4)))
+    assert sorted(found) == pytest.approx(sorted(capacitated_data.stations["utilisation"].round(4)))
     assert "站点满员（达到容量）" in page  # the legend entry
     assert "利用率" in page
     assert "高峰负荷" in page
@@ -101,14 +78,14 @@ def _pdf_text(path) -> str:
     return "".join(done.stdout.split())
 
 
-def test_pdf_lists_capacity_and_utilisation(poppler, data, plain, tmp_path):
-    text = _pdf_text(report.write_report(data, tmp_path / "zh.pdf", "zh"))
+def test_pdf_lists_capacity_and_utilisation(poppler, capacitated_data, plain, tmp_path):
+    text = _pdf_text(report.write_report(capacitated_data, tmp_path / "zh.pdf", "zh"))
     for needle in ("站点容量与利用率", "容量（人）", "利用率", "高峰负荷", "最忙时段", "按容量可服务", "可服务"):
         assert needle in text
-    for station in data.stations.itertuples():
+    for station in capacitated_data.stations.itertuples():
         assert f"{station.utilisation:.1%}" in text
         assert f"{station.peak_window}" in text
-    english = _pdf_text(report.write_report(data, tmp_path / "en.pdf", "en"))
+    english = _pdf_text(report.write_report(capacitated_data, tmp_path / "en.pdf", "en"))
     assert "Stationcapacityandutilisation" in english
     assert "Utilisation" in english
     assert "站点容量与利用率" not in _pdf_text(report.write_report(plain, tmp_path / "plain.pdf", "zh"))
