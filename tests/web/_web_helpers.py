@@ -19,6 +19,10 @@ from geoplan_web import create_app
 PASSWORD = "secret-pass-1"
 API = "/api/planner"
 
+#: Plan parameters of a capacitated scenario: long visits, so that capacity binds on Helsinki's few workers (a
+#: rider's meal break of an hour).
+CAPACITATED_PARAMS = {"capacitated": True, "visit_minutes": {"couriers": 60.0, "sanitation": 40.0}, "time_limit_s": 3.0}
+
 GEOPLAN = Path(sys.executable).with_name("geoplan")
 
 _META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')

@@ -7,9 +7,7 @@ import math
 
 import pytest
 from _web_helpers import API
-
-#: Long visits so that capacity binds on Helsinki's few workers (a rider's meal break of an hour).
-PARAMS = {"capacitated": True, "visit_minutes": {"couriers": 60.0, "sanitation": 40.0}, "time_limit_s": 3.0}
+from _web_helpers import CAPACITATED_PARAMS as PARAMS
 
 
 @pytest.fixture
@@ -79,6 +77,27 @@ def test_reoptimising_after_a_reject_keeps_loads_within_capacity(planner, capaci
     assert replanned["params"]["capacitated"] is True
     _check_served(replanned["figures"])
     assert replanned["figures"]["workers"]["served"] >= after_reject["figures"]["workers"]["served"] - 1e-6
+
+
+def test_compare_gives_the_capacitated_side_served_workers_and_peak_utilisation(planner, capacitated, plan_scenario):
+    answer = planner.get(f"{API}/compare?a={plan_scenario['id']}&b={capacitated['id']}")
+    assert answer.status_code == 200, answer.get_json()
+    data = answer.get_json()
+    assert "capacity" not in data["a"]["figures"]
+    assert "served" not in data["workers"]["a"]
+    assert data["b"]["figures"]["capacity"]["max_utilisation"] == capacitated["figures"]["capacity"]["max_utilisation"]
+    assert data["workers"]["b"] == capacitated["figures"]["workers"]
+    _check_served(data["b"]["figures"])
+    for part in ("by_district", "by_group"):
+        for row in data["rows"][part]:
+            assert row["b"]["served"] == capacitated["figures"][part][row["name"]]["served"]
+            assert row["a"] is None or "served" not in row["a"]
+    # the page holds the key figures' table (filled and shown by compare.js when a side is capacitated)
+    page = planner.get(f"/compare?a={plan_scenario['id']}&b={capacitated['id']}").text
+    assert '<table class="grid compare-table" id="compare-capacity" hidden>' in page
+    for label in ("覆盖与站点容量", "已覆盖劳动者（覆盖率）", "按容量可服务劳动者（比例）",
+                  "站点最高利用率（最忙时段）"):  # fmt: skip
+        assert label in page
 
 
 def test_plain_scenario_has_no_capacity(plan_scenario, viewer):

@@ -155,7 +155,8 @@ const GeoMap = (() => {
   }
 
   /** How full a station is in its busiest window: "low" (< 70 %), "high" (70-100 %), "full" (at capacity), or ""
-      when the scenario is not planned for capacity. */
+      when the scenario is not planned for capacity. The exports' bands are the same
+      (geoplan/outputs/utilisation.py). */
   function utilisationLevel(utilisation) {
     if (typeof utilisation !== "number") return "";
     if (utilisation >= 0.9999) return "full";
