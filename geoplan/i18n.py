@@ -93,15 +93,7 @@ _TIME_PATTERN = "yyyy-MM-dd HH:mm"
 #: Texts not yet moved into the gettext catalogs (read after them): add a new text here, in its section,
 #: zh and en both; scripts/catalog_to_po.py moves it into geoplan/locale/*/LC_MESSAGES/geoplan.po.
 CATALOG: dict[str, dict[str, dict[str, str]]] = {
-    "ui": {
-        "compare_served_of": {"zh": "{side} 按容量可服务", "en": "{side} served within capacity"},
-        "compare_capacity_title": {"zh": "覆盖与站点容量", "en": "Coverage and station capacity"},
-        "compare_row_covered": {"zh": "已覆盖劳动者（覆盖率）", "en": "Workers covered (share)"},
-        "compare_row_served": {"zh": "按容量可服务劳动者（比例）", "en": "Workers served within capacity (share)"},
-        "compare_row_peak": {"zh": "站点最高利用率（最忙时段）", "en": "Highest station utilisation (busiest window)"},
-        "compare_peak_value": {"zh": "{share}（满员站点 {full} 个）", "en": "{share} (stations full: {full})"},
-        "compare_not_capacitated": {"zh": "该方案未按容量规划", "en": "This scenario was not planned for capacity"},
-    },
+    "ui": {},
     "label": {},
     "group": {},
     "service": {},
