@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,12 +27,17 @@ from geoplan import i18n
 from geoplan.inputs.demand import WORKER_GROUPS
 from geoplan.siting.hours import MINUTES_PER_DAY, parse_hours
 
+if TYPE_CHECKING:
+    from geoplan.planning.parameters import PlanParameters
+    from geoplan.planning.prepare import PreparedModel
+
 __all__ = [
     "DEFAULT_PEOPLE_PER_M2",
     "DEFAULT_VISIT",
     "VISITS",
     "CapacityInputs",
     "CapacityOptions",
+    "StationCapacity",
     "Visit",
     "capacity_inputs",
     "extra_capacity",
@@ -40,6 +46,8 @@ __all__ = [
     "people_at_once",
     "served_workers",
     "site_capacity",
+    "station_capacity",
+    "station_figures",
     "time_windows",
     "window_masks",
 ]
@@ -162,6 +170,12 @@ class CapacityOptions:
         people[has, 0] = given[has]
         return CapacityOptions(floor_m2=floor, people=people, per_hour=people * _MINUTES_PER_HOUR)
 
+    def stack(self, below: CapacityOptions) -> CapacityOptions:
+        """Return these rows with ``below``'s under them (same number of size options)."""
+        return CapacityOptions(floor_m2=np.vstack([self.floor_m2, below.floor_m2]),
+                               people=np.vstack([self.people, below.people]),
+                               per_hour=np.vstack([self.per_hour, below.per_hour]))  # fmt: skip
+
 
 def site_capacity(
     sites: pd.DataFrame,
@@ -204,8 +218,7 @@ def site_capacity(
     if larger.any():
         floor = np.column_stack([minimum, np.where(larger, declared, np.nan)])
     people = people_at_once(floor, people_per_m2)
-    people[has, 0] = given[has]
-    return CapacityOptions(floor_m2=floor, people=people, per_hour=people * _MINUTES_PER_HOUR)
+    return CapacityOptions(floor_m2=floor, people=people, per_hour=people * _MINUTES_PER_HOUR).with_declared(given)
 
 
 def extra_capacity(
@@ -529,6 +542,127 @@ def capacity_inputs(
             for text, rate in _shift_rates(group, texts, covers, visit_minutes, shift_shares, shares=False).items():
                 shift_rates[(group, text)] = rate
     return CapacityInputs(options, load, windows, hours, rates, visits, float(people_per_m2), masks, shift_rates)
+
+
+@dataclass(frozen=True, eq=False)
+class StationCapacity:
+    """What a capacitated solve over a set of stations takes: loads, each station's size options and open shares.
+
+    Attributes
+    ----------
+    inputs : CapacityInputs
+        The candidate sites' options and the demand's load by window.
+    options : CapacityOptions
+        One row per station: the model rows asked for, then the extra rows.
+    open_share : numpy.ndarray
+        (stations, T) share of each window each station is open (:meth:`CapacityInputs.open_share`).
+    """
+
+    inputs: CapacityInputs
+    options: CapacityOptions
+    open_share: np.ndarray
+
+
+def station_capacity(
+    prepared: PreparedModel,
+    params: PlanParameters,
+    rows: np.ndarray,
+    *,
+    row_people: Mapping[int, float] | None = None,
+    extra_site: np.ndarray | None = None,
+    extra_people: np.ndarray | None = None,
+    extra_hours: Sequence[str | None] | None = None,
+    n_extra: int = 0,
+) -> StationCapacity:
+    """Capacity inputs of a prepared plan and the size options and opening of a set of stations.
+
+    The one place the plan's solve (:func:`geoplan.planning.solve.solve`) and the review map's station figures
+    (:func:`geoplan.planning.station_loads.with_capacity`) turn stations into capacities: model rows take their
+    site's options (a kept station's declared capacity in ``row_people`` replacing them), extra rows those of
+    :func:`extra_capacity`; with opening hours a station without hours of its own is open as the first option
+    (as it covers).
+
+    Parameters
+    ----------
+    prepared : geoplan.planning.prepare.PreparedModel
+    params : PlanParameters
+        Density, visit minutes, shift shares, opening-hours options, minimum floor area.
+    rows : numpy.ndarray
+        Model rows of the stations.
+    row_people : mapping of int to float, optional
+        People at once declared by kept stations, by model row.
+    extra_site, extra_people, extra_hours : optional
+        Per extra row: candidate site (-1 off the candidate set), declared people at once (NaN: none), opening
+        hours (None: none).
+    n_extra : int
+        Extra rows.
+
+    Returns
+    -------
+    StationCapacity
+    """
+    model = prepared.model
+    min_area = params.candidate_rules.min_area_m2
+    inputs = capacity_inputs(prepared.candidates.sites, model.pieces, model.matrix.shape[1], min_area,
+                             params.people_per_m2, params.visit_minutes, params.shift_shares,
+                             params.hours_options)  # fmt: skip
+    rows = np.asarray(rows, dtype=np.int64)
+    declared = np.array([(row_people or {}).get(int(row), np.nan) for row in rows], dtype=float)
+    options = inputs.options.take(model.row_site[rows]).with_declared(declared)
+    if n_extra:
+        options = options.stack(extra_capacity(inputs.options, extra_site, n_extra, min_area, params.people_per_m2,
+                                               extra_people))  # fmt: skip
+    hours = [*(model.row_hours(rows) or [None] * len(rows)), *(extra_hours or [None] * n_extra)]
+    if model.has_hours:
+        hours = [model.options[0].label if text is None else text for text in hours]
+    return StationCapacity(inputs, options, inputs.open_share(hours))
+
+
+def station_figures(floor_m2: np.ndarray, size: np.ndarray, per_hour: np.ndarray, load: np.ndarray,
+                    open_share: np.ndarray, windows: list[str]) -> pd.DataFrame:  # fmt: skip
+    """Each station's size, capacity and busiest window, as the outputs and the review map report them.
+
+    Parameters
+    ----------
+    floor_m2 : numpy.ndarray
+        (n, S) floor area of each station's size options, m².
+    size : numpy.ndarray
+        (n,) the size option chosen.
+    per_hour : numpy.ndarray
+        (n,) capacity at that size, person-minutes per hour.
+    load : numpy.ndarray
+        (n, T) load each station takes per window.
+    open_share : numpy.ndarray
+        (n, T) share of each window each station is open.
+    windows : list of str
+        The windows' labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per station: ``size_m2``, ``enlarged``, ``capacity`` (people at once), ``capacity_per_hour``,
+        ``peak_load`` (person-minutes per hour), ``peak_window`` and ``utilisation``. The busiest window is where
+        the station is fullest while open (load / (capacity x open share): a station open half a window has half
+        its capacity there).
+    """
+    n = len(size)
+    index = np.arange(n)
+    per_hour = np.asarray(per_hour, dtype=float)
+    load = np.asarray(load, dtype=float).reshape(n, -1)
+    if load.shape[1] == 0:
+        load, open_share = np.zeros((n, 1)), np.ones((n, 1))
+    room = per_hour[:, None] * open_share
+    fill = np.divide(load, room, out=np.zeros_like(load), where=room > 0)
+    peak = np.where(fill.any(axis=1), fill.argmax(axis=1), load.argmax(axis=1)) if n else np.zeros(0, dtype=int)
+    return pd.DataFrame({
+        "size_m2": np.asarray(floor_m2, dtype=float).reshape(n, -1)[index, size] if n else np.zeros(0),
+        "enlarged": np.asarray(size) > 0,
+        "capacity": np.round(per_hour / _MINUTES_PER_HOUR).astype(int),
+        "capacity_per_hour": np.round(per_hour, 2),
+        "peak_load": np.round(load[index, peak], 2),
+        "peak_window": [windows[t] if windows else "" for t in peak],
+        "utilisation": np.round(fill[index, peak], 4),
+    })  # fmt: skip
 
 
 def served_workers(pieces: pd.DataFrame, inputs: CapacityInputs, served: np.ndarray) -> np.ndarray:

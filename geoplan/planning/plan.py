@@ -19,7 +19,7 @@ from geoplan.data.areas import StudyArea
 from geoplan.inputs.candidates import CandidateSet, refusal_reasons
 from geoplan.inputs.user_data import UserData
 from geoplan.memory import release_memory
-from geoplan.planning.capacity import CapacityInputs, served_workers
+from geoplan.planning.capacity import CapacityInputs, served_workers, station_figures
 from geoplan.planning.figures import coverage_figures
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.prepare import PreparedModel, prepare
@@ -246,22 +246,9 @@ def _with_capacity(
     answer, inputs, model = solution.capacitated, solution.capacity, prepared.model
     rows = np.asarray(answer.selected, dtype=np.int64)
     sites = model.row_site[rows]
-    size = np.asarray(answer.size, dtype=np.int64)
-    per_hour = np.asarray(answer.capacity, dtype=float)
-    load = np.asarray(answer.load, dtype=float).reshape(len(rows), -1)
-    peak = load.argmax(axis=1) if load.shape[1] else np.zeros(len(rows), dtype=np.int64)
-    peak_load = load.max(axis=1, initial=0.0)
-    ids = prepared.candidates.sites["id"].to_numpy()[sites]
-    station = pd.DataFrame({
-        "id": ids,
-        "size_m2": inputs.options.floor_m2[sites, size],
-        "enlarged": size > 0,
-        "capacity": np.round(per_hour / 60.0).astype(int),
-        "capacity_per_hour": np.round(per_hour, 2),
-        "peak_load": np.round(peak_load, 2),
-        "peak_window": [inputs.windows[t] if inputs.windows else "" for t in peak],
-        "utilisation": np.round(np.divide(peak_load, per_hour, out=np.zeros(len(rows)), where=per_hour > 0), 4),
-    })  # fmt: skip
+    station = station_figures(inputs.options.floor_m2[sites], np.asarray(answer.size, dtype=np.int64),
+                              answer.capacity, answer.load, answer.open_share, inputs.windows)  # fmt: skip
+    station.insert(0, "id", prepared.candidates.sites["id"].to_numpy()[sites])
     geometry = proposals.columns.get_loc("footprint")
     merged = proposals.merge(station, on="id", how="left", validate="one_to_one")
     ordered = [*proposals.columns[:geometry], *station.columns[1:], "footprint", "geometry"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from geoplan.planning.capacity import CapacityInputs, capacity_inputs, extra_capacity
+from geoplan.planning.capacity import CapacityInputs, station_capacity
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.prepare import PreparedModel
 from geoplan.siting import CapacitatedResult, Quota, SitingResult, solve_capacitated, solve_mclp
@@ -228,23 +228,11 @@ def _solve_capacitated(
     phase 1 and then phase 2 are solved as :func:`geoplan.siting.phases.solve_phased` does for plain coverage.
     """
     model = prepared.model
-    min_area = params.candidate_rules.min_area_m2
-    inputs = capacity_inputs(prepared.candidates.sites, model.pieces, model.matrix.shape[1], min_area,
-                             params.people_per_m2, params.visit_minutes, params.shift_shares,
-                             params.hours_options)  # fmt: skip
-    declared = np.full(model.matrix.shape[0], np.nan)  # kept stations' own capacities
-    for row, people in decisions.row_people.items():
-        declared[int(row)] = people
-    capacity = inputs.options.take(model.row_site).with_declared(declared).per_hour
-    n_extra = matrix.shape[0] - capacity.shape[0]
-    if n_extra:  # kept stations that are no model row: their site's capacity, off the candidate set the minimum area
-        extra = extra_capacity(inputs.options, decisions.extra_site, n_extra, min_area, params.people_per_m2,
-                               decisions.extra_people)  # fmt: skip
-        capacity = np.vstack([capacity, extra.per_hour])
-    hours = _row_hours(model, decisions)
-    if model.has_hours:  # stations off the candidate set without hours: the first option, as they cover
-        hours = [model.options[0].label if text is None else text for text in hours]
-    open_share = inputs.open_share(hours)
+    stations_of = station_capacity(prepared, params, np.arange(model.matrix.shape[0]),
+                                   row_people=decisions.row_people, extra_site=decisions.extra_site,
+                                   extra_people=decisions.extra_people, extra_hours=decisions.extra_hours,
+                                   n_extra=decisions.n_extra)  # fmt: skip
+    inputs, capacity, open_share = stations_of.inputs, stations_of.options.per_hour, stations_of.open_share
     solver_args = dict(rules, time_limit=float(time_limit_s or params.time_limit_s), target_gap=params.target_gap)
 
     def solver(coverage, load, p, **arguments):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geoplan.planning.capacity import CapacityInputs, capacity_inputs, extra_capacity, served_workers
+from geoplan.planning.capacity import CapacityInputs, served_workers, station_capacity, station_figures
 from geoplan.planning.figures import share
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.sites import Reading
@@ -85,24 +85,15 @@ def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], re
         capacity in their busiest window).
     """
     model = prepared.model
-    min_area = params.candidate_rules.min_area_m2
-    inputs = capacity_inputs(prepared.candidates.sites, model.pieces, model.matrix.shape[1], min_area,
-                             params.people_per_m2, params.visit_minutes, params.shift_shares,
-                             params.hours_options)  # fmt: skip
     rows = np.asarray(reading.rows, dtype=np.int64)
     n_extra = int(reading.extra.shape[0])
     coverage = sp.csr_array(sp.vstack([model.matrix[rows], reading.extra], format="csr"))
-    extra = extra_capacity(inputs.options, reading.extra_site, n_extra, min_area, params.people_per_m2,
-                           reading.extra_people)  # fmt: skip
-    declared = np.array([reading.row_people.get(int(row), np.nan) for row in rows], dtype=float)
-    on_rows = inputs.options.take(model.row_site[rows]).with_declared(declared)
-    floor = np.vstack([on_rows.floor_m2, extra.floor_m2])
-    per_hour = np.vstack([on_rows.per_hour, extra.per_hour])
+    stations_of = station_capacity(prepared, params, rows, row_people=reading.row_people,
+                                   extra_site=reading.extra_site, extra_people=reading.extra_people,
+                                   extra_hours=reading.extra_hours, n_extra=n_extra)  # fmt: skip
+    inputs, open_share = stations_of.inputs, stations_of.open_share
+    floor, per_hour = stations_of.options.floor_m2, stations_of.options.per_hour
     n = len(rows) + n_extra
-    hours = [*(model.row_hours(rows) or [None] * len(rows)), *(reading.extra_hours or [None] * n_extra)]
-    if model.has_hours:  # stations without hours of their own: the first option, as they cover
-        hours = [model.options[0].label if text is None else text for text in hours]
-    open_share = inputs.open_share(hours)
     if n:
         answer = solve_capacitated(coverage, inputs.load, per_hour, n, window_hours=inputs.window_hours,
                                    open_share=open_share, fixed=np.arange(n), time_limit=_SECONDS)  # fmt: skip
@@ -110,7 +101,8 @@ def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], re
     else:
         size, capacity = np.zeros(0, dtype=np.int64), np.zeros(0)
         load, served = np.zeros((0, len(inputs.windows))), np.zeros_like(inputs.load)
-    stations = _stations(floor, size, capacity, load, inputs.windows, open_share)
+    stations = station_figures(floor, size, capacity, load, open_share, inputs.windows).round({"size_m2": 2})
+    stations = stations.to_dict("records")
     out = {key: value for key, value in figures.items() if key not in ("workers", "by_district", "by_group")}
     out.update(_served_figures(model.pieces, inputs, served, figures))
     out["capacity"] = {
@@ -121,33 +113,6 @@ def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], re
         "stations": _per_site(prepared, sites, rows, n_extra, stations),
         **_totals(stations),
     }  # fmt: skip
-    return out
-
-
-def _stations(floor: np.ndarray, size: np.ndarray, capacity: np.ndarray, load: np.ndarray,
-              windows: list[str], open_share: np.ndarray) -> list[dict]:  # fmt: skip
-    """One entry per station of the solve, in its order.
-
-    The peak window is the one where the station is fullest (load / capacity while open: a station open half a
-    window has half its capacity there).
-    """
-    out = []
-    for j in range(len(size)):
-        per_hour = float(capacity[j])
-        loads = load[j] if load.shape[1] else np.zeros(1)
-        room = per_hour * (open_share[j] if load.shape[1] else np.ones(1))
-        fill = np.divide(loads, room, out=np.zeros_like(loads, dtype=float), where=room > 0)
-        peak = int(np.argmax(fill)) if fill.any() else int(np.argmax(loads))
-        peak_load = float(loads[peak])
-        out.append({
-            "size_m2": round(float(floor[j, size[j]]), 2),
-            "enlarged": bool(size[j] > 0),
-            "capacity": round(per_hour / 60.0),
-            "capacity_per_hour": round(per_hour, 2),
-            "peak_load": round(peak_load, 2),
-            "peak_window": windows[peak] if windows else "",
-            "utilisation": round(float(fill[peak]), 4),
-        })  # fmt: skip
     return out
 
 

@@ -23,6 +23,7 @@ never exceeds its station's capacity and a served load never exceeds its demand.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -240,7 +241,7 @@ def solve_capacitated(
         raise i18n.input_error("capacitated_fixed_without_capacity", sites=str(missing.tolist()[:5]))
     if not offered.all():
         excluded_all = np.union1d(constraints.excluded, np.flatnonzero(~offered))
-        constraints = validate(matrix.shape[0], _with_excluded(constraints, excluded_all))
+        constraints = validate(matrix.shape[0], dataclasses.replace(constraints, excluded=excluded_all))
     stop_gap = max(float(target_gap), OPTIMAL_GAP)
     budget = max(float(time_limit), 0.05)
     deadline = started + 0.9 * budget
@@ -253,9 +254,9 @@ def solve_capacitated(
     variables = _variable_count(problem, np.flatnonzero(usable))
     large = variables > CAPACITATED_MILP_MAX_VARIABLES
 
-    candidates, mclp_bound, method = _starts(problem, constraints, large, budget)
+    candidates, mclp_bound = _starts(problem, constraints, large, budget)
     selected, sizes, service = max((_best_sizes(problem, sites) for sites in candidates), key=lambda x: x[2].value)
-    method = method[0] if np.array_equal(selected, candidates[0]) else method[1]
+    method = "MCLP+flow" if np.array_equal(selected, candidates[0]) else "greedy+flow"
 
     bound = _global_bound(problem, constraints, mclp_bound if large else np.inf)
     left = deadline - time.perf_counter()
@@ -396,12 +397,6 @@ def _check_hours(window_hours: np.ndarray | Sequence[float] | None, windows: int
     if len(hours) != windows or not np.all(np.isfinite(hours)) or hours.min() <= 0:
         raise i18n.input_error("capacitated_window_hours", windows=windows, given=len(hours))
     return hours
-
-
-def _with_excluded(c: Constraints, excluded: np.ndarray) -> Constraints:
-    return Constraints(p=c.p, district=c.district, district_min=c.district_min, district_max=c.district_max,
-                       conflicts=c.conflicts, fixed=c.fixed, excluded=excluded, city_level_min=c.city_level_min,
-                       city_level_fixed=c.city_level_fixed, quotas=c.quotas)  # fmt: skip
 
 
 def _rules(c: Constraints) -> dict:
@@ -639,13 +634,13 @@ def _greedy(problem: _Merged, constraints: Constraints) -> np.ndarray | None:
 
 
 def _starts(problem: _Merged, constraints: Constraints, large: bool,
-            budget: float) -> tuple[list[np.ndarray], float, tuple[str, str]]:  # fmt: skip
-    """Return the starting plans (the uncapacitated MCLP's first, then greedy's), the MCLP's bound, their methods."""
+            budget: float) -> tuple[list[np.ndarray], float]:  # fmt: skip
+    """Return the starting plans (the uncapacitated MCLP's first, then greedy's) and the MCLP's bound."""
     greedy = _greedy(problem, constraints)
     mclp = solve_mclp(problem.coverage, problem.load @ problem.hours, constraints.p, **_rules(constraints),
                       time_limit=(0.3 if large else 0.1) * budget, exact=large)  # fmt: skip
     candidates = [np.sort(mclp.selected)] + ([greedy] if greedy is not None else [])
-    return candidates, float(mclp.bound), ("MCLP+flow", "greedy+flow")
+    return candidates, float(mclp.bound)
 
 
 def _global_bound(problem: _Merged, constraints: Constraints, covered_bound: float) -> float:
