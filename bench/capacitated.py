@@ -28,7 +28,6 @@ import datetime as dt
 import json
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
@@ -298,17 +297,16 @@ def limits_of(rows: list[dict], area: str) -> list[float]:
 
 def write(generated: str | None, real: str | None) -> None:
     """Rewrite the parts given of the section between the markers in docs/benchmarks.md, keeping the others."""
+    from scaling import replace_section
+
     docs = DOCS.read_text()
-    old = re.search(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", docs, flags=re.S)
-    old_text = old.group(0) if old else ""
+    old_text = docs[docs.index(BEGIN) : docs.index(END) + len(END)] + "\n" if BEGIN in docs and END in docs else ""
     head, _, tail = old_text.partition(REAL_HEADING)
     if generated is None:
         generated = head
     if real is None:
         real = REAL_HEADING + tail if tail else f"{REAL_HEADING}\n\n(not run yet)\n\n{END}\n"
-    text = generated + real
-    docs = docs[: old.start()] + text + docs[old.end() :] if old else docs.rstrip("\n") + "\n\n" + text
-    DOCS.write_text(docs)
+    replace_section(DOCS, BEGIN, END, (generated + real).rstrip("\n"))
 
 
 def main() -> None:
