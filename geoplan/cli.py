@@ -86,8 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--existing", type=Path,
         help="CSV of existing stations (kept): lon,lat[,footprint_m2][,capacity][,name]; capacity = people the "
-        "station seats at once (a positive whole number): with --capacitated it is the station's capacity "
-        "(x 60 person-minutes per hour), else floor(footprint_m2 x --people-per-m2)",
+        "station seats at once (a positive whole number); with --capacitated it is the station's capacity "
+        "(x 60 person-minutes per hour), and a station without one seats floor(footprint_m2 x --people-per-m2)",
     )  # fmt: skip
     plan.add_argument("--sites-crs", default="wgs84", help="coordinates of --sites/--existing: wgs84|gcj02|bd09")
     plan.add_argument("--exclude", action="append", default=[], metavar="ID", help="candidate id never to choose")

@@ -464,6 +464,11 @@ class CapacityInputs:
     masks: np.ndarray = field(default_factory=lambda: np.zeros((0, MINUTES_PER_DAY), dtype=bool))
     shift_rates: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
+    def window_figures(self) -> list[dict]:
+        """Each window's label, hours and total load (person-minutes per hour), as the capacity figures list them."""
+        return [{"window": label, "hours": float(hours), "load": round(float(self.load[:, t].sum()), 2)}
+                for t, (label, hours) in enumerate(zip(self.windows, self.window_hours, strict=True))]  # fmt: skip
+
     def open_share(self, hours: Sequence[str | None]) -> np.ndarray:
         """Share of each window that stations with these opening hours are open, (len(hours), T) in [0, 1].
 

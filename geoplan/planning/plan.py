@@ -24,6 +24,7 @@ from geoplan.planning.figures import coverage_figures
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.prepare import PreparedModel, prepare
 from geoplan.planning.solve import Solution, solve
+from geoplan.planning.station_loads import served_figures
 from geoplan.siting import SitingResult
 
 __all__ = ["Plan", "make_plan", "plan_prepared", "refusals_table"]
@@ -131,18 +132,7 @@ class Plan:
     def _capacity_figures(self, figures: dict) -> dict:
         """Add served workers to ``figures`` (by district and group) and return the capacity block of the summary."""
         demand, inputs, proposals = self.demand, self.capacity, self.proposals
-        served = demand["served"].to_numpy(dtype=float)
-        for key, column in (("by_district", "district"), ("by_group", "group")):
-            totals = pd.Series(served).groupby(demand[column].astype(str).to_numpy()).sum()
-            for name, entry in figures[key].items():
-                entry["served"] = round(float(totals.get(name, 0.0)), 2)
-                entry["served_share"] = round(entry["served"] / entry["workers"], 4) if entry["workers"] else 0.0
-        total = float(served.sum())
-        figures["workers"]["served"] = round(total, 2)
-        figures["workers"]["served_share"] = (
-            round(total / figures["workers"]["total"], 4) if figures["workers"]["total"] else 0.0
-        )
-        load = inputs.load
+        figures.update(served_figures(demand, demand["served"].to_numpy(dtype=float), figures))
         visits = {group: {"per_shift": visit.per_shift, "minutes": visit.minutes, "why": visit.why}
                   for group, visit in inputs.visits.items()}  # fmt: skip
         workers = {key: figures["workers"][key] for key in ("total", "covered", "served", "served_share")}
@@ -150,10 +140,7 @@ class Plan:
             "people_per_m2": inputs.people_per_m2,
             "visits": visits,
             "units": "capacity and loads in person-minutes per hour (people at once x 60)",
-            "windows": [
-                {"window": label, "hours": float(hours), "load": round(float(load[:, t].sum()), 2)}
-                for t, (label, hours) in enumerate(zip(inputs.windows, inputs.window_hours, strict=True))
-            ],
+            "windows": inputs.window_figures(),
             "workers": workers,
             "stations": {
                 "capacity_people": int(proposals["capacity"].sum()),

@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from geoplan.planning.capacity import CapacityInputs, served_workers, station_capacity, station_figures
+from geoplan.planning.capacity import served_workers, station_capacity, station_figures
 from geoplan.planning.figures import share
 from geoplan.planning.parameters import PlanParameters
 from geoplan.planning.sites import Reading
 from geoplan.siting import solve_capacitated
 
-__all__ = ["FULL", "STATION_FIELDS", "is_full", "with_capacity"]
+__all__ = ["FULL", "STATION_FIELDS", "is_full", "served_figures", "with_capacity"]
 
 #: What each station gets in a capacitated scenario (as the proposals of ``geoplan plan --capacitated``).
 STATION_FIELDS = ("size_m2", "enlarged", "capacity", "capacity_per_hour", "peak_load", "peak_window", "utilisation")
@@ -104,12 +104,11 @@ def with_capacity(prepared, params: PlanParameters, sites: Sequence[Mapping], re
     stations = station_figures(floor, size, capacity, load, open_share, inputs.windows).round({"size_m2": 2})
     stations = stations.to_dict("records")
     out = {key: value for key, value in figures.items() if key not in ("workers", "by_district", "by_group")}
-    out.update(_served_figures(model.pieces, inputs, served, figures))
+    out.update(served_figures(model.pieces, served_workers(model.pieces, inputs, served), figures))
     out["capacity"] = {
         "people_per_m2": inputs.people_per_m2,
         "units": "capacity and loads in person-minutes per hour (people at once x 60)",
-        "windows": [{"window": label, "hours": float(hours), "load": round(float(inputs.load[:, t].sum()), 2)}
-                    for t, (label, hours) in enumerate(zip(inputs.windows, inputs.window_hours, strict=True))],
+        "windows": inputs.window_figures(),
         "stations": _per_site(prepared, sites, rows, n_extra, stations),
         **_totals(stations),
     }  # fmt: skip
@@ -155,9 +154,24 @@ def _totals(stations: list[dict]) -> dict:
     }
 
 
-def _served_figures(pieces: pd.DataFrame, inputs: CapacityInputs, served: np.ndarray, figures: dict) -> dict:
-    """``workers``, ``by_district`` and ``by_group`` of ``figures`` with ``served`` and ``served_share`` added."""
-    workers = served_workers(pieces, inputs, served)
+def served_figures(pieces: pd.DataFrame, workers: np.ndarray, figures: dict) -> dict:
+    """Return ``workers``, ``by_district`` and ``by_group`` of ``figures`` with ``served`` and ``served_share`` added.
+
+    Parameters
+    ----------
+    pieces : pandas.DataFrame
+        Demand pieces (``district``, ``group``).
+    workers : numpy.ndarray
+        Workers served of each piece (:func:`geoplan.planning.capacity.served_workers`).
+    figures : dict
+        Coverage figures (:func:`geoplan.planning.figures.coverage_figures`), not changed.
+
+    Returns
+    -------
+    dict
+        Copies of the three entries, rounded as every figure is (:func:`geoplan.planning.figures.share`).
+    """
+    workers = np.asarray(workers, dtype=float)
     out = {}
     for key, column in (("by_district", "district"), ("by_group", "group")):
         totals = pd.Series(workers).groupby(pieces[column].astype(str).to_numpy()).sum()
