@@ -97,7 +97,7 @@ function cells(tr, label, a, b, capacitated) {
 function servedCell(cell, figures, planned) {
   if (!planned) notCapacitated(cell);
   else if (typeof figures.served === "number") {
-    cell.textContent = `${GeoMap.num(figures.served)} (${GeoMap.pct(figures.served_share)})`;
+    cell.textContent = GeoMap.served(figures);
   } else cell.textContent = "–";  // no such district or group on this side
 }
 

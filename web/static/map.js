@@ -167,7 +167,9 @@ const GeoMap = (() => {
 
   function pct(x) { return x === undefined || x === null ? "–" : `${(100 * x).toFixed(1)}%`; }
   function num(x) { return x === undefined || x === null ? "–" : Number(x).toLocaleString(undefined, { maximumFractionDigits: 0 }); }
+  /** Workers served within capacity and their share, "1,234 (82.3%)", of a figures row of a capacitated scenario. */
+  function served(row) { return `${num(row.served)} (${pct(row.served_share)})`; }
 
-  return { api, message, busy, fill, create, siteIcon, siteNumber, STATUS_COLOUR, T, pct, num, groupName, node, escape,
-    utilisationLevel };
+  return { api, message, busy, fill, create, siteIcon, siteNumber, STATUS_COLOUR, T, pct, num, served, groupName, node,
+    escape, utilisationLevel };
 })();

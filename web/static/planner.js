@@ -202,9 +202,6 @@
     for (const cell of document.querySelectorAll(".served-col")) cell.hidden = !on;
   }
 
-  // Served within capacity after covered: "served (share)" of a figures row, for capacitated scenarios.
-  const servedText = (r) => `${GeoMap.num(r.served)} (${GeoMap.pct(r.served_share)})`;
-
   function drawFigures(f) {
     const capacitated = Boolean(f.capacity);
     let total = `${GeoMap.num(f.workers.covered)} / ${GeoMap.num(f.workers.total)} (${GeoMap.pct(f.workers.share)})`;
@@ -231,7 +228,7 @@
   function servedCell(tr, r) {
     const cell = tr.insertCell();
     cell.className = "served-col";
-    cell.textContent = servedText(r);
+    cell.textContent = GeoMap.served(r);
     tr.dataset.served = r.served;
   }
 
